@@ -1,0 +1,115 @@
+"""The one frozen Settings object, built from KBQA_* environment variables in exactly one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Construct directly in tests; use `from_env()` in the CLI and the UI."""
+
+    index_dir: Path = PROJECT_ROOT / ".kbqa" / "index"
+    kb_dir: Path = PROJECT_ROOT / "kb"
+    chunk_chars: int = 240
+    top_k: int = 5
+    collection: str = "kbqa_chunks"
+    embed_dim: int = 512
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    llm_model: str = ""
+    llm_base_url: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_temperature: float = 0.1
+    llm_timeout_s: float = 30.0
+    llm_max_retries: int = 2
+    embed_model: str = ""
+    fallback_on_unverified: bool = True
+    auth_config: Path | None = None
+    chat_requires_login: bool = False
+    upload_max_mb: int = 20
+
+    def __post_init__(self) -> None:
+        if not 50 <= self.chunk_chars <= 4000:
+            raise ConfigError(f"KBQA_CHUNK_CHARS={self.chunk_chars} 超出范围：应在 50 到 4000 之间。")
+        if not 1 <= self.top_k <= 50:
+            raise ConfigError(f"KBQA_TOP_K={self.top_k} 超出范围：应在 1 到 50 之间。")
+        if not self.collection.isascii():
+            raise ConfigError(f"集合名 {self.collection!r} 必须只含 ASCII 字符（Chroma 的要求）。")
+        if self.llm_model and not self.llm_api_key:
+            raise ConfigError("已设置 KBQA_LLM_MODEL 但没有 API 密钥：请设置 KBQA_LLM_API_KEY 或 OPENAI_API_KEY。")
+        if not 0.0 <= self.llm_temperature <= 2.0:
+            raise ConfigError(f"KBQA_LLM_TEMPERATURE={self.llm_temperature} 超出范围：应在 0 到 2 之间。")
+
+    @property
+    def llm_enabled(self) -> bool:
+        """LLM mode turns on only when both a model and a key are configured."""
+        return bool(self.llm_model and self.llm_api_key)
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.llm_enabled else "extractive"
+
+
+def _get(env: Mapping[str, str], name: str, *alternatives: str) -> str:
+    for key in (name, *alternatives):
+        value = env.get(key, "").strip()
+        if value:
+            return value
+    return ""
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
+    raw = _get(env, name)
+    if not raw:
+        return default
+    try:
+        return kind(raw)  # type: ignore[no-any-return]
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} 不是有效的数字，请改为例如 {default}。") from None
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _get(env, name).lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} 无法识别，请用 true 或 false。")
+
+
+def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build Settings from KBQA_* variables (and OPENAI_* for the model endpoint)."""
+    env = os.environ if env is None else env
+    defaults = Settings()
+    model = _get(env, "KBQA_LLM_MODEL")
+    values: dict[str, object] = {
+        "index_dir": Path(_get(env, "KBQA_INDEX_DIR") or defaults.index_dir),
+        "kb_dir": Path(_get(env, "KBQA_KB_DIR") or defaults.kb_dir),
+        "chunk_chars": int(_number(env, "KBQA_CHUNK_CHARS", defaults.chunk_chars, int)),
+        "top_k": int(_number(env, "KBQA_TOP_K", defaults.top_k, int)),
+        "chroma_host": _get(env, "KBQA_CHROMA_HOST"),
+        "chroma_port": int(_number(env, "KBQA_CHROMA_PORT", defaults.chroma_port, int)),
+        "llm_model": model,
+        "llm_base_url": _get(env, "KBQA_LLM_BASE_URL", "OPENAI_BASE_URL"),
+        "llm_api_key": _get(env, "KBQA_LLM_API_KEY", "OPENAI_API_KEY") if model else "",
+        "llm_temperature": _number(env, "KBQA_LLM_TEMPERATURE", defaults.llm_temperature, float),
+        "llm_timeout_s": _number(env, "KBQA_LLM_TIMEOUT", defaults.llm_timeout_s, float),
+        "llm_max_retries": int(_number(env, "KBQA_LLM_MAX_RETRIES", defaults.llm_max_retries, int)),
+        "embed_model": _get(env, "KBQA_EMBED_MODEL"),
+        "fallback_on_unverified": _flag(env, "KBQA_FALLBACK_ON_UNVERIFIED", defaults.fallback_on_unverified),
+        "auth_config": Path(p) if (p := _get(env, "KBQA_AUTH_CONFIG")) else None,
+        "chat_requires_login": _flag(env, "KBQA_CHAT_REQUIRES_LOGIN", defaults.chat_requires_login),
+        "upload_max_mb": int(_number(env, "KBQA_UPLOAD_MAX_MB", defaults.upload_max_mb, int)),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,155 @@
+"""The one place that opens Chroma and the BM25 index.
+
+Index directory layout (all under `Settings.index_dir`):
+    chroma/            Chroma PersistentClient (unused when KBQA_CHROMA_HOST points at a server)
+    embedding.json     which embedding function built the vectors; a mismatch asks for --rebuild
+    CURRENT            name of the live generation folder, swapped atomically by ingest
+    gen-*/             chunks.jsonl, tokens.txt, bm25/, manifest.json of one ingest run
+
+Chroma may briefly hold vectors of a generation that never went live (a killed ingest): queries only
+return ids present in the live generation, so deleted or half-written content is never answered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from app.embed import HashingEmbedding
+from app.errors import IndexError_
+from app.schema import Chunk
+from app.settings import Settings
+
+
+def embedding_function(settings: Settings) -> Any:
+    """The embedding function the settings ask for (model-free hashing unless KBQA_EMBED_MODEL)."""
+    if settings.embed_model:
+        from app.embed import OpenAIEmbedding
+
+        return OpenAIEmbedding(settings.embed_model, settings.llm_base_url, settings.llm_api_key)
+    return HashingEmbedding(settings.embed_dim)
+
+
+def embedding_signature(ef: Any) -> dict[str, Any]:
+    return {"name": ef.name(), "config": ef.get_config()}
+
+
+def chroma_client(settings: Settings) -> Any:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    path = settings.index_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def open_collection(settings: Settings, client: Any | None = None) -> Any:
+    """The chunk collection, opened with our embedding function and cosine space."""
+    client = client or chroma_client(settings)
+    ef = embedding_function(settings)
+    try:
+        return client.get_or_create_collection(
+            settings.collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
+        )
+    except ValueError as exc:
+        raise IndexError_(
+            f"索引中的向量由另一种嵌入方式构建，与当前设置（{ef.name()}）不符：请运行 python -m ingest --rebuild 重建索引。（{exc}）"
+        ) from None
+
+
+def check_embedding(settings: Settings) -> None:
+    """Refuse to mix vectors of two embedding functions in one index."""
+    marker = settings.index_dir / "embedding.json"
+    if not marker.exists():
+        return
+    built = json.loads(marker.read_text(encoding="utf-8"))
+    wanted = embedding_signature(embedding_function(settings))
+    if built != wanted:
+        raise IndexError_(
+            f"索引由嵌入方式 {built['name']} {built['config']} 构建，当前设置为 {wanted['name']} {wanted['config']}："
+            "两者不能混用，请运行 python -m ingest --rebuild 重建索引。"
+        )
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.exists():
+        return None
+    gen = index_dir / pointer.read_text(encoding="utf-8").strip()
+    return gen if gen.is_dir() else None
+
+
+def read_chunks(gen: Path) -> list[Chunk]:
+    with (gen / "chunks.jsonl").open(encoding="utf-8") as f:
+        return [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
+
+
+def read_manifest(gen: Path) -> dict[str, Any]:
+    return dict(json.loads((gen / "manifest.json").read_text(encoding="utf-8")))
+
+
+@dataclass
+class Store:
+    """A read-only view of the live index: chunks in BM25 order, the BM25 model, the collection."""
+
+    settings: Settings
+    chunks: list[Chunk]
+    by_id: dict[str, int]
+    bm25: bm25s.BM25 | None
+    collection: Any
+    manifest: dict[str, Any]
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        gen = current_generation(settings.index_dir)
+        if gen is None:
+            raise IndexError_(f"索引不存在：{settings.index_dir}。请先运行 python -m ingest 建立索引。")
+        check_embedding(settings)
+        chunks = read_chunks(gen)
+        bm25 = bm25s.BM25.load(str(gen / "bm25")) if chunks else None
+        return cls(
+            settings=settings,
+            chunks=chunks,
+            by_id={c.id: i for i, c in enumerate(chunks)},
+            bm25=bm25,
+            collection=open_collection(settings),
+            manifest=read_manifest(gen),
+        )
+
+    def bm25_search(self, tokens: list[str], k: int) -> list[tuple[int, float]]:
+        """(chunk position, BM25 score) with score > 0, best first."""
+        if self.bm25 is None or not tokens:
+            return []
+        vocab = self.bm25.vocab_dict
+        ids = [vocab[t] for t in dict.fromkeys(tokens) if t in vocab]
+        if not ids:
+            return []
+        scores = self.bm25.get_scores_from_ids(ids)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def vector_search(self, text: str, k: int) -> list[tuple[int, float]]:
+        """(chunk position, cosine distance — lower is better) for chunks of the live generation."""
+        if not self.chunks:
+            return []
+        ef = embedding_function(self.settings)
+        result = self.collection.query(
+            query_embeddings=[np.asarray(ef([text])[0], dtype=np.float32)],
+            n_results=min(k, len(self.chunks)),
+            include=["distances"],
+        )
+        out = []
+        for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True):
+            pos = self.by_id.get(cid)
+            if pos is not None:
+                out.append((pos, float(dist)))
+        return out

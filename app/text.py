@@ -1,0 +1,166 @@
+"""Chinese text handling shared by ingest and retrieval: jieba set-up, synonyms, sentences, dates.
+
+Ingest and query tokenize through the same `tokenize()`, so BM25 sees the same vocabulary both ways.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import jieba
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 等 也 都 就 而 并 或 其 该 这 那 个 之 为 对 于 把 被 从 向 以 中 上 下 "
+    "吗 呢 吧 啊 么 呀 多少 什么 哪些 哪个 哪家 哪几 几 几个 几家 谁 是否 怎么 怎样 如何 请问 请 "
+    "有 有没有 一下 年 月 日 我们 我市 本市 全市 情况 问题 分别 还 又 呢 吗 么 哪 多 少".split()
+)
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+
+SENTENCE_END = "。！？!?；;"
+_SENT_SPLIT = re.compile(r"(?<=[。！？!?])|(?<=[；;])|\n+")
+
+
+@cache
+def tokenizer() -> jieba.Tokenizer:
+    """The one jieba tokenizer, with the domain dictionary loaded. Built lazily: ~1 s."""
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.load_userdict(str(DATA_DIR / "userdict.txt"))
+    tk.initialize()
+    return tk
+
+
+@cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    table: dict[str, set[str]] = {}
+    for line in (DATA_DIR / "synonyms.txt").read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        for w in words:
+            table.setdefault(w.lower(), set()).update(x.lower() for x in words if x != w)
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width for digits, letters and %, so 45．3％ matches 45.3%."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens (words and their sub-words), lower-cased, without punctuation/stopwords."""
+    out = []
+    for tok in tokenizer().cut_for_search(normalize(text).lower()):
+        tok = tok.strip()
+        if tok and tok not in STOPWORDS and not _PUNCT.match(tok):
+            out.append(tok)
+    return out
+
+
+def expand(tokens: list[str]) -> list[str]:
+    """Add query-time synonyms (规上→规模以上, AI→人工智能 ...); each synonym is tokenized like text."""
+    table = synonyms()
+    out = list(tokens)
+    for tok in tokens:
+        for syn in table.get(tok, ()):
+            out.extend(t for t in tokenize(syn) if t not in out)
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences ending in 。！？；or a line end; never splits inside a number."""
+    return [s.strip() for s in _SENT_SPLIT.split(text) if s and s.strip()]
+
+
+# ---------------------------------------------------------------- dates
+
+_CN_YEAR_WORDS = {"前年": -2, "去年": -1, "上年": -1, "上一年": -1, "今年": 0, "本年": 0, "当年": 0, "明年": 1}
+_REL_YEAR = re.compile("|".join(sorted(_CN_YEAR_WORDS, key=len, reverse=True)))
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
+_BARE_MONTHS = re.compile(r"(?<![年\d])(\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月)")
+_BARE_FULL_YEAR = re.compile(r"(?<![年\d])全年")
+
+
+def years_in(text: str) -> list[str]:
+    return _YEAR.findall(text)
+
+
+def resolve_dates(text: str, doc_year: int | None, default_year: int | None = None) -> str:
+    """Rewrite 去年/今年/明年/上年 to absolute years and give bare 全年 / 1—11月 the year in force.
+
+    The year in force for a bare period is the last explicit year earlier in the same text, else
+    `default_year` (the year the document mostly reports on). Quotes keep the original words; this
+    rewritten form is what gets indexed and compared.
+    """
+    if doc_year is not None:
+        text = _REL_YEAR.sub(lambda m: f"{doc_year + _CN_YEAR_WORDS[m.group(0)]}年", text)
+    if default_year is None:
+        return text
+
+    def year_before(pos: int) -> int:
+        found = _YEAR.findall(text[:pos])
+        return int(found[-1]) if found else default_year  # type: ignore[return-value]
+
+    text = _BARE_MONTHS.sub(lambda m: f"{year_before(m.start())}年{m.group(1)}", text)
+    return _BARE_FULL_YEAR.sub(lambda m: f"{year_before(m.start())}年全年", text)
+
+
+_DATE_LINE = re.compile(
+    r"(?:发布日期|发布时间|印发日期|成文日期|日期)\s*[:：]?\s*((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})(?:\s*[月\-/.]\s*(\d{1,2}))?"
+)
+_DATE_PAREN = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月(\d{1,2})日\s*(?:印发|发布)")
+_DATE_NAME = re.compile(r"((?:19|20)\d\d)[-_.年]?(0[1-9]|1[0-2])(?:[-_.月]?([0-3]\d))?")
+_FUTURE = re.compile(r"((?:19|20)\d\d)年\s*[，,]?\s*(?:我们将|我们要|将|要|计划|力争|预计|目标)")
+_EFFECTIVE = re.compile(r"自\s*((?:19|20)\d\d年\d{1,2}月\d{1,2}日)\s*起\s*施行")
+_VALID = re.compile(r"有效期\s*(?:至|到)?\s*((?:19|20)\d\d年\d{1,2}月\d{1,2}日|\d+\s*年)")
+
+
+def _fmt(y: str, m: str | None = None, d: str | None = None) -> str:
+    return "-".join([y] + [f"{int(x):02d}" for x in (m, d) if x])
+
+
+def detect_date(text: str, file_name: str = "", given: str = "") -> str:
+    """The document's date as YYYY[-MM[-DD]]: a given field, a 发布日期/印发 line, the file name,
+    or the latest year the text speaks of in the future tense ("2026年，我们将")."""
+    if given.strip():
+        m = re.search(r"((?:19|20)\d\d)(?:[-/.年](\d{1,2}))?(?:[-/.月](\d{1,2}))?", normalize(given))
+        if m:
+            return _fmt(*m.groups())
+    head = normalize(text[:3000])
+    for pattern in (_DATE_LINE, _DATE_PAREN):
+        m = pattern.search(head) or pattern.search(normalize(text[-1500:]))
+        if m:
+            return _fmt(*m.groups())
+    m = _DATE_NAME.search(file_name)
+    if m:
+        return _fmt(*m.groups())
+    future = [int(y) for y in _FUTURE.findall(normalize(text))]
+    return str(max(future)) if future else ""
+
+
+def detect_validity(text: str) -> str:
+    """Policies: '施行 2026年3月1日；有效期 3年' style summary of when the document applies."""
+    parts = []
+    if m := _EFFECTIVE.search(text):
+        parts.append(f"自{m.group(1)}起施行")
+    if m := _VALID.search(text):
+        parts.append(f"有效期{'至' if '日' in m.group(1) else ''}{m.group(1)}")
+    return "；".join(parts)
+
+
+def default_year_of(text: str, doc_year: int | None) -> int | None:
+    """The year a document mostly reports on: the most-mentioned year not after its own date."""
+    resolved = resolve_dates(text, doc_year)
+    counts: dict[int, int] = {}
+    for y in years_in(resolved):
+        if doc_year is None or int(y) <= doc_year:
+            counts[int(y)] = counts.get(int(y), 0) + 1
+    if counts:
+        return max(counts, key=lambda y: (counts[y], y))
+    return doc_year
