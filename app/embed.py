@@ -61,3 +61,46 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> HashingEmbedding:
         return HashingEmbedding(int(config.get("dim", 512)))
+
+
+@register_embedding_function
+class OpenAIEmbedding(EmbeddingFunction[Documents]):
+    """Semantic vectors from any OpenAI-compatible /embeddings endpoint (KBQA_EMBED_MODEL).
+
+    The key is never part of the config Chroma persists; it comes from Settings at run time.
+    """
+
+    def __init__(self, model: str, base_url: str = "", api_key: str = "", timeout_s: float = 30.0) -> None:
+        self.model = model
+        self.base_url = base_url
+        self._api_key = api_key
+        self.timeout_s = timeout_s
+
+    def __call__(self, input: Documents) -> Embeddings:
+        from openai import OpenAI, OpenAIError
+
+        from app.errors import LLMError
+
+        client = OpenAI(api_key=self._api_key or "none", base_url=self.base_url or None, timeout=self.timeout_s)
+        vectors: list[Any] = []
+        try:
+            for i in range(0, len(input), 256):
+                response = client.embeddings.create(model=self.model, input=list(input[i : i + 256]))
+                vectors.extend(np.asarray(d.embedding, dtype=np.float32) for d in response.data)
+        except OpenAIError as exc:
+            raise LLMError(f"嵌入模型 {self.model} 调用失败：{type(exc).__name__}。请检查 KBQA_EMBED_MODEL 和接口地址。") from None
+        return vectors
+
+    @staticmethod
+    def name() -> str:
+        return "kbqa-openai-compatible"
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self.model, "base_url": self.base_url}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> OpenAIEmbedding:
+        return OpenAIEmbedding(str(config["model"]), str(config.get("base_url", "")))

@@ -71,7 +71,7 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> fl
     if not raw:
         return default
     try:
-        return kind(raw)  # type: ignore[no-any-return]
+        return float(kind(raw))
     except ValueError:
         raise ConfigError(f"{name}={raw!r} 不是有效的数字，请改为例如 {default}。") from None
 

@@ -16,9 +16,7 @@ import jieba
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 STOPWORDS = frozenset(
-    "的 了 是 在 和 与 及 等 也 都 就 而 并 或 其 该 这 那 个 之 为 对 于 把 被 从 向 以 中 上 下 "
-    "吗 呢 吧 啊 么 呀 多少 什么 哪些 哪个 哪家 哪几 几 几个 几家 谁 是否 怎么 怎样 如何 请问 请 "
-    "有 有没有 一下 年 月 日 我们 我市 本市 全市 情况 问题 分别 还 又 呢 吗 么 哪 多 少".split()
+    ["的", "了", "是", "在", "和", "与", "及", "等", "也", "都", "就", "而", "并", "或", "其", "该", "这", "那", "个", "之", "为", "对", "于", "把", "被", "从", "向", "以", "中", "上", "下", "吗", "呢", "吧", "啊", "么", "呀", "多少", "什么", "哪些", "哪个", "哪家", "哪几", "几", "几个", "几家", "谁", "是否", "怎么", "怎样", "如何", "请问", "请", "有", "有没有", "一下", "年", "月", "日", "我们", "我市", "本市", "全市", "情况", "问题", "分别", "还", "又", "呢", "吗", "么", "哪", "多", "少"]
 )
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 
@@ -105,7 +103,7 @@ def resolve_dates(text: str, doc_year: int | None, default_year: int | None = No
 
     def year_before(pos: int) -> int:
         found = _YEAR.findall(text[:pos])
-        return int(found[-1]) if found else default_year  # type: ignore[return-value]
+        return int(found[-1]) if found else int(default_year or 0)
 
     text = _BARE_MONTHS.sub(lambda m: f"{year_before(m.start())}年{m.group(1)}", text)
     return _BARE_FULL_YEAR.sub(lambda m: f"{year_before(m.start())}年全年", text)

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stderr.isatty() and not args.json:
         from tqdm import tqdm
 
-        def progress(items):  # type: ignore[no-untyped-def]
+        def progress(items):
             return tqdm(items, desc="读取文件", unit="个", file=sys.stderr)
 
     try:

@@ -46,7 +46,7 @@ def _heading_level(line: str, prev_ended: bool) -> int:
         return 5
     if (_ARABIC.match(line) or _ARABIC_PAREN.match(line)) and short:
         return 6
-    if short and prev_ended and len(line) >= 2 and not _ARTICLE.match(line):
+    if short and prev_ended and len(line) >= 2 and not _ARTICLE.match(line) and not re.search(r"[，,]", line):
         return 7
     return 0
 
@@ -84,7 +84,7 @@ def _heading_text(line: str) -> str:
 def _short(heading: str) -> str:
     """'谋创新拓赛道，布局未来发展“新蓝图”' -> '谋创新拓赛道' for display in a heading path."""
     head = re.split(r"[，,\s]", heading, maxsplit=1)[0]
-    return head if len(head) >= 2 else heading
+    return head if len(head) >= 4 and not re.match(r"^第.+[章节]$", head) else heading
 
 
 def _pack(paragraphs: list[str], max_chars: int) -> list[str]:
@@ -108,74 +108,91 @@ def _pack(paragraphs: list[str], max_chars: int) -> list[str]:
     return out
 
 
-def chunk_document(doc: Document, max_chars: int) -> list[Chunk]:
-    """All chunks of one document, in reading order."""
-    doc_year = int(doc.date[:4]) if doc.date[:4].isdigit() else None
-    body = "\n".join(s.text for s in doc.sections if s.record is None)
-    default = default_year_of(body, doc_year)
-    chunks: list[Chunk] = []
-    stack: list[tuple[int, str]] = []
-    paragraph_no = 0
+class _Chunker:
+    """Walks one document's sections, keeping the heading stack and paragraph count across pages."""
 
-    def emit(text: str, locator: str, index_extra: str = "", section: Section | None = None) -> None:
-        path_full = [h for lvl, h in stack if lvl > 1]
-        heading_path = " > ".join(_short(h) for h in path_full)
-        resolved = resolve_dates(text, doc_year, default)
-        index_text = "\n".join(x for x in (doc.title, " ".join(path_full), index_extra, resolved) if x)
-        periods = tuple(sorted(set(years_in(resolved)) | set(years_in(index_extra))))
-        chunks.append(
+    def __init__(self, doc: Document, max_chars: int) -> None:
+        self.doc = doc
+        self.max_chars = max_chars
+        self.doc_year = int(doc.date[:4]) if doc.date[:4].isdigit() else None
+        body = "\n".join(s.text for s in doc.sections if s.record is None)
+        self.default = default_year_of(body, self.doc_year)
+        self.chunks: list[Chunk] = []
+        self.stack: list[tuple[int, str]] = []
+        self.paragraph_no = 0
+        self.group: list[str] = []
+        self.group_start = 0
+        self.article = ""
+
+    def emit(self, text: str, locator: str, index_extra: str = "", section: Section | None = None) -> None:
+        record = section.record if section else None
+        path_full = [h for lvl, h in self.stack if lvl > 1]
+        resolved = resolve_dates(text, self.doc_year, self.default)
+        index_text = "\n".join(x for x in (self.doc.title, " ".join(path_full), index_extra, resolved) if x)
+        self.chunks.append(
             Chunk(
-                id=content_id(doc.source, locator, text),
-                source=doc.source,
-                title=doc.title,
-                kind=doc.kind,
+                id=content_id(self.doc.source, locator, text),
+                source=self.doc.source,
+                title=self.doc.title,
+                kind=self.doc.kind,
                 locator=locator,
-                heading_path=heading_path if section is None or section.record is None else doc.title,
+                heading_path=record.sheet if record else " > ".join(_short(h) for h in path_full),
                 text=text,
                 index_text=index_text,
-                doc_date=doc.date,
-                periods=periods,
-                default_year=str(default or ""),
-                ordinal=len(chunks),
-                record=section.record if section else None,
+                doc_date=self.doc.date,
+                periods=tuple(sorted(set(years_in(resolved)) | set(years_in(index_extra)))),
+                default_year=str(self.default or ""),
+                ordinal=len(self.chunks),
+                record=record,
             )
         )
 
-    for section in doc.sections:
+    def flush(self, page: str) -> None:
+        if not self.group:
+            return
+        if self.group_start == self.paragraph_no:
+            where = f"第{self.group_start}段"
+        else:
+            where = f"第{self.group_start}–{self.paragraph_no}段"
+        if page:
+            where = f"{page} {self.article}".strip()
+        elif self.article:
+            where = self.article
+        for piece in _pack(self.group, self.max_chars):
+            self.emit(piece, where)
+        self.group = []
+
+    def section(self, section: Section) -> None:
         if section.record is not None:
-            record = section.record
-            emit(section.text, section.locator, f"{record.row_label} {record.column} {record.period}", section)
-            continue
-        group: list[str] = []
-        group_start = paragraph_no + 1
-        article = ""
-
-        def flush() -> None:
-            nonlocal group
-            if not group:
-                return
-            where = article or (f"第{group_start}段" if group_start == paragraph_no else f"第{group_start}–{paragraph_no}段")
-            if section.locator:
-                where = f"{section.locator} {article}".strip() if article else section.locator
-            for piece in _pack(group, max_chars):
-                emit(piece, where)
-            group = []
-
+            r = section.record
+            self.emit(section.text, section.locator, f"{r.row_label} {r.column} {r.period}", section)
+            return
+        if "!" in section.locator:  # a sheet's description sits under the sheet, not the body's headings
+            self.stack[:] = [(2, section.locator.split("!", 1)[0])]
+            self.article = ""
+        page = section.locator
         for unit in _units(section.text):
             if unit.level:
-                flush()
-                article = ""
-                while stack and stack[-1][0] >= unit.level:
-                    stack.pop()
-                stack.append((unit.level, _heading_text(unit.text)))
+                self.flush(page)
+                self.article = ""
+                while self.stack and self.stack[-1][0] >= unit.level:
+                    self.stack.pop()
+                self.stack.append((unit.level, _heading_text(unit.text)))
                 continue
-            if unit.article or (group and sum(map(len, group)) + len(unit.text) > max_chars):
-                flush()
+            if unit.article or (self.group and sum(map(len, self.group)) + len(unit.text) > self.max_chars):
+                self.flush(page)
                 if unit.article:
-                    article = unit.article
-            if not group:
-                group_start = paragraph_no + 1
-            paragraph_no += 1
-            group.append(unit.text)
-        flush()
-    return chunks
+                    self.article = unit.article
+            if not self.group:
+                self.group_start = self.paragraph_no + 1
+            self.paragraph_no += 1
+            self.group.append(unit.text)
+        self.flush(page)
+
+
+def chunk_document(doc: Document, max_chars: int) -> list[Chunk]:
+    """All chunks of one document, in reading order."""
+    chunker = _Chunker(doc, max_chars)
+    for section in doc.sections:
+        chunker.section(section)
+    return chunker.chunks

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import bm25s
-from chromadb.errors import NotFoundError
 import numpy as np
+from chromadb.errors import NotFoundError
 
 from app.errors import LoadError
 from app.schema import Chunk

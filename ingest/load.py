@@ -157,7 +157,7 @@ def _sheet_title(sections: list[Section], path: Path) -> str:
 class _HTMLText(html.parser.HTMLParser):
     """Block-level text of an HTML page; h1-h6 become Markdown headings so chunking sees structure."""
 
-    _BLOCKS = frozenset("p div li tr br section article table ul ol h1 h2 h3 h4 h5 h6 title".split())
+    _BLOCKS = frozenset(["p", "div", "li", "tr", "br", "section", "article", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "title"])
     _SKIP = frozenset({"script", "style", "noscript"})
 
     def __init__(self) -> None:

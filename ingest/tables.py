@@ -89,7 +89,7 @@ def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
         values = [v for v in rows[i] if v]
         if not values:
             i += 1
-        elif any("单位" in v for v in values):
+        elif any(_UNIT_ROW.search(v) for v in values):
             units = _units(" ".join(dict.fromkeys(values)))
             i += 1
         elif len(set(values)) == 1 and not _is_number(values[0]) and len(values) != 2:
@@ -111,27 +111,27 @@ def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
                 for top, low in zip(headers, below + [""] * (len(headers) - len(below)), strict=False)
             ]
             i += 1
-    while i < len(rows) and any("单位" in v for v in rows[i] if v):
+    while i < len(rows) and any(_UNIT_ROW.search(v) for v in rows[i] if v):
         units = _units(" ".join(v for v in rows[i] if v))
         i += 1
     title = titles[0] if titles else sheet
     title_year = m.group(1) if (m := _YEAR.search(" ".join(titles))) else ""
-    sections = [
-        Section(
-            "\n".join([*titles, f"单位：{'、'.join(units)}" if units else "", "指标：" + "、".join(h for h in headers if h)]).strip(),
-            f"{sheet}!A{header_index + 1}",
-        )
-    ]
+    unit_column = next((c for c, h in enumerate(headers) if h == "单位"), None)
+    described = [*titles, f"单位：{'、'.join(units)}" if units else "", "指标：" + "、".join(h for h in headers if h)]
+    sections = [Section("；".join(x for x in described if x) + "。", f"{sheet}!A{header_index + 1}")]
     for r in range(i, len(rows)):
         row = rows[r]
         if not row or not row[0] or not any(row[1:]):
             continue
-        label = row[0]
+        label, row_unit = _column_unit(row[0], [])
+        if unit_column is not None and unit_column < len(row) and row[unit_column]:
+            row_unit = row[unit_column]
         for c in range(1, min(len(row), len(headers))):
             value = row[c]
-            if not value or not headers[c]:
+            if not value or not headers[c] or c == unit_column:
                 continue
             column, unit = _column_unit(headers[c], units)
+            unit = row_unit or unit
             if value.endswith("%"):
                 value, unit = value[:-1], "%"
             if not _is_number(value):

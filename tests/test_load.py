@@ -1,0 +1,152 @@
+"""One test per format with a real file built in the test; chunk texts and locators asserted exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.errors import LoadError
+from ingest.chunk import chunk_document
+from ingest.load import decode, load
+from tests.conftest import write_docx, write_pdf, write_xlsx
+
+
+def chunks_of(path: Path, max_chars: int = 240) -> list:
+    return [c for d in load(path, f"kb/{path.name}") for c in chunk_document(d, max_chars)]
+
+
+def test_docx_articles_headings_and_table(tmp_path: Path) -> None:
+    path = write_docx(
+        tmp_path / "办法.docx",
+        [
+            ("Title", "扶持办法"),
+            ("Heading 1", "第一章 总则"),
+            ("Normal", "第一条 为支持产业发展，制定本办法。"),
+            ("Normal", "第二条 本办法自2026年3月1日起施行。"),
+            ("Heading 1", "第二章 支持措施"),
+            ("Normal", "第三条 对新认定的应用场景奖励50万元。"),
+        ],
+        table=[["事项", "奖励（万元）"], ["应用场景", "50"]],
+    )
+    chunks = chunks_of(path)
+    assert [(c.locator, c.heading_path, c.text) for c in chunks] == [
+        ("第一条", "第一章 总则", "第一条 为支持产业发展，制定本办法。"),
+        ("第二条", "第一章 总则", "第二条 本办法自2026年3月1日起施行。"),
+        ("第三条", "第二章 支持措施", "第三条 对新认定的应用场景奖励50万元。"),
+        ("表1!A1", "表1", "指标：事项、奖励（万元）。"),
+        ("表1!B2", "表1", "应用场景奖励为50万元（表1）"),
+    ]
+    assert chunks[0].kind == "policy" and chunks[0].title == "扶持办法"
+    assert load(path, "kb/办法.docx")[0].effective == "自2026年3月1日起施行"
+
+
+def test_xlsx_merged_title_and_unit_row(tmp_path: Path) -> None:
+    chunks = chunks_of(write_xlsx(tmp_path / "指标.xlsx"))
+    records = [(c.locator, c.text, c.record.value, c.record.unit, c.record.period) for c in chunks if c.record]
+    assert records == [
+        ("产业集群!B4", "2025年人工智能产业规上营收为143.79亿元（2025年重点产业指标）", "143.79", "亿元", "2025年"),
+        ("产业集群!C4", "2025年人工智能产业营收增速为45.30%（2025年重点产业指标）", "45.30", "%", "2025年"),
+        ("产业集群!B5", "2025年数字经济核心产业规上营收为88.50亿元（2025年重点产业指标）", "88.50", "亿元", "2025年"),
+        ("产业集群!C5", "2025年数字经济核心产业营收增速为12.00%（2025年重点产业指标）", "12.00", "%", "2025年"),
+    ]
+    assert chunks[0].kind == "indicator"
+
+
+def test_gbk_txt_and_relative_year(tmp_path: Path) -> None:
+    path = tmp_path / "回顾.txt"
+    path.write_bytes("年度回顾\n\n发布日期：2026年1月15日\n\n去年全年全市规上工业产值1923.3亿元，增长7.2%。\n".encode("gbk"))
+    chunks = chunks_of(path)
+    assert chunks[-1].text == "去年全年全市规上工业产值1923.3亿元，增长7.2%。"
+    assert "2025年全年全市规上工业产值1923.3亿元" in chunks[-1].index_text
+    assert "2025" in chunks[-1].periods and chunks[-1].doc_date == "2026-01-15"
+
+
+def test_utf16_and_bom_decode() -> None:
+    assert decode("数控机床".encode("utf-16"), "a.txt") == "数控机床"
+    assert decode("\ufeff数控机床".encode(), "a.txt") == "数控机床"
+    assert decode("规上工业".encode("gbk"), "a.txt") == "规上工业"
+
+
+def test_two_page_pdf_keeps_page_numbers(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path / "通知.pdf", [["申报通知", "申报企业须为规上工业企业。"], ["截止日期为2026年4月30日。"]])
+    chunks = chunks_of(path)
+    assert [(c.locator, c.text) for c in chunks] == [
+        ("第1页", "申报企业须为规上工业企业。"),
+        ("第2页", "截止日期为2026年4月30日。"),
+    ]
+    assert chunks[0].heading_path == "申报通知"
+
+
+def test_html_headings_and_paragraphs(tmp_path: Path) -> None:
+    path = tmp_path / "news.html"
+    path.write_text(
+        "<html><head><title>新闻</title><style>p{}</style></head><body><h2>算力产业</h2>"
+        "<p>算力产业入选全省新星产业群。</p><script>var x=1;</script><p>润泽信息港加快建设。</p></body></html>",
+        encoding="utf-8",
+    )
+    chunks = chunks_of(path)
+    assert [(c.locator, c.heading_path, c.text) for c in chunks] == [
+        ("第1–2段", "算力产业", "算力产业入选全省新星产业群。\n润泽信息港加快建设。")
+    ]
+    assert chunks[0].title == "新闻"
+
+
+def test_jsonl_corpus_sources_carry_ids(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.jsonl"
+    rows = [
+        {"id": "a1", "title": "", "text": "成都大运会吉祥物是蓉宝。"},
+        {"id": "b2", "title": "标题", "text": "特斯拉2022年交付131万辆。", "date": "2023-01-03"},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    chunks = chunks_of(path)
+    assert [(c.source, c.text) for c in chunks] == [
+        ("kb/corpus.jsonl#a1", "成都大运会吉祥物是蓉宝。"),
+        ("kb/corpus.jsonl#b2", "特斯拉2022年交付131万辆。"),
+    ]
+    assert chunks[1].doc_date == "2023-01-03" and chunks[1].title == "标题"
+
+
+def test_sentences_never_cut_and_chunks_bounded(tmp_path: Path) -> None:
+    sentence = "全年新开工项目356项，完成率达120%。"
+    path = tmp_path / "长文.md"
+    path.write_text("# 长文\n\n" + sentence * 30 + "\n", encoding="utf-8")
+    chunks = chunks_of(path, max_chars=100)
+    assert len(chunks) > 1
+    for c in chunks:
+        assert len(c.text) <= 100
+        assert c.text.replace(sentence, "") == ""
+
+
+def test_future_tense_sets_document_year(tmp_path: Path) -> None:
+    path = tmp_path / "无日期.md"
+    path.write_text("去年全市新增小巨人企业3家。\n\n2026年，我们将继续扩容培育库。\n", encoding="utf-8")
+    doc = load(path, "kb/无日期.md")[0]
+    assert doc.date == "2026"
+    assert "2025年全市新增小巨人企业3家" in chunk_document(doc, 240)[0].index_text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"", "文件为空"),
+        ("binary.txt", b"\x00\x01\x02PK\x00\x00" * 20, "不是文本文件"),
+        ("bad.pdf", b"%PDF-1.4 not really a pdf", "PDF 文件"),
+        ("bad.docx", b"this is not a zip", "Word 文件"),
+        ("bad.xlsx", b"this is not a zip either", "Excel 文件"),
+        ("notes.xyz", b"hello", "不支持的文件类型 .xyz"),
+    ],
+)
+def test_bad_inputs_raise_chinese_reasons(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(LoadError, match=reason):
+        load(path, f"kb/{name}")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    link = tmp_path / "gone.txt"
+    link.symlink_to(tmp_path / "missing.txt")
+    with pytest.raises(LoadError, match="无法读取"):
+        load(link, "kb/gone.txt")
