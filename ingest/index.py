@@ -40,7 +40,7 @@ from app.text import tokenize, tokenizer
 from ingest.chunk import chunk_document
 from ingest.load import load, walk
 
-_PARALLEL_MIN_CHARS = 2_000_000  # below this a process pool costs more than it saves
+_PARALLEL_MIN_CHARS = 300_000  # below this a process pool costs more than it saves
 _PENDING = "PENDING"
 
 
@@ -64,16 +64,19 @@ def _tokenize_batch(texts: list[str]) -> list[list[str]]:
     return [tokenize(t) for t in texts]
 
 
-def tokenize_all(texts: list[str]) -> list[list[str]]:
-    """jieba over many chunk texts; a process pool on big inputs (jieba is single-threaded)."""
+def tokenize_all(texts: list[str], meanwhile: Callable[[], None] = lambda: None) -> list[list[str]]:
+    """jieba over many chunk texts; on big inputs a process pool (jieba is single-threaded) while this
+    process runs `meanwhile` (the Chroma upsert, which does not need tokens)."""
     workers = os.cpu_count() or 1
     if workers < 2 or sum(map(len, texts)) < _PARALLEL_MIN_CHARS:
+        meanwhile()
         return _tokenize_batch(texts)
     tokenizer()  # load the dictionary once; forked workers inherit it
     size = max(500, len(texts) // (workers * 8))
-    batches = [texts[i : i + size] for i in range(0, len(texts), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [tokens for batch in pool.map(_tokenize_batch, batches) for tokens in batch]
+        futures = [pool.submit(_tokenize_batch, texts[i : i + size]) for i in range(0, len(texts), size)]
+        meanwhile()
+        return [tokens for future in futures for tokens in future.result()]
 
 
 def _source_of(root: Path, file: Path) -> str:
@@ -148,11 +151,9 @@ def run_ingest(
     new_chunks = list({c.id: c for c in new_chunks}.values())
     kept_ids = {c.id for c, _ in kept}
     new_chunks = [c for c in new_chunks if c.id not in kept_ids]
-    new_tokens = tokenize_all([c.index_text for c in new_chunks])
 
     old_ids = {c.id for c in old_chunks}
     all_chunks = [c for c, _ in kept] + new_chunks
-    all_tokens = [t for _, t in kept] + new_tokens
     live_ids = {c.id for c in all_chunks}
     summary.chunks_added = len(live_ids - old_ids)
     summary.chunks_removed = len(old_ids - live_ids)
@@ -162,7 +163,9 @@ def run_ingest(
     files_out.update(new_files)
     if summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted:
         (index_dir / _PENDING).write_text("ingest in progress", encoding="utf-8")
-        _upsert(collection, [c for c in new_chunks if c.id not in old_ids], settings)
+        to_embed = [c for c in new_chunks if c.id not in old_ids]
+        new_tokens = tokenize_all([c.index_text for c in new_chunks], lambda: _upsert(collection, to_embed, settings))
+        all_tokens = [t for _, t in kept] + new_tokens
         _write_generation(index_dir, all_chunks, all_tokens, files_out)
         (index_dir / "embedding.json").write_text(
             json.dumps(embedding_signature(embedding_function(settings)), ensure_ascii=False), encoding="utf-8"
@@ -195,7 +198,6 @@ def _upsert(collection: Any, chunks: list[Chunk], settings: Settings) -> None:
         collection.upsert(
             ids=[c.id for c in part],
             embeddings=np.asarray(ef(texts), dtype=np.float32),
-            documents=texts,
             metadatas=[{"source": c.source, "kind": c.kind, "locator": c.locator} for c in part],
         )
 

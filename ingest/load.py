@@ -225,7 +225,7 @@ def load_jsonl(path: Path, source: str) -> list[Document]:
         docs.append(
             Document(
                 source=f"{source}#{doc_id}",
-                title=title or text[:30],
+                title=title,
                 kind="corpus",
                 date=detect_date(text, "", str(row.get("date") or "")),
                 sections=(Section(f"# {title}\n\n{text}" if title else text),),

@@ -1,0 +1,52 @@
+"""Helpers shared by the bench scripts: medians, child-process peak RSS, synthetic bureau-style corpora."""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_INDUSTRIES = ["人工智能", "数控机床", "绿色石化", "新能源汽车", "智能终端", "集成电路", "生物医药", "新材料", "光伏", "服装箱包"]
+_TOWNS = ["当湖街道", "钟埭街道", "曹桥街道", "新埭镇", "新仓镇", "独山港镇", "林埭镇", "广陈镇", "乍浦镇"]
+_METRICS = [("规上营收", "亿元"), ("工业产值", "亿元"), ("固定资产投资", "亿元"), ("新增企业", "家"), ("供地", "亩")]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def run_child(args: list[str]) -> tuple[str, float]:
+    """Run a python child; return its stdout and its peak RSS in MB (ru_maxrss of finished children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return out, max(after, before) / 1024
+
+
+def synthetic_sentence(rng: random.Random, i: int) -> str:
+    industry, town = rng.choice(_INDUSTRIES), rng.choice(_TOWNS)
+    metric, unit = rng.choice(_METRICS)
+    year = rng.choice([2022, 2023, 2024, 2025])
+    value = round(rng.uniform(1, 900), 2)
+    return f"{year}年，{town}{industry}产业{metric}{value}{unit}，同比增长{rng.uniform(-5, 40):.1f}%，编号{i}。"
+
+
+def write_synthetic_jsonl(path: Path, n_docs: int, seed: int = 7) -> Path:
+    """n_docs documents of ~3 sentences (~150 characters): about one chunk each."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n_docs):
+            text = "".join(synthetic_sentence(rng, i * 3 + k) for k in range(3))
+            f.write(json.dumps({"id": f"syn{i}", "title": "", "text": text}, ensure_ascii=False) + "\n")
+    return path
