@@ -1,0 +1,56 @@
+"""question -> list[Hit]: BM25 (bm25s over jieba tokens) and Chroma vectors, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from app.query import Query, analyze, sub_questions
+from app.schema import Hit
+from app.store import Store
+
+RRF_K = 60
+BM25_WEIGHT = 1.0
+VECTOR_WEIGHT = 0.5
+CANDIDATES = 50
+
+
+def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
+    """Hybrid hits for the question; a question about two things ('A和B分别…') also retrieves for each
+    part, and the lists are interleaved so both parts reach the top k."""
+    parts = sub_questions(query.text)
+    if not parts:
+        return _retrieve_one(store, query, top_k, kinds, year)
+    lists = [iter(_retrieve_one(store, analyze(p), top_k, kinds, year)) for p in parts]
+    merged: dict[str, Hit] = {}
+    while lists and len(merged) < top_k:
+        for hits in list(lists):  # each part adds one hit it has not seen yet per round
+            hit = next((h for h in hits if h.chunk.id not in merged), None)
+            if hit is None:
+                lists.remove(hits)
+            elif len(merged) < top_k:
+                merged[hit.chunk.id] = hit
+    for hit in _retrieve_one(store, query, top_k, kinds, year):
+        merged.setdefault(hit.chunk.id, hit)
+    return [Hit(h.chunk, h.score, i) for i, h in enumerate(list(merged.values())[:top_k], start=1)]
+
+
+def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None, year: str) -> list[Hit]:
+    """Top-k fused hits. `kinds` keeps only those document kinds; `year` keeps chunks that speak of it
+    (chunks with no year at all are kept: they may inherit it from their document)."""
+    pool = max(CANDIDATES, top_k * 5)
+    fused: dict[int, float] = {}
+    for weight, ranked in (
+        (BM25_WEIGHT, store.bm25_search(list(query.tokens), pool)),
+        (VECTOR_WEIGHT, store.vector_search(query.resolved, pool)),
+    ):
+        for rank, (pos, _) in enumerate(ranked, start=1):
+            fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank)
+    hits = []
+    for pos, score in sorted(fused.items(), key=lambda x: -x[1]):
+        chunk = store.chunks[pos]
+        if kinds and chunk.kind not in kinds:
+            continue
+        if year and chunk.periods and year not in chunk.periods:
+            continue
+        hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1))
+        if len(hits) == top_k:
+            break
+    return hits
