@@ -123,6 +123,15 @@ class Store:
             manifest=read_manifest(gen),
         )
 
+    def idf(self, token: str) -> float:
+        """Inverse document frequency of a token; unknown tokens get the highest (rarest) value."""
+        n = max(1, len(self.chunks))
+        df = 0
+        if self.bm25 is not None and (tid := self.bm25.vocab_dict.get(token)) is not None:
+            indptr = self.bm25.scores["indptr"]
+            df = int(indptr[tid + 1] - indptr[tid])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
     def bm25_search(self, tokens: list[str], k: int) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) with score > 0, best first."""
         if self.bm25 is None or not tokens:

@@ -150,7 +150,7 @@ def load_csv(path: Path, source: str) -> list[Document]:
 def _sheet_title(sections: list[Section], path: Path) -> str:
     for s in sections:
         if s.record is None:
-            return s.text[:60]
+            return s.text.split("；", 1)[0][:60]
     return path.stem
 
 

@@ -1,0 +1,116 @@
+"""question (+ history) -> Answer. The one entry point shared by the CLI and the UI."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from app.extract import MAX_ANSWER_CHARS, Extracted, extract
+from app.followup import rewrite
+from app.query import analyze, sub_questions
+from app.retrieve import retrieve
+from app.schema import Answer, Citation, Hit, content_id
+from app.settings import Settings
+from app.store import Store
+
+MAX_QUESTION_CHARS = 500
+
+
+class Assistant:
+    """Holds the opened index; cheap to ask many questions of (the UI caches one per process)."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self._store = store
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings)
+        return self._store
+
+    def reload(self) -> None:
+        """Re-open the index after an ingest, so deleted files stop answering at once."""
+        self._store = Store.open(self.settings)
+
+    def search(self, question: str, top_k: int | None = None) -> list[Hit]:
+        return retrieve(self.store, analyze(question), top_k or self.settings.top_k)
+
+    def ask(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Answer:
+        """Answer extractively, or through the configured LLM (with verification and fallback)."""
+        if self.settings.llm_enabled:
+            from app.generate import LLMAnswerer
+
+            return LLMAnswerer(self).answer(question, history, qid)
+        return self.ask_extractive(question, history, qid)
+
+    def stream(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Iterator[str | Answer]:
+        """Text pieces as they arrive, then the final Answer (LLM mode); extractive yields the Answer at once."""
+        if self.settings.llm_enabled:
+            from app.generate import LLMAnswerer
+
+            yield from LLMAnswerer(self).stream(question, history, qid)
+        else:
+            yield self.ask_extractive(question, history, qid)
+
+    def ask_extractive(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Answer:
+        started = time.perf_counter()
+        problem = check_question(question)
+        if problem:
+            return Answer(qid or content_id(question), question, problem, False, (), "extractive", 0.0)
+        standalone = rewrite(question, history)
+        result = self.extract(standalone)
+        return Answer(
+            id=qid or content_id(question),
+            question=question,
+            answer=result.text,
+            answerable=result.answerable,
+            citations=result.citations,
+            mode="extractive",
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            rewritten=standalone if standalone != question.strip() else "",
+            related=result.related,
+            records=result.records,
+        )
+
+    def extract(self, question: str) -> Extracted:
+        """Extractive answer; a question about two things is answered part by part."""
+        top_k = self.settings.top_k
+        parts = sub_questions(question)
+        if not parts:
+            query = analyze(question)
+            return extract(self.store, query, retrieve(self.store, query, top_k))
+        answers = []
+        for part in parts:
+            query = analyze(part)
+            answers.append(extract(self.store, query, retrieve(self.store, query, top_k), MAX_ANSWER_CHARS // len(parts)))
+        if not any(a.answerable for a in answers):
+            query = analyze(question)
+            return extract(self.store, query, retrieve(self.store, query, top_k))
+        return combine(answers)
+
+
+def combine(answers: list[Extracted]) -> Extracted:
+    """Join part answers, renumbering [n] markers and citations; a part without evidence says so."""
+    texts: list[str] = []
+    cites: list[Citation] = []
+    for part in answers:
+        if not part.answerable:
+            texts.append("其中一部分在知识库中未找到依据")
+            continue
+        offset = len(cites)
+        texts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", part.text))
+        cites.extend(replace(c, n=c.n + offset) for c in part.citations)
+    records = tuple(r for a in answers for r in a.records)
+    return Extracted("；".join(texts), True, tuple(cites), (), records)
+
+
+def check_question(question: str) -> str:
+    """A Chinese message for unusable input, or '' when the question is fine."""
+    if not question or not question.strip():
+        return "请输入问题，例如：2025年人工智能产业规上营收是多少？"
+    if len(question) > MAX_QUESTION_CHARS:
+        return f"问题太长（{len(question)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内。"
+    return ""

@@ -1,0 +1,266 @@
+"""Offline extractive answerer: pick the sentence(s) or indicator records that carry the asked metric for
+the asked entity and period, answer in <= 200 characters with [n] markers, or refuse firmly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.query import METRICS, Query, concept_groups
+from app.schema import Chunk, Citation, Hit, Record
+from app.store import Store
+from app.text import normalize, resolve_dates, split_sentences, years_in
+
+MAX_ANSWER_CHARS = 200
+MIN_COVERAGE = 0.5  # share of the question's (IDF-weighted) concepts the evidence must carry
+CONTEXT_WEIGHT = 0.6  # a concept found only in the heading path / title counts this much
+_LONG_SENTENCE = 150
+
+_NUMBER = re.compile(
+    r"\d[\d,]*(?:\.\d+)?\s*(?:%|‰|亿元|万元|元|亿|万|家|个百分点|百分点|个|项|亩|人次|人|名|辆|吨|件|倍|座|台|套|次|位|届|斤|公里|米)"
+)
+_BARE_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}")
+_RANK = re.compile(r"第[一二三四五六七八九十\d]+|首位|首次|前十|前列|榜首|冠军|居首")
+_CLAUSE = re.compile(r"(?<=[，,；;：:])")
+_QUOTES = re.compile(r"[“”\"‘’'《》「」『』【】\s]")
+
+
+def match_form(text: str) -> str:
+    """What concept matching compares: half-width, lower case, without quotes and spaces
+    ('“两化”改造' matches 两化改造)."""
+    return _QUOTES.sub("", normalize(text).lower())
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    quote: str
+    resolved: str
+    score: float
+    coverage: float
+    covered: frozenset[int]
+    rank: int
+
+
+def _sentences(chunk: Chunk) -> list[str]:
+    if chunk.record is not None:
+        return [chunk.text]
+    out: list[str] = []
+    for sentence in split_sentences(chunk.text):
+        if len(sentence) > _LONG_SENTENCE and "；" in sentence:
+            out.extend(p for p in re.split(r"(?<=；)", sentence) if p.strip())
+        else:
+            out.append(sentence)
+    return out
+
+
+def _years_in_force(chunk: Chunk) -> int | None:
+    return int(chunk.default_year) if chunk.default_year.isdigit() else None
+
+
+class Extractor:
+    """Scores candidate sentences of the retrieved chunks against the analysed question."""
+
+    def __init__(self, store: Store, query: Query) -> None:
+        self.store = store
+        self.query = query
+        self.groups = concept_groups(query.content)
+        self.weights = [max(store.idf(t) for t in group) for group in self.groups]
+        self.total = sum(self.weights) or 1.0
+        self.metric_words = METRICS.get(query.metric, ())
+        self.asks = max(1, len(re.findall(r"多少|几", query.text)))
+
+    def candidates(self, hits: list[Hit]) -> list[Candidate]:
+        out = []
+        for hit in hits:
+            chunk = hit.chunk
+            doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
+            in_force = _years_in_force(chunk)
+            context = match_form(f"{chunk.title} {chunk.heading_path}")
+            for sentence in _sentences(chunk):
+                resolved = chunk.record.fact if chunk.record else resolve_dates(sentence, doc_year, in_force)
+                years = set(years_in(resolved))
+                if years:
+                    in_force = int(sorted(years)[-1]) if len(years) == 1 else in_force
+                cand = self._score(hit, chunk, sentence, resolved, years, context)
+                if cand is not None:
+                    out.append(cand)
+        return sorted(out, key=lambda c: -c.score)
+
+    def _score(self, hit: Hit, chunk: Chunk, quote: str, resolved: str, years: set[str], context: str) -> Candidate | None:
+        q = self.query
+        text = match_form(resolved)
+        if chunk.record is not None:
+            years |= set(years_in(chunk.record.period))
+        if q.years:
+            if years and not years & set(q.years):
+                return None
+            if not years:
+                known = set(chunk.periods) | ({chunk.default_year} if chunk.default_year else set())
+                if known and not known & set(q.years):
+                    return None
+        if self.metric_words and not any(w.lower() in text for w in self.metric_words):
+            return None
+        covered: set[int] = set()
+        gained = 0.0
+        for i, group in enumerate(self.groups):
+            if any(t in text for t in group):
+                covered.add(i)
+                gained += self.weights[i]
+            elif any(t in context for t in group):
+                gained += self.weights[i] * CONTEXT_WEIGHT
+        coverage = gained / self.total if self.groups else 0.0
+        fit = self._fitness(text)
+        if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
+            fit += 0.1 * (min(len(_NUMBER.findall(text)), self.asks) - 1)
+        if q.qtype in ("numeric", "date", "rank") and fit == 0.0:
+            coverage *= 0.8
+        score = coverage + fit + (0.15 if years & set(q.years) else 0.0) + 0.1 / hit.rank
+        return Candidate(chunk, quote, resolved, score, coverage, frozenset(covered), hit.rank)
+
+    def _fitness(self, text: str) -> float:
+        qtype = self.query.qtype
+        if qtype == "numeric":
+            return 0.3 if _NUMBER.search(text) else 0.1 if _BARE_NUMBER.search(re.sub(r"(19|20)\d\d年", "", text)) else 0.0
+        if qtype == "date":
+            return 0.3 if _DATE.search(text) else 0.0
+        if qtype == "rank":
+            return 0.3 if _RANK.search(text) else 0.0
+        return 0.0
+
+
+def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS) -> str:
+    """Cut a long sentence down to the clauses that carry the asked words (and the numbers after them)."""
+    sentence = sentence.strip()
+    if len(sentence) <= limit:
+        return sentence
+    clauses = [c for c in _CLAUSE.split(sentence) if c]
+    marks = [i for i, c in enumerate(clauses) if any(k and k in normalize(c).lower() for k in keep)]
+    if not marks:
+        return sentence[:limit]
+    start, end = marks[0], marks[-1]
+    while end + 1 < len(clauses) and _NUMBER.search(clauses[end + 1]) and len("".join(clauses[start : end + 2])) <= limit:
+        end += 1
+    out = "".join(clauses[start : end + 1])
+    return out if len(out) <= limit else out[:limit]
+
+
+def citation(n: int, chunk: Chunk, quote: str) -> Citation:
+    return Citation(
+        n=n,
+        source=chunk.source,
+        title=chunk.title or chunk.source,
+        locator=chunk.locator,
+        quote=quote,
+        chunk_id=chunk.id,
+        doc_date=chunk.doc_date,
+        heading_path=chunk.heading_path,
+    )
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str
+    answerable: bool
+    citations: tuple[Citation, ...]
+    related: tuple[Citation, ...] = ()
+    records: tuple[Record, ...] = ()
+
+
+def _refusal(query: Query, hits: list[Hit]) -> Extracted:
+    what = "".join(dict.fromkeys([*(f"{y}年" for y in query.years), query.metric]))
+    topic = f"“{query.text.rstrip('？?。')}”"
+    text = f"知识库中未找到能回答{topic}的依据{f'（{what}）' if what else ''}，无法给出答案。以下是最接近的资料，供参考。"
+    related = tuple(citation(i, h.chunk, _sentences(h.chunk)[0]) for i, h in enumerate(hits[:3], start=1))
+    return Extracted(text, False, (), related)
+
+
+def _figures(text: str) -> set[str]:
+    return set(_NUMBER.findall(normalize(text)))
+
+
+def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWER_CHARS) -> Extracted:
+    """The extractive answer for one (sub-)question, at most `budget` characters."""
+    if not hits:
+        return _refusal(query, hits)
+    if query.qtype == "headings" and (listed := _headings_answer(store, hits)) is not None:
+        return listed
+    ex = Extractor(store, query)
+    cands = ex.candidates(hits)
+    if not cands or cands[0].coverage < MIN_COVERAGE:
+        return _refusal(query, hits)
+    best = cands[0]
+    note = ""
+    many = bool(re.search(r"各|分别|哪些|哪几", query.text))
+    rivals = [
+        c for c in cands[1:6]
+        if not many and c.chunk.source != best.chunk.source and best.coverage > 0.99 and c.covered == best.covered
+        and c.chunk.doc_date and best.chunk.doc_date
+        and _figures(c.resolved) and _figures(best.resolved) and not _figures(c.resolved) & _figures(best.resolved)
+        and c.chunk.doc_date != best.chunk.doc_date
+    ]
+    if rivals and query.qtype == "numeric":
+        newer = max([best, rivals[0]], key=lambda c: c.chunk.doc_date)
+        older = rivals[0] if newer is best else best
+        best = newer
+        note = f"（注：较早的《{older.chunk.title or older.chunk.source}》（{older.chunk.doc_date or '日期不详'}）数字不同，已采用较新的文件。）"
+    keep = [t for g in ex.groups for t in g] + list(ex.metric_words)
+    chosen = [best]
+    if many:  # '各产业集群增速': every entity's figure, as far as the answer length allows
+        for c in cands[1:12]:
+            if len(chosen) < 6 and c.coverage >= MIN_COVERAGE and ex._fitness(normalize(c.resolved).lower()) > 0 \
+                    and not _figures(c.resolved) <= set().union(*(_figures(x.resolved) for x in chosen)):
+                chosen.append(c)
+    for c in cands[1:8] if len(chosen) == 1 else ():
+        if c.quote == best.quote or c.coverage < MIN_COVERAGE:
+            continue
+        adds = c.covered - frozenset().union(*(x.covered for x in chosen))
+        needs_number = query.qtype in ("numeric", "date") and not any(ex._fitness(normalize(x.resolved).lower()) >= 0.3 for x in chosen)
+        if (adds and any(ex.weights[i] > 1.0 for i in adds)) or (needs_number and ex._fitness(normalize(c.resolved).lower()) >= 0.3):
+            chosen.append(c)
+            break
+    parts: list[str] = []
+    cites: list[Citation] = []
+    budget -= len(note)
+    for c in chosen:
+        n = len(cites) + 1
+        piece = trim(c.resolved, keep, budget - 4)
+        if parts and len("".join(parts)) + len(piece) + 4 > budget:
+            break
+        parts.append(f"{piece.rstrip('；;，,。')}[{n}]")
+        cites.append(citation(n, c.chunk, c.quote.strip()))
+    records = tuple(c.chunk.record for c in chosen if c.chunk.record is not None)
+    return Extracted("；".join(parts) + "。" + note, True, tuple(cites), (), records)
+
+
+def _headings_answer(store: Store, hits: list[Hit]) -> Extracted | None:
+    """'有哪些重点工作': the sibling headings under the best hit's parent heading, each cited."""
+    top = hits[0].chunk
+    if " > " not in top.heading_path and not top.heading_path:
+        return None
+    parent = top.heading_path.rsplit(" > ", 1)[0] if " > " in top.heading_path else ""
+    seen: dict[str, Chunk] = {}
+    for chunk in store.chunks:
+        if chunk.source != top.source or not chunk.heading_path:
+            continue
+        if parent and not chunk.heading_path.startswith(parent + " > "):
+            continue
+        if not parent and " > " in chunk.heading_path:
+            continue
+        heading = chunk.heading_path.rsplit(" > ", 1)[-1]
+        if not re.search(r"[:：]|日期", heading):  # '发布日期：…' lines are metadata, not items
+            seen.setdefault(heading, chunk)
+    if len(seen) < 2:
+        return None
+    items = list(seen.items())
+    head = f"共{len(items)}项："
+    parts: list[str] = []
+    cites = []
+    for n, (heading, chunk) in enumerate(items, start=1):
+        piece = f"{heading}[{n}]"
+        if len(head) + len("；".join([*parts, piece])) > MAX_ANSWER_CHARS:
+            break
+        parts.append(piece)
+        cites.append(citation(n, chunk, _sentences(chunk)[0]))
+    return Extracted(head + "；".join(parts) + "。", True, tuple(cites))
