@@ -12,9 +12,11 @@ from app.store import Store
 from app.text import normalize, resolve_dates, split_sentences, years_in
 
 MAX_ANSWER_CHARS = 200
-MIN_COVERAGE = 0.5  # share of the question's (IDF-weighted) concepts the evidence must carry
+MIN_COVERAGE = 0.4  # share of the question's (IDF-weighted) concepts the evidence must carry
 CONTEXT_WEIGHT = 0.6  # a concept found only in the heading path / title counts this much
 _LONG_SENTENCE = 150
+MAX_SENTENCES = 2
+SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
 
 _NUMBER = re.compile(
     r"\d[\d,]*(?:\.\d+)?\s*(?:%|‰|亿元|万元|元|亿|万|家|个百分点|百分点|个|项|亩|人次|人|名|辆|吨|件|倍|座|台|套|次|位|届|斤|公里|米)"
@@ -77,12 +79,15 @@ class Extractor:
             chunk = hit.chunk
             doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
             in_force = _years_in_force(chunk)
-            context = match_form(f"{chunk.title} {chunk.heading_path}")
-            for sentence in _sentences(chunk):
+            heading = match_form(f"{chunk.title} {chunk.heading_path}")
+            sentences = _sentences(chunk)
+            for i, sentence in enumerate(sentences):
                 resolved = chunk.record.fact if chunk.record else resolve_dates(sentence, doc_year, in_force)
                 years = set(years_in(resolved))
                 if years:
                     in_force = int(sorted(years)[-1]) if len(years) == 1 else in_force
+                # a concept named in the sentence before or after (or the headings) counts for less
+                context = heading + match_form("".join(sentences[max(0, i - 1) : i] + sentences[i + 1 : i + 2]))
                 cand = self._score(hit, chunk, sentence, resolved, years, context)
                 if cand is not None:
                     out.append(cand)
@@ -131,19 +136,27 @@ class Extractor:
 
 
 def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS) -> str:
-    """Cut a long sentence down to the clauses that carry the asked words (and the numbers after them)."""
+    """Cut a long sentence down to the clauses that carry the asked words (and the numbers after them);
+    a single over-long clause is cut to the window around the asked words."""
     sentence = sentence.strip()
     if len(sentence) <= limit:
         return sentence
     clauses = [c for c in _CLAUSE.split(sentence) if c]
-    marks = [i for i, c in enumerate(clauses) if any(k and k in normalize(c).lower() for k in keep)]
+    marks = [i for i, c in enumerate(clauses) if any(k and k in match_form(c) for k in keep)]
     if not marks:
         return sentence[:limit]
     start, end = marks[0], marks[-1]
+    while end > start and len("".join(clauses[start : end + 1])) > limit:
+        end -= 1
     while end + 1 < len(clauses) and _NUMBER.search(clauses[end + 1]) and len("".join(clauses[start : end + 2])) <= limit:
         end += 1
     out = "".join(clauses[start : end + 1])
-    return out if len(out) <= limit else out[:limit]
+    if len(out) <= limit:
+        return out
+    low = out.lower()
+    first = min((p for k in keep if k and (p := low.find(k)) >= 0), default=0)
+    begin = max(0, min(first - limit // 5, len(out) - limit))
+    return out[begin : begin + limit]
 
 
 def citation(n: int, chunk: Chunk, quote: str) -> Citation:
@@ -212,7 +225,14 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
             if len(chosen) < 6 and c.coverage >= MIN_COVERAGE and ex._fitness(normalize(c.resolved).lower()) > 0 \
                     and not _figures(c.resolved) <= set().union(*(_figures(x.resolved) for x in chosen)):
                 chosen.append(c)
+    # Fill the answer budget with further strong evidence from other chunks (a second source often
+    # states the figure more directly); each addition is cited.
     for c in cands[1:8] if len(chosen) == 1 else ():
+        if len(chosen) < MAX_SENTENCES and all(c.chunk.id != x.chunk.id for x in chosen) \
+                and c.score >= best.score * SUPPORT_RATIO and c.coverage >= MIN_COVERAGE \
+                and (query.qtype != "numeric" or ex._fitness(match_form(c.resolved)) >= 0.3):
+            chosen.append(c)
+    for c in cands[1:8] if len(chosen) == 1 else ():  # a multi-part question: evidence for the other part
         if c.quote == best.quote or c.coverage < MIN_COVERAGE:
             continue
         adds = c.covered - frozenset().union(*(x.covered for x in chosen))
@@ -225,7 +245,8 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     budget -= len(note)
     for c in chosen:
         n = len(cites) + 1
-        piece = trim(c.resolved, keep, budget - 4)
+        share = budget // len(chosen) if len(chosen) > 1 and len("".join(x.resolved for x in chosen)) > budget else budget
+        piece = trim(c.resolved, keep, share - 4)
         if parts and len("".join(parts)) + len(piece) + 4 > budget:
             break
         parts.append(f"{piece.rstrip('；;，,。')}[{n}]")
