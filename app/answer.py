@@ -101,10 +101,15 @@ def combine(answers: list[Extracted]) -> Extracted:
             texts.append("其中一部分在知识库中未找到依据")
             continue
         offset = len(cites)
-        texts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", part.text))
+        texts.append(renumber(part.text, offset))
         cites.extend(replace(c, n=c.n + offset) for c in part.citations)
     records = tuple(r for a in answers for r in a.records)
     return Extracted("；".join(texts), True, tuple(cites), (), records)
+
+
+def renumber(text: str, offset: int) -> str:
+    """Shift every [n] marker in text by offset."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
 
 
 def check_question(question: str) -> str:

@@ -43,7 +43,7 @@ def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None
     ):
         for rank, (pos, _) in enumerate(ranked, start=1):
             fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank)
-    hits = []
+    hits: list[Hit] = []
     for pos, score in sorted(fused.items(), key=lambda x: -x[1]):
         chunk = store.chunks[pos]
         if kinds and chunk.kind not in kinds:
