@@ -1,0 +1,152 @@
+"""Ask latency (warm p50/p95) and peak RSS at 1k / 10k / 100k chunks: our pipeline next to the LangChain
+default path (RecursiveCharacterTextSplitter + Chroma + BM25Retriever in an EnsembleRetriever), one run.
+
+    .venv/bin/pip install -e ".[bench]"
+    .venv/bin/python -m bench.ask_bench --corpus ../shared/corpus --corpus kb \
+        --questions ../shared/eval/seed_questions.jsonl --sizes 1000 10000 100000
+
+Each (path, size) runs in its own child process, so peak RSS belongs to that path alone. Both paths use
+the same model-free hashing embedding (no model can be downloaded here); the LangChain path tokenizes
+Chinese with jieba (its whitespace default would find nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import median, percentile, run_child, write_synthetic_jsonl
+
+REPEATS = 5
+
+
+def _questions(path: Path) -> list[str]:
+    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _texts(paths: list[Path]) -> list[str]:
+    """Plain text of every document, for the LangChain path (which has no loaders of ours)."""
+    from ingest.load import load, walk
+
+    texts = []
+    for root, file in walk(paths):
+        try:
+            docs = load(file, file.name)
+        except Exception:  # noqa: BLE001 - the baseline just skips what it cannot read
+            continue
+        texts.extend("\n".join(s.text for s in d.sections) for d in docs)
+    return texts
+
+
+def worker_ours(corpus: list[Path], questions: list[str], workdir: Path) -> dict[str, float]:
+    from app.answer import Assistant
+    from app.settings import Settings
+    from ingest.index import run_ingest
+
+    settings = Settings(index_dir=workdir / "ours")
+    summary = run_ingest(corpus, settings)
+    assistant = Assistant(settings)
+    assistant.ask(questions[0])  # warm: index and jieba loaded
+    latencies = []
+    for _ in range(REPEATS):
+        for q in questions:
+            t = time.perf_counter()
+            assistant.ask(q)
+            latencies.append((time.perf_counter() - t) * 1000)
+    return {"chunks": len(assistant.store.chunks), "ingest_s": summary.seconds,
+            "p50": median(latencies), "p95": percentile(latencies, 0.95)}
+
+
+def worker_langchain(corpus: list[Path], questions: list[str], workdir: Path) -> dict[str, float]:
+    import jieba
+    from langchain_chroma import Chroma
+    from langchain_classic.retrievers import EnsembleRetriever
+    from langchain_community.retrievers import BM25Retriever
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from app.embed import hash_vectors
+
+    class Hashing(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return hash_vectors(texts, 512).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return hash_vectors([text], 512)[0].tolist()
+
+    started = time.perf_counter()
+    splitter = RecursiveCharacterTextSplitter(chunk_size=240, chunk_overlap=30)
+    chunks = splitter.split_text("\n\n".join(_texts(corpus)))
+    store = Chroma(collection_name="baseline", embedding_function=Hashing(), persist_directory=str(workdir / "lc"))
+    for i in range(0, len(chunks), 4000):
+        store.add_texts(chunks[i : i + 4000])
+    bm25 = BM25Retriever.from_texts(chunks, preprocess_func=lambda t: list(jieba.cut_for_search(t)), k=5)
+    ensemble = EnsembleRetriever(retrievers=[bm25, store.as_retriever(search_kwargs={"k": 5})], weights=[0.5, 0.5])
+    ingest_s = time.perf_counter() - started
+    ensemble.invoke(questions[0])
+    latencies = []
+    for _ in range(REPEATS):
+        for q in questions:
+            t = time.perf_counter()
+            ensemble.invoke(q)
+            latencies.append((time.perf_counter() - t) * 1000)
+    return {"chunks": len(chunks), "ingest_s": ingest_s, "p50": median(latencies), "p95": percentile(latencies, 0.95)}
+
+
+def _corpus_for(size: int, real: list[Path], tmp: Path) -> list[Path]:
+    """The real documents plus enough generated one-chunk documents to reach about `size` chunks."""
+    extra = max(0, size - 150)
+    folder = tmp / f"syn{size}"
+    folder.mkdir(exist_ok=True)
+    if extra:
+        write_synthetic_jsonl(folder / "synthetic.jsonl", extra)
+    return [*real, folder]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--corpus", type=Path, action="append", required=True)
+    p.add_argument("--questions", type=Path, required=True)
+    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    p.add_argument("--paths", nargs="+", default=["ours", "langchain"])
+    p.add_argument("--worker", choices=["ours", "langchain"], help=argparse.SUPPRESS)
+    p.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--tmp", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    questions = _questions(args.questions)
+    if args.worker:
+        corpus = _corpus_for(args.size, args.corpus, args.tmp)
+        work = Path(tempfile.mkdtemp(dir=args.tmp))
+        fn = worker_ours if args.worker == "ours" else worker_langchain
+        result = fn(corpus, questions, work)
+        result["rss_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="kbqa-askbench-"))
+    print(f"{'chunks':>8} {'path':10} {'ingest s':>9} {'p50 ms':>8} {'p95 ms':>8} {'peak RSS MB':>12} {'p95 ratio':>10}")
+    try:
+        for size in args.sizes:
+            rows = {}
+            for path in args.paths:
+                out, _ = run_child([
+                    "-m", "bench.ask_bench", "--worker", path, "--size", str(size), "--tmp", str(tmp),
+                    "--questions", str(args.questions), *[x for c in args.corpus for x in ("--corpus", str(c))],
+                ])
+                rows[path] = json.loads(out.strip().splitlines()[-1])
+            base = rows.get("ours", {}).get("p95")
+            for path, r in rows.items():
+                ratio = f"{r['p95'] / base:.1f}x" if base else "—"
+                print(f"{r['chunks']:>8} {path:10} {r['ingest_s']:9.1f} {r['p50']:8.2f} {r['p95']:8.2f} {r['rss_MB']:12.0f} {ratio:>10}")
+            sys.stdout.flush()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
