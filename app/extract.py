@@ -73,6 +73,16 @@ class Extractor:
         self.metric_words = METRICS.get(query.metric, ())
         self.asks = max(1, len(re.findall(r"多少|几", query.text)))
 
+    def unknown(self) -> list[str]:
+        """Concepts of the question the knowledge base never mentions (nor any synonym, nor its parts):
+        'GDP' when no document speaks of it. Such a question cannot be answered from the sources."""
+        content = self.query.content
+        return [
+            group[0] for group in self.groups
+            if len(group[0]) >= 2 and not any(self.store.knows(t) for t in group)
+            and not any(other != group[0] and other in group[0] for other in content)
+        ]
+
     def candidates(self, hits: list[Hit]) -> list[Candidate]:
         out = []
         for hit in hits:
@@ -200,6 +210,8 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     if query.qtype == "headings" and (listed := _headings_answer(store, hits)) is not None:
         return listed
     ex = Extractor(store, query)
+    if ex.unknown():
+        return _refusal(query, hits)
     cands = ex.candidates(hits)
     if not cands or cands[0].coverage < MIN_COVERAGE:
         return _refusal(query, hits)

@@ -123,6 +123,10 @@ class Store:
             manifest=read_manifest(gen),
         )
 
+    def knows(self, token: str) -> bool:
+        """Whether any indexed chunk contains the token."""
+        return self.bm25 is not None and token in self.bm25.vocab_dict
+
     def idf(self, token: str) -> float:
         """Inverse document frequency of a token; unknown tokens get the highest (rarest) value."""
         n = max(1, len(self.chunks))

@@ -35,7 +35,7 @@ def _texts(paths: list[Path]) -> list[str]:
     from ingest.load import load, walk
 
     texts = []
-    for root, file in walk(paths):
+    for _root, file in walk(paths):
         try:
             docs = load(file, file.name)
         except Exception:  # noqa: BLE001 - the baseline just skips what it cannot read
