@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="评测：must 格式或 RGB 格式的问题集")
     ev.add_argument("questions", type=Path)
     ev.add_argument("--top-k", type=int, default=5, help="recall@k 的 k")
+    sub.add_parser("hash-password", help="为登录配置生成 bcrypt 密码哈希（从标准输入读取密码）")
     for sp in (ask, search, ev):
         sp.add_argument("--index-dir", type=Path)
         sp.add_argument("--json", action="store_true", help="输出 JSON")
@@ -82,6 +83,17 @@ def _history(path: Path | None) -> list[dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "hash-password":
+        import getpass
+
+        from app.auth import hash_password
+
+        password = getpass.getpass("密码：") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        if len(password) < 8:
+            print("密码至少 8 个字符。", file=sys.stderr)
+            return 2
+        print(hash_password(password))
+        return 0
     try:
         settings = from_env(**({"index_dir": args.index_dir} if args.index_dir else {}))
         assistant = Assistant(settings)

@@ -34,6 +34,7 @@ class Settings:
     fallback_on_unverified: bool = True
     auth_config: Path | None = None
     chat_requires_login: bool = False
+    admin_emails: tuple[str, ...] = ()
     upload_max_mb: int = 20
 
     def __post_init__(self) -> None:
@@ -109,6 +110,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         "fallback_on_unverified": _flag(env, "KBQA_FALLBACK_ON_UNVERIFIED", defaults.fallback_on_unverified),
         "auth_config": Path(p) if (p := _get(env, "KBQA_AUTH_CONFIG")) else None,
         "chat_requires_login": _flag(env, "KBQA_CHAT_REQUIRES_LOGIN", defaults.chat_requires_login),
+        "admin_emails": tuple(e.strip().lower() for e in _get(env, "KBQA_ADMIN_EMAILS").split(",") if e.strip()),
         "upload_max_mb": int(_number(env, "KBQA_UPLOAD_MAX_MB", defaults.upload_max_mb, int)),
     }
     values.update(overrides)

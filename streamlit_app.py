@@ -1,0 +1,255 @@
+"""经信知识助手 — the Streamlit UI. UI only: session state, one call into app, rendering from Answer."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from app.answer import Assistant
+from app.errors import KBQAError
+from app.present import citation_line, examples, highlight, records_table, to_markdown
+from app.schema import Answer
+from app.settings import Settings, from_env
+from app.store import current_generation
+
+st.set_page_config(page_title="经信知识助手", page_icon="📊", layout="wide")
+
+
+@st.cache_resource
+def load_settings(environment: tuple[tuple[str, str], ...]) -> Settings:
+    """Cached per set of KBQA_*/OPENAI_* variables (the argument is the cache key)."""
+    return from_env(dict(environment))
+
+
+@st.cache_resource
+def load_assistant(settings: Settings) -> Assistant:
+    assistant = Assistant(settings)
+    _ = assistant.store  # open the index once per process
+    return assistant
+
+
+def build_index(settings: Settings, label: str) -> Any:
+    """Run ingest over kb/ with a progress display; returns the summary."""
+    from ingest.index import run_ingest
+
+    with st.status(label, expanded=True) as status:
+        bar = st.progress(0.0, text="读取文件…")
+
+        def progress(items: Any) -> Any:
+            items = list(items)
+            for i, item in enumerate(items, start=1):
+                bar.progress(i / max(1, len(items)), text=f"读取文件 {i}/{len(items)}：{item[1].name}")
+                yield item
+
+        summary = run_ingest([settings.kb_dir], settings, progress=progress)
+        status.update(label=f"索引完成：新增 {summary.chunks_added} 个片段，删除 {summary.chunks_removed} 个，用时 {summary.seconds:.1f} 秒",
+                      state="complete" if not summary.skipped else "error")
+        for s in summary.skipped:
+            st.error(f"{s['path']}：{s['reason']}")
+    return summary
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:
+        return False
+
+
+def login(settings: Settings) -> tuple[bool, bool, str]:
+    """(logged in, admin, how to enable admin). streamlit-authenticator, or st.login with OIDC."""
+    if settings.auth_config:
+        import streamlit_authenticator as stauth
+
+        from app.auth import is_admin, load_auth_config
+
+        config = load_auth_config(settings.auth_config)
+        authenticator = stauth.Authenticate(
+            config["credentials"], config["cookie"]["name"], config["cookie"]["key"],
+            float(config["cookie"].get("expiry_days", 1)), auto_hash=False,
+        )
+        with st.sidebar:
+            authenticator.login(location="sidebar", fields={"Form name": "管理员登录", "Username": "用户名",
+                                                             "Password": "密码", "Login": "登录"})
+            if st.session_state.get("authentication_status"):
+                st.caption(f"已登录：{st.session_state.get('name')}")
+                authenticator.logout("退出登录", location="sidebar")
+            elif st.session_state.get("authentication_status") is False:
+                st.error("用户名或密码错误。")
+        username = st.session_state.get("username")
+        return bool(st.session_state.get("authentication_status")), is_admin(config, username), ""
+    if oidc_configured():
+        if not st.user.is_logged_in:
+            st.sidebar.button("登录", on_click=st.login)
+            return False, False, ""
+        st.sidebar.button("退出登录", on_click=st.logout)
+        email = str(st.user.get("email", "")).lower()
+        return True, email in settings.admin_emails, ""
+    return False, False, "未配置登录：设置 KBQA_AUTH_CONFIG 指向登录配置文件（见 README）后，管理员可上传、删除和重建索引。"
+
+
+def render_answer(answer: Answer, key: str) -> None:
+    if answer.rewritten:
+        st.caption(f"理解为：{answer.rewritten}")
+    if answer.notice:
+        st.warning(answer.notice)
+    if not answer.verified and answer.mode == "llm":
+        st.warning(f"⚠ 大模型回答中的 {'、'.join(answer.unsupported)} 未能在引用原文中核实，请以来源原文为准。")
+    if answer.answerable:
+        st.markdown(answer.answer)
+    else:
+        st.info(answer.answer)
+    rows = records_table(answer)
+    if rows:
+        left, right = st.columns(2)
+        left.dataframe(rows, hide_index=True)
+        right.bar_chart({r["对象"]: r["数值"] for r in rows}, horizontal=True)
+    if answer.citations:
+        st.markdown("**来源**")
+        for c in answer.citations:
+            with st.container(border=True):
+                st.markdown(f"**{citation_line(c)}**" + (f"  \n{c.heading_path}" if c.heading_path else ""))
+                st.markdown(f"“{highlight(c.quote, answer.answer)}”")
+    if answer.related:
+        with st.expander("相关资料（未直接回答该问题）", expanded=True):
+            for c in answer.related:
+                st.markdown(f"- {c.title}（{c.locator}）：{c.quote[:80]}")
+    mode = "大模型" if answer.mode == "llm" else "原文摘录"
+    st.caption(f"{mode} · {answer.elapsed_ms:.0f} ms")
+    st.download_button("导出为 Markdown", to_markdown(answer), file_name=f"answer-{answer.id}.md",
+                       mime="text/markdown", key=f"export-{key}")
+
+
+def sidebar_status(settings: Settings, assistant: Assistant) -> None:
+    store = assistant.store
+    files = store.manifest.get("files", {})
+    st.sidebar.markdown("### 知识库")
+    st.sidebar.markdown(
+        f"文档 **{len(files)}** 个 · 片段 **{len(store.chunks)}** 个  \n"
+        f"最近建索引：{store.manifest.get('built_at', '—')}  \n"
+        f"回答方式：{'大模型（' + settings.llm_model + '）' if settings.llm_enabled else '原文摘录（未配置大模型）'}"
+    )
+    st.sidebar.markdown("### 试试这些问题")
+    for kind, question in examples(store):
+        if st.sidebar.button(question, key=f"ex-{question}", help=f"来自{kind}"):
+            st.session_state.pending = question
+    if st.sidebar.button("清空对话", type="secondary"):
+        st.session_state.messages = []
+
+
+def chat_page(settings: Settings, assistant: Assistant) -> None:
+    st.title("经信知识助手")
+    st.caption("答案均摘自知识库原文并标注来源，可逐条核对。")
+    messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
+    for i, m in enumerate(messages):
+        with st.chat_message(m["role"]):
+            if m["role"] == "assistant":
+                render_answer(m["answer"], str(i))
+            else:
+                st.markdown(m["content"])
+    question = st.chat_input("请输入问题，例如：2025年人工智能产业规上营收是多少？")
+    question = question or st.session_state.pop("pending", None)
+    if not question:
+        return
+    history = [{"role": m["role"], "content": m["content"]} for m in messages]
+    messages.append({"role": "user", "content": question})
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        stream = assistant.stream(question, history)
+        final: Answer | None = None
+
+        def pieces() -> Any:
+            nonlocal final
+            for piece in stream:
+                if isinstance(piece, Answer):
+                    final = piece
+                else:
+                    yield piece
+
+        if settings.llm_enabled:
+            placeholder = st.empty()
+            with placeholder.container():
+                st.write_stream(pieces())
+            placeholder.empty()
+        else:
+            for _ in pieces():
+                pass
+        assert final is not None
+        render_answer(final, str(len(messages)))
+    messages.append({"role": "assistant", "content": final.answer, "answer": final})
+
+
+def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str) -> None:
+    from app.library import ALLOWED, FOLDERS, delete_document, documents, save_upload
+
+    st.title("知识库管理")
+    rows = documents(assistant.store)
+    st.dataframe(rows, hide_index=True)
+    if not admin:
+        st.info(how or "上传、删除和重建索引需要管理员登录。")
+        return
+    st.subheader("上传文档")
+    folder = st.selectbox("文档类型", list(FOLDERS))
+    files = st.file_uploader("选择文件", type=[s.lstrip(".") for s in ALLOWED], accept_multiple_files=True,
+                             help=f"单个文件不超过 {settings.upload_max_mb} MB")
+    if files and st.button("上传并编入索引", type="primary"):
+        for f in files:
+            try:
+                save_upload(settings.kb_dir, folder, f.name, f.getvalue(), settings.upload_max_mb)
+            except KBQAError as exc:
+                st.error(str(exc))
+        build_index(settings, "正在编入索引…")
+        assistant.reload()
+        st.rerun()
+    st.subheader("删除文档")
+    local = [r["文件"] for r in rows if r["文件"].startswith(f"{settings.kb_dir.name}/")]
+    target = st.selectbox("选择要删除的文档", local, index=None, placeholder="选择文件…")
+    if target and st.button("删除", type="secondary"):
+        try:
+            delete_document(settings.kb_dir, target)
+        except KBQAError as exc:
+            st.error(str(exc))
+        else:
+            build_index(settings, "正在从索引中移除…")
+            assistant.reload()
+            st.success(f"已删除 {target}，它不会再出现在回答中。")
+            time.sleep(0.5)
+            st.rerun()
+    st.subheader("重建索引")
+    if st.button("重新扫描知识库文件夹"):
+        build_index(settings, "正在重新扫描…")
+        assistant.reload()
+
+
+def main() -> None:
+    try:
+        settings = load_settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("KBQA_", "OPENAI_")))))
+        logged_in, admin, how = login(settings)
+    except KBQAError as exc:
+        st.error(f"配置错误：{exc}")
+        st.stop()
+    if settings.chat_requires_login and not logged_in:
+        st.title("经信知识助手")
+        st.info("请先在左侧登录后再使用。")
+        st.stop()
+    if current_generation(settings.index_dir) is None:
+        build_index(settings, f"首次启动：正在为 {settings.kb_dir} 建立索引…")
+    try:
+        assistant = load_assistant(settings)
+    except KBQAError as exc:
+        st.error(str(exc))
+        st.stop()
+    sidebar_status(settings, assistant)
+    page = st.sidebar.radio("页面", ["问答", "知识库管理"], horizontal=True)
+    if page == "问答":
+        chat_page(settings, assistant)
+    else:
+        admin_page(settings, assistant, admin, how)
+
+
+main()

@@ -1,0 +1,109 @@
+"""The Streamlit chat through AppTest: cited answers, refusal, follow-up, indicator table, admin page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from app.auth import hash_password
+from app.settings import Settings
+from ingest.index import run_ingest
+from tests.conftest import ROOT
+
+APP = str(ROOT / "streamlit_app.py")
+
+
+@pytest.fixture
+def ui_env(tiny_kb: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    run_ingest([tiny_kb], settings)
+    for key in ("KBQA_LLM_MODEL", "OPENAI_API_KEY", "KBQA_AUTH_CONFIG", "KBQA_CHAT_REQUIRES_LOGIN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("KBQA_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("KBQA_KB_DIR", str(tiny_kb))
+    yield settings
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_chat_answer_shows_figure_and_quoted_source(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    ask(at, "2025年人工智能产业规上营收是多少")
+    shown = texts(at)
+    assert "143.79亿元" in shown and "来源" in shown
+    assert "2025年回顾" in shown or "指标" in shown
+    assert ":orange-background[**143\\.79亿元**]" in shown  # the supporting figure is highlighted in the quote
+
+
+def test_refusal_and_followup(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    ask(at, "2025年平湖市GDP是多少？")
+    assert any("知识库中未找到" in i.value for i in at.info)
+    ask(at, "2025年人工智能产业规上营收是多少")
+    ask(at, "同比增长多少？")
+    shown = texts(at)
+    assert "理解为：2025年人工智能产业同比增长多少？" in shown and "45.30%" in shown
+
+
+def test_indicator_question_draws_a_table(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    ask(at, "各产业规上营收分别是多少")
+    assert at.dataframe, "the cited records should be shown as a table"
+    assert "88.50" in texts(at) or "88.5" in at.dataframe[0].value.to_string()
+
+
+def test_sidebar_status_and_examples(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    side = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "片段" in side and "原文摘录" in side
+    example = next(b for b in at.sidebar.button if "是多少" in b.label)
+    example.click().run()
+    assert "是多少" in texts(at)
+
+
+def test_non_admin_sees_no_upload_or_delete(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.radio[0].set_value("知识库管理").run()
+    assert not at.exception
+    assert "KBQA_AUTH_CONFIG" in texts(at)
+    assert not [b for b in at.button if b.label in ("上传并编入索引", "删除")]
+    assert not at.selectbox
+
+
+def test_admin_login_then_delete_removes_answers(ui_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = {
+        "credentials": {"usernames": {"admin": {"name": "管理员", "password": hash_password("s3cret-pass"), "roles": ["admin"]},
+                                      "staff": {"name": "职员", "password": hash_password("staff-pass"), "roles": []}}},
+        "cookie": {"name": "kbqa_test", "key": "k" * 32, "expiry_days": 1},
+    }
+    path = tmp_path / "auth.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("KBQA_AUTH_CONFIG", str(path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.text_input[0].set_value("admin")
+    at.sidebar.text_input[1].set_value("s3cret-pass")
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    at.sidebar.radio[0].set_value("知识库管理").run()
+    assert [b for b in at.button if b.label == "删除"] or at.selectbox
+    target = next(s for s in at.selectbox if s.label == "选择要删除的文档")
+    target.set_value("kb/articles/2026年计划.md").run()
+    next(b for b in at.button if b.label == "删除").click().run()
+    assert not at.exception
+    at.sidebar.radio[0].set_value("问答").run()
+    ask(at, "2026年有哪些重点工作？")
+    assert "壮大人工智能产业" not in texts(at)
