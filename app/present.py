@@ -24,8 +24,8 @@ def escape(text: str) -> str:
 
 def highlight(quote: str, answer: str) -> str:
     """Markdown of the quote with the answer's figures marked, so the supporting number stands out."""
-    wanted = sorted({raw for raw, _, _ in figures(answer)} | set(re.findall(r"\d[\d.]*%?", answer)), key=len, reverse=True)
-    wanted = [w for w in wanted if len(w) >= 2 and w in quote]
+    wanted = sorted({raw for raw, _, _ in figures(answer)}, key=len, reverse=True)
+    wanted = [w for w in wanted if w in quote]
     if not wanted:
         return escape(quote)
     pattern = re.compile("|".join(re.escape(w) for w in wanted))
@@ -71,12 +71,18 @@ def records_table(answer: Answer) -> list[dict[str, Any]]:
             continue
         if (r.row_label, r.column) not in seen:
             seen.add((r.row_label, r.column))
-            rows.append({"对象": r.row_label, "指标": f"{r.period}{r.column}", "数值": value, "单位": r.unit, "单元格": r.cell})
+            rows.append({"对象": r.row_label, "指标": metric_name(r), "数值": value, "单位": r.unit, "单元格": r.cell})
     return rows if len(rows) >= 2 else []
 
 
+def metric_name(r: Record) -> str:
+    """'2025年1—11月' + '营收增速' for a column '1—11月营收增速' (the period is said once)."""
+    return r.period + re.sub(r"(?:19|20)\d\d年|\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月", "", r.column)
+
+
 def _record_question(r: Record) -> str:
-    return f"{r.period}{r.row_label}{r.column}是多少？"
+    metric = metric_name(r)
+    return f"{r.period}{r.row_label}{metric[len(r.period):]}是多少？"
 
 
 _METRIC_SENTENCE = re.compile(r"((?:19|20)\d\d年)[^。；，]{0,6}?([\u4e00-\u9fa5]{2,12}?)(规上营收|产值|增加值|营业收入)")

@@ -29,7 +29,10 @@ def percentile(values: list[float], q: float) -> float:
 def run_child(args: list[str]) -> tuple[str, float]:
     """Run a python child; return its stdout and its peak RSS in MB (ru_maxrss of finished children)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode not in (0, 1):  # ingest exits 1 when it skipped a file
+        raise RuntimeError(f"{args} failed: {done.stderr[-2000:]}")
+    out = done.stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return out, max(after, before) / 1024
 

@@ -1,0 +1,133 @@
+"""The real UI in headless Chromium (Debian's chromium, driven by Playwright): first start builds the index,
+a question shows the figure and its source, an indicator chart, and the admin upload/delete round trip.
+
+Screenshots go to $KBQA_SCREENSHOT_DIR (default: the test's tmp dir)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.auth import hash_password
+from tests.conftest import ROOT, free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.network]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if CHROMIUM is None:
+        print("\n跳过浏览器测试：未找到 chromium（apt-get install chromium fonts-noto-cjk）。")
+        pytest.skip("chromium is not installed")
+    tmp = tmp_path_factory.mktemp("ui")
+    kb = tmp / "kb"
+    shutil.copytree(ROOT / "kb", kb)
+    auth = tmp / "auth.yaml"
+    auth.write_text(yaml.safe_dump({
+        "credentials": {"usernames": {"admin": {"name": "管理员", "password": hash_password("s3cret-pass"), "roles": ["admin"]}}},
+        "cookie": {"name": "kbqa_browser", "key": "b" * 32, "expiry_days": 1},
+    }, allow_unicode=True), encoding="utf-8")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KBQA_", "OPENAI_"))}
+    env |= {"KBQA_INDEX_DIR": str(tmp / "index"), "KBQA_KB_DIR": str(kb), "KBQA_AUTH_CONFIG": str(auth)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=_FLAGS)
+        yield b
+        b.close()
+
+
+def shots() -> Path:
+    folder = Path(os.environ.get("KBQA_SCREENSHOT_DIR", "") or ROOT / ".pytest_cache" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def ask(page: object, question: str) -> None:
+    box = page.get_by_placeholder("请输入问题", exact=False)  # type: ignore[attr-defined]
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_chat_shows_figure_and_source(server: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(server)
+    page.get_by_placeholder("请输入问题", exact=False).wait_for(timeout=90_000)  # first start builds the index
+    started = time.perf_counter()
+    ask(page, "2025年人工智能产业规上营收是多少")
+    page.get_by_text("导出为 Markdown").first.wait_for(timeout=30_000)
+    print(f"\n首个回答用时 {time.perf_counter() - started:.2f} 秒（含浏览器往返）")
+    body = page.inner_text("body")
+    assert "143.79亿元" in body and "来源" in body
+    assert "产业集群!B4" in body or "第2–4段" in body
+    page.screenshot(path=str(shots() / "chat.png"), full_page=True)
+    ask(page, "各产业集群1-11月营收增速是多少")
+    page.locator("canvas, svg.marks").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(shots() / "indicator_chart.png"), full_page=True)
+    page.close()
+
+
+def test_admin_upload_ask_delete(server: str, browser: object, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(server)
+    page.get_by_label("用户名").wait_for(timeout=90_000)
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill("s3cret-pass")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录").first.wait_for(timeout=30_000)
+    page.get_by_text("知识库管理", exact=True).first.click()
+    page.get_by_text("上传文档").first.wait_for(timeout=30_000)
+    upload = tmp_path / "紫藤产业园通知.md"
+    upload.write_text("# 紫藤产业园通知\n\n发布日期：2026-03-01\n\n紫藤产业园2025年规上营收为66.6亿元。\n", encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_role("button", name="上传并编入索引").click()
+    page.get_by_text("索引完成").first.wait_for(timeout=60_000)
+    page.get_by_text("紫藤产业园通知").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(shots() / "kb_page.png"), full_page=True)
+    page.get_by_text("问答", exact=True).click()
+    ask(page, "紫藤产业园2025年规上营收是多少")
+    page.get_by_text("66.6亿元").first.wait_for(timeout=30_000)
+    page.get_by_text("知识库管理", exact=True).first.click()
+    page.get_by_role("combobox", name="选择要删除的文档").click()
+    page.get_by_role("option", name="kb/articles/紫藤产业园通知.md").click()
+    page.get_by_role("button", name="删除").click()
+    page.get_by_text("已删除").first.wait_for(timeout=60_000)
+    page.get_by_text("问答", exact=True).click()
+    page.get_by_role("button", name="清空对话").click()
+    ask(page, "紫藤产业园2025年规上营收是多少")
+    page.get_by_text("知识库中未找到").first.wait_for(timeout=30_000)
+    page.close()
