@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.query import METRICS, Query, concept_groups
 from app.schema import Chunk, Citation, Hit, Record
 from app.store import Store
-from app.text import normalize, resolve_dates, split_sentences, years_in
+from app.text import is_noun, normalize, resolve_dates, split_sentences, years_in
 
 MAX_ANSWER_CHARS = 200
 MIN_COVERAGE = 0.4  # share of the question's (IDF-weighted) concepts the evidence must carry
@@ -18,6 +18,7 @@ _LONG_SENTENCE = 150
 MAX_SENTENCES = 2
 SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
 
+GENERIC_NOUNS = frozenset("比例 时间 日期 指标 数量 数额 金额 名称 名字 情况 要求 内容 标准 条件 地点 类型 方式 规定 结果 数据 规模 水平".split())
 _NUMBER = re.compile(
     r"\d[\d,]*(?:\.\d+)?\s*(?:%|‰|亿元|万元|元|亿|万|家|个百分点|百分点|个|项|亩|人次|人|名|辆|吨|件|倍|座|台|套|次|位|届|斤|公里|米)"
 )
@@ -68,19 +69,26 @@ class Extractor:
         self.store = store
         self.query = query
         self.groups = concept_groups(query.content)
-        self.weights = [max(store.idf(t) for t in group) for group in self.groups]
+        # a word no document contains and that is no topic noun (安排, 开始, 哪天) cannot be matched: it
+        # should not count against the evidence either
+        self.weights = [
+            max(store.idf(t) for t in group)
+            if any(store.knows(t) for t in group) or (is_noun(group[0]) and group[0] not in GENERIC_NOUNS) else 0.0
+            for group in self.groups
+        ]
         self.total = sum(self.weights) or 1.0
         self.metric_words = METRICS.get(query.metric, ())
         self.asks = max(1, len(re.findall(r"多少|几", query.text)))
 
     def unknown(self) -> list[str]:
-        """Concepts of the question the knowledge base never mentions (nor any synonym, nor its parts):
-        'GDP' when no document speaks of it. Such a question cannot be answered from the sources."""
+        """Topic nouns of the question the knowledge base never mentions (nor any synonym, nor its parts):
+        'GDP' when no document speaks of it. Such a question cannot be answered from the sources.
+        Generic nouns of asking (比例, 时间, 要求 …) and non-nouns (开始, 哪项) never count."""
         content = self.query.content
         return [
             group[0] for group in self.groups
-            if len(group[0]) >= 2 and not any(self.store.knows(t) for t in group)
-            and not any(other != group[0] and other in group[0] for other in content)
+            if len(group[0]) >= 2 and group[0] not in GENERIC_NOUNS and not any(self.store.knows(t) for t in group)
+            and not any(other != group[0] and other in group[0] for other in content) and is_noun(group[0])
         ]
 
     def candidates(self, hits: list[Hit]) -> list[Candidate]:

@@ -68,7 +68,11 @@ class Chunk:
     record: Record | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # field by field: dataclasses.asdict deep-copies and costs 6 s per 100k chunks
+        data = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        data["periods"] = list(self.periods)
+        data["record"] = self.record.__dict__.copy() if self.record else None
+        return data
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Chunk:

@@ -21,7 +21,7 @@ class Settings:
     chunk_chars: int = 240
     top_k: int = 5
     collection: str = "kbqa_chunks"
-    embed_dim: int = 512
+    embed_dim: int = 256
     chroma_host: str = ""
     chroma_port: int = 8000
     llm_model: str = ""

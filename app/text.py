@@ -34,6 +34,19 @@ def tokenizer() -> jieba.Tokenizer:
 
 
 @cache
+def _pos_tokenizer() -> object:
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(tokenizer())
+
+
+def is_noun(word: str) -> bool:
+    """Whether jieba tags the word (as a whole) a noun or a foreign word: 月球, GDP — not 开始, 哪项."""
+    pieces = list(_pos_tokenizer().cut(word))  # type: ignore[attr-defined]
+    return len(pieces) == 1 and (pieces[0].flag.startswith("n") or pieces[0].flag == "eng")
+
+
+@cache
 def synonyms() -> dict[str, tuple[str, ...]]:
     table: dict[str, set[str]] = {}
     for line in (DATA_DIR / "synonyms.txt").read_text(encoding="utf-8").splitlines():
@@ -56,7 +69,7 @@ def normalize(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens (words and their sub-words), lower-cased, without punctuation/stopwords."""
     out = []
-    for tok in tokenizer().cut_for_search(normalize(text).lower()):
+    for tok in tokenizer().cut_for_search(normalize(text).lower(), HMM=False):
         tok = tok.strip()
         if tok and tok not in STOPWORDS and not _PUNCT.match(tok):
             out.append(tok)
@@ -134,15 +147,15 @@ def detect_date(text: str, file_name: str = "", given: str = "") -> str:
         m = re.search(r"((?:19|20)\d\d)(?:[-/.年](\d{1,2}))?(?:[-/.月](\d{1,2}))?", normalize(given))
         if m:
             return _fmt(*m.groups())
-    head = normalize(text[:3000])
+    head, tail = normalize(text[:3000]), normalize(text[-1500:]) if len(text) > 3000 else ""
     for pattern in (_DATE_LINE, _DATE_PAREN):
-        m = pattern.search(head) or pattern.search(normalize(text[-1500:]))
+        m = pattern.search(head) or (pattern.search(tail) if tail else None)
         if m:
             return _fmt(*m.groups())
     m = _DATE_NAME.search(file_name)
     if m:
         return _fmt(*m.groups())
-    future = [int(y) for y in _FUTURE.findall(normalize(text))]
+    future = [int(y) for y in _FUTURE.findall(text)]
     return str(max(future)) if future else ""
 
 

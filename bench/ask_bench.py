@@ -76,10 +76,10 @@ def worker_langchain(corpus: list[Path], questions: list[str], workdir: Path) ->
 
     class Hashing(Embeddings):
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return hash_vectors(texts, 512).tolist()
+            return hash_vectors(texts, 256).tolist()
 
         def embed_query(self, text: str) -> list[float]:
-            return hash_vectors([text], 512)[0].tolist()
+            return hash_vectors([text], 256)[0].tolist()
 
     started = time.perf_counter()
     splitter = RecursiveCharacterTextSplitter(chunk_size=240, chunk_overlap=30)

@@ -107,7 +107,7 @@ def test_cli_exit_codes(tiny_kb: Path, settings: Settings, capsys) -> None:
 
 def test_rebuild_and_embedding_mismatch(tiny_kb: Path, settings: Settings) -> None:
     run_ingest([tiny_kb], settings)
-    other = replace(settings, embed_dim=256)
+    other = replace(settings, embed_dim=128)
     with pytest.raises(IndexError_, match="--rebuild"):
         Store.open(other)
     rebuilt = run_ingest([tiny_kb], other, rebuild=True)
