@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 import streamlit as st
@@ -188,6 +187,8 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str) 
     from app.library import ALLOWED, FOLDERS, delete_document, documents, save_upload
 
     st.title("知识库管理")
+    if flash := st.session_state.pop("flash", None):
+        st.success(flash)
     rows = documents(assistant.store)
     st.dataframe(rows, hide_index=True)
     if not admin:
@@ -217,8 +218,7 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str) 
         else:
             build_index(settings, "正在从索引中移除…")
             assistant.reload()
-            st.success(f"已删除 {target}，它不会再出现在回答中。")
-            time.sleep(0.5)
+            st.session_state.flash = f"已删除 {target}，它不会再出现在回答中。"
             st.rerun()
     st.subheader("重建索引")
     if st.button("重新扫描知识库文件夹"):

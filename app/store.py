@@ -27,7 +27,6 @@ from app.errors import IndexError_
 from app.schema import Chunk
 from app.settings import Settings
 
-
 # ef_construction 64 (Chroma's default is 100): ~2x faster inserts at 100k chunks; recall of our fused
 # retrieval unchanged on RGB (bench/ and docs/evaluation.md).
 HNSW = {"space": "cosine", "ef_construction": 64}

@@ -127,7 +127,12 @@ def test_admin_upload_ask_delete(server: str, browser: object, tmp_path: Path) -
     page.get_by_role("button", name="删除").click()
     page.get_by_text("已删除").first.wait_for(timeout=60_000)
     page.get_by_text("问答", exact=True).click()
+    page.get_by_placeholder("请输入问题", exact=False).wait_for(timeout=30_000)
     page.get_by_role("button", name="清空对话").click()
+    page.get_by_text("66.6亿元").first.wait_for(state="detached", timeout=30_000)
     ask(page, "紫藤产业园2025年规上营收是多少")
-    page.get_by_text("知识库中未找到").first.wait_for(timeout=30_000)
+    try:
+        page.get_by_text("知识库中未找到").first.wait_for(timeout=30_000)
+    finally:
+        page.screenshot(path=str(shots() / "after_delete.png"), full_page=True)
     page.close()
