@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.query import METRICS, Query, concept_groups
 from app.schema import Chunk, Citation, Hit, Record
 from app.store import Store
-from app.text import is_noun, normalize, resolve_dates, split_sentences, years_in
+from app.text import is_noun, normalize, pos_tag, resolve_dates, split_sentences, years_in
 
 MAX_ANSWER_CHARS = 200
 MIN_COVERAGE = 0.4  # share of the question's (IDF-weighted) concepts the evidence must carry
@@ -69,11 +69,11 @@ class Extractor:
         self.store = store
         self.query = query
         self.groups = concept_groups(query.content)
-        # a word no document contains and that is no topic noun (安排, 开始, 哪天) cannot be matched: it
-        # should not count against the evidence either
+        # question words no document contains (哪天, 哪项: pronouns) and generic asking nouns (比例, 时间)
+        # carry no content; every other unknown word counts fully against the evidence
         self.weights = [
-            max(store.idf(t) for t in group)
-            if any(store.knows(t) for t in group) or (is_noun(group[0]) and group[0] not in GENERIC_NOUNS) else 0.0
+            0.0 if not any(store.knows(t) for t in group) and (group[0] in GENERIC_NOUNS or pos_tag(group[0]) == "r")
+            else max(store.idf(t) for t in group)
             for group in self.groups
         ]
         self.total = sum(self.weights) or 1.0

@@ -40,6 +40,12 @@ def _pos_tokenizer() -> object:
     return jieba.posseg.POSTokenizer(tokenizer())
 
 
+def pos_tag(word: str) -> str:
+    """jieba's part-of-speech tag of the word's first piece ('n', 'v', 'r', 'eng' …)."""
+    pieces = list(_pos_tokenizer().cut(word))  # type: ignore[attr-defined]
+    return str(pieces[0].flag) if pieces else ""
+
+
 def is_noun(word: str) -> bool:
     """Whether jieba tags the word (as a whole) a noun or a foreign word: 月球, GDP — not 开始, 哪项."""
     pieces = list(_pos_tokenizer().cut(word))  # type: ignore[attr-defined]
