@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from app.answer import Assistant
 from app.errors import KBQAError
-from app.schema import Answer
+from app.present import to_markdown
 from app.settings import from_env
 
 
@@ -49,24 +49,6 @@ def _read_jsonl(name: str) -> Iterator[dict[str, Any]]:
             if not isinstance(row, dict) or not str(row.get("question", "")).strip():
                 raise KBQAError(f"{name} 第{number}行缺少 question 字段。")
             yield row
-
-
-def render(answer: Answer) -> str:
-    lines = []
-    if answer.rewritten:
-        lines.append(f"（理解为：{answer.rewritten}）")
-    lines.append(answer.answer)
-    if not answer.verified:
-        lines.append(f"⚠ 以下内容未能在引用原文中核实：{'、'.join(answer.unsupported)}")
-    if answer.citations:
-        lines.append("来源：")
-        lines += [f"  [{c.n}] {c.title}（{c.locator}）：{c.quote}" for c in answer.citations]
-    if answer.related:
-        lines.append("相关资料：")
-        lines += [f"  - {c.title}（{c.locator}）：{c.quote[:60]}" for c in answer.related]
-    if answer.notice:
-        lines.append(answer.notice)
-    return "\n".join(lines)
 
 
 def _history(path: Path | None) -> list[dict[str, str]]:
@@ -116,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
                 return 0
             answer = assistant.ask(args.question, history)
-            print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1) if args.json else render(answer))
+            print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1) if args.json else to_markdown(answer))
             return 0
         rows = _read_jsonl(args.jsonl) if args.jsonl is not None else iter([{"question": args.question, "id": ""}])
         for row in rows:

@@ -49,6 +49,8 @@ def to_markdown(answer: Answer) -> str:
     if answer.rewritten:
         lines += [f"（理解为：{answer.rewritten}）", ""]
     lines += [f"**答：** {answer.answer}", ""]
+    if answer.notice:
+        lines += [f"> {answer.notice}", ""]
     if not answer.verified:
         lines += [f"> ⚠ 未能核实：{'、'.join(answer.unsupported)}", ""]
     if answer.citations:
