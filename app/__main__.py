@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("question", nargs="?")
     search.add_argument("--jsonl")
     search.add_argument("--top-k", type=int, default=None)
+    search.add_argument("--kind", choices=["article", "policy", "indicator", "corpus"], action="append",
+                        help="只检索这类文档（可重复）")
+    search.add_argument("--year", help="只检索提到该年份的片段，例如 2025")
     ev = sub.add_parser("eval", help="评测：must 格式或 RGB 格式的问题集")
     ev.add_argument("questions", type=Path)
     ev.add_argument("--top-k", type=int, default=5, help="recall@k 的 k")
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         rows = _read_jsonl(args.jsonl) if args.jsonl is not None else iter([{"question": args.question, "id": ""}])
         for row in rows:
-            hits = assistant.search(str(row["question"]), args.top_k)
+            hits = assistant.search(str(row["question"]), args.top_k, set(args.kind or ()), args.year or "")
             out = {
                 "id": str(row.get("id", "")),
                 "question": row["question"],

@@ -35,8 +35,8 @@ class Assistant:
         """Re-open the index after an ingest, so deleted files stop answering at once."""
         self._store = Store.open(self.settings)
 
-    def search(self, question: str, top_k: int | None = None) -> list[Hit]:
-        return retrieve(self.store, analyze(question), top_k or self.settings.top_k)
+    def search(self, question: str, top_k: int | None = None, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
+        return retrieve(self.store, analyze(question), top_k or self.settings.top_k, kinds or None, year)
 
     def ask(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Answer:
         """Answer extractively, or through the configured LLM (with verification and fallback)."""

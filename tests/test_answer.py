@@ -83,3 +83,14 @@ def test_answer_json_contract(assistant: Assistant) -> None:
     assert {"id", "question", "answer", "answerable", "citations", "mode", "elapsed_ms", "verified", "unsupported"} <= set(data)
     assert data["id"] == "q1" and data["mode"] == "extractive" and data["verified"] is True
     assert set(data["citations"][0]) == {"n", "source", "title", "locator", "quote", "chunk_id"}
+
+
+def test_newer_document_wins_and_says_so(tmp_path: Path, settings: Settings) -> None:
+    kb = tmp_path / "two"
+    kb.mkdir()
+    (kb / "快报.md").write_text("# 快报\n\n发布日期：2025-12-20\n\n2025年全市数字经济核心产业营收为88.0亿元。\n", encoding="utf-8")
+    (kb / "年报.md").write_text("# 年报\n\n发布日期：2026-02-01\n\n2025年全市数字经济核心产业营收为90.5亿元。\n", encoding="utf-8")
+    run_ingest([kb], settings)
+    answer = Assistant(settings).ask("2025年数字经济核心产业营收是多少")
+    assert "90.5亿元" in answer.answer and "较早的《快报》" in answer.answer
+    assert answer.citations[0].source == "two/年报.md"

@@ -67,6 +67,16 @@ def test_search_json_and_jsonl(index: str, tmp_path: Path, capsys: pytest.Captur
     assert json.loads(capsys.readouterr().out)["id"] == "x"
 
 
+def test_search_filters_by_kind_and_year(index: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "人工智能 营收", "--kind", "indicator", "--index-dir", index, "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert hits and all(h["source"].endswith(".xlsx") for h in hits)
+    assert main(["search", "人工智能 规上营收 工作", "--year", "2026", "--top-k", "10", "--index-dir", index, "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert any(h["source"].endswith("2026年计划.md") for h in hits)
+    assert not any("143.79" in h["text"] for h in hits)  # that chunk speaks of 2025 only
+
+
 def test_eval_both_formats(index: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gold = tmp_path / "gold.jsonl"
     gold.write_text(

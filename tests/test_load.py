@@ -150,3 +150,25 @@ def test_unreadable_file(tmp_path: Path) -> None:
     link.symlink_to(tmp_path / "missing.txt")
     with pytest.raises(LoadError, match="无法读取"):
         load(link, "kb/gone.txt")
+
+
+def test_xlsx_two_level_header(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "镇街道"
+    sheet.append(["各镇街道规上工业产值"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["单位：亿元"])
+    sheet.append(["镇街道", "规上工业产值", None])
+    sheet.merge_cells("B3:C3")
+    sheet.append([None, "2024年", "2025年"])
+    sheet.append(["当湖街道", 100.5, 110.25])
+    path = tmp_path / "镇街道.xlsx"
+    book.save(path)
+    records = [(c.locator, c.record.fact) for c in chunks_of(path) if c.record]
+    assert records == [
+        ("镇街道!B5", "2024年当湖街道规上工业产值为100.5亿元"),
+        ("镇街道!C5", "2025年当湖街道规上工业产值为110.25亿元"),
+    ]
