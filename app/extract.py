@@ -20,7 +20,7 @@ SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer whe
 
 GENERIC_NOUNS = frozenset(["称号", "荣誉", "名单", "奖项", "比例", "时间", "日期", "指标", "数量", "数额", "金额", "名称", "名字", "情况", "要求", "内容", "标准", "条件", "地点", "类型", "方式", "规定", "结果", "数据", "规模", "水平"])
 _NUMBER = re.compile(
-    r"\d[\d,]*(?:\.\d+)?\s*(?:%|‰|亿元|万元|元|亿|万|家|个百分点|百分点|个|项|亩|人次|人|名|辆|吨|件|倍|座|台|套|次|位|届|斤|公里|米)"
+    r"\d[\d,]*(?:\.\d+)?\s*(?:%|‰|亿元|万元|元|亿|万|家|个百分点|百分点|个|项|亩|人次|人|名|辆|吨|件|倍|座|台|套|次|位|届|斤|公里|米|级|秒|小时|天|岁|枚|场|票|席|美元|港元|欧元)"
 )
 _BARE_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 _DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}")
@@ -265,8 +265,13 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     budget -= len(note)
     for c in chosen:
         n = len(cites) + 1
-        share = budget // len(chosen) if len(chosen) > 1 and len("".join(x.resolved for x in chosen)) > budget else budget
-        piece = trim(c.resolved, keep, share - 4)
+        # the best sentence keeps as much as it needs (up to two thirds); later ones get what is left
+        room = budget - len("".join(parts)) - 4 * (len(chosen) - len(parts))
+        if len(parts) == 0 and len(chosen) > 1:
+            room = min(room - min(60, sum(len(x.resolved) for x in chosen[1:])), max(room * 2 // 3, len(c.resolved)))
+        if room < 20:
+            break
+        piece = trim(c.resolved, keep, room)
         if parts and len("".join(parts)) + len(piece) + 4 > budget:
             break
         parts.append(f"{piece.rstrip('；;，,。')}[{n}]")
