@@ -108,11 +108,11 @@ def write_policy() -> None:
     document.save(KB / "policies" / "平湖市促进人工智能产业发展若干措施（示例）.docx")
 
 
-def write_notice_pdf() -> None:
+def write_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """A real PDF with Chinese text (reportlab's built-in STSong-Light CID font: nothing to download)."""
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    path = KB / "policies" / "关于开展2026年两化改造项目申报的通知（示例）.pdf"
     pdf = canvas.Canvas(str(path), pagesize=A4)
-    for lines in NOTICE_PAGES:
+    for lines in pages:
         y = 780
         for line in lines:
             pdf.setFont("STSong-Light", 12)
@@ -120,6 +120,11 @@ def write_notice_pdf() -> None:
             y -= 24
         pdf.showPage()
     pdf.save()
+    return path
+
+
+def write_notice_pdf() -> None:
+    write_pdf(KB / "policies" / "关于开展2026年两化改造项目申报的通知（示例）.pdf", NOTICE_PAGES)
 
 
 def write_indicators() -> None:

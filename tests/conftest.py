@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
+from scripts.make_sample_kb import write_pdf  # noqa: F401 - re-exported for the tests
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,25 +36,6 @@ def write_docx(path: Path, paragraphs: list[tuple[str, str]], table: list[list[s
             for c, value in enumerate(row):
                 t.cell(r, c).text = value
     document.save(path)
-    return path
-
-
-def write_pdf(path: Path, pages: list[list[str]]) -> Path:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    for lines in pages:
-        y = 780
-        for line in lines:
-            pdf.setFont("STSong-Light", 12)
-            pdf.drawString(60, y, line)
-            y -= 24
-        pdf.showPage()
-    pdf.save()
     return path
 
 
