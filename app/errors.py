@@ -13,7 +13,7 @@ class LoadError(KBQAError):
     """A file could not be turned into a document; the message says why and how to fix it."""
 
 
-class IndexError_(KBQAError):
+class IndexStateError(KBQAError):
     """The index is missing, built with another embedding function, or otherwise unusable."""
 
 

@@ -46,7 +46,7 @@ class Candidate:
     rank: int
 
 
-def _sentences(chunk: Chunk) -> list[str]:
+def chunk_sentences(chunk: Chunk) -> list[str]:
     if chunk.record is not None:
         return [chunk.text]
     out: list[str] = []
@@ -98,7 +98,7 @@ class Extractor:
             doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
             in_force = _years_in_force(chunk)
             heading = match_form(f"{chunk.title} {chunk.heading_path}")
-            sentences = _sentences(chunk)
+            sentences = chunk_sentences(chunk)
             for i, sentence in enumerate(sentences):
                 resolved = chunk.record.fact if chunk.record else resolve_dates(sentence, doc_year, in_force)
                 years = set(years_in(resolved))
@@ -203,7 +203,7 @@ def _refusal(query: Query, hits: list[Hit]) -> Extracted:
     what = "".join(dict.fromkeys([*(f"{y}年" for y in query.years), query.metric]))
     topic = f"“{query.text.rstrip('？?。')}”"
     text = f"知识库中未找到能回答{topic}的依据{f'（{what}）' if what else ''}，无法给出答案。以下是最接近的资料，供参考。"
-    related = tuple(citation(i, h.chunk, _sentences(h.chunk)[0]) for i, h in enumerate(hits[:3], start=1))
+    related = tuple(citation(i, h.chunk, chunk_sentences(h.chunk)[0]) for i, h in enumerate(hits[:3], start=1))
     return Extracted(text, False, (), related)
 
 
@@ -308,5 +308,5 @@ def _headings_answer(store: Store, hits: list[Hit]) -> Extracted | None:
         if len(head) + len("；".join([*parts, piece])) > MAX_ANSWER_CHARS:
             break
         parts.append(piece)
-        cites.append(citation(n, chunk, _sentences(chunk)[0]))
+        cites.append(citation(n, chunk, chunk_sentences(chunk)[0]))
     return Extracted(head + "；".join(parts) + "。", True, tuple(cites))

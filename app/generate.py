@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -16,7 +17,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_openai import ChatOpenAI
 
-from app.extract import _sentences, citation
+from app.extract import chunk_sentences, citation
 from app.followup import rewrite
 from app.prompts import REFUSAL, render
 from app.query import analyze
@@ -155,7 +156,7 @@ class LLMAnswerer:
     def _finish(self, question: str, rewritten: str, qid: str, started: float, text: str, hits: list[Hit]) -> Answer:
         chunks = [h.chunk for h in hits]
         if not text or REFUSAL.rstrip("。") in text:
-            related = tuple(citation(i, c, _sentences(c)[0]) for i, c in enumerate(chunks[:3], start=1))
+            related = tuple(citation(i, c, chunk_sentences(c)[0]) for i, c in enumerate(chunks[:3], start=1))
             return Answer(qid or content_id(question), question, REFUSAL, False, (), "llm",
                           (time.perf_counter() - started) * 1000, rewritten=rewritten, related=related)
         verdict = verify(text, chunks)
@@ -168,7 +169,7 @@ class LLMAnswerer:
         if not verdict.verified and self.settings.fallback_on_unverified:
             fallback = self._fallback(question, rewritten or question, qid, started,
                                       f"大模型回答中的 {'、'.join(verdict.unsupported)} 未能在引用原文中核实，已改用原文摘录答案。")
-            return Answer(**{**fallback.__dict__, "verified": False, "unsupported": verdict.unsupported})
+            return replace(fallback, verified=False, unsupported=verdict.unsupported)
         return answer
 
     def _fallback(self, question: str, standalone: str, qid: str, started: float, notice: str) -> Answer:
@@ -184,6 +185,6 @@ class LLMAnswerer:
 def _llm_citation(n: int, chunk: Chunk, answer: str) -> Citation:
     """Quote the sentences of the chunk that carry the answer's figures (else the whole chunk)."""
     wanted = {(v, u) for _, v, u in figures(answer)}
-    sentences = [s for s in _sentences(chunk) if {(v, u) for _, v, u in figures(s)} & wanted]
+    sentences = [s for s in chunk_sentences(chunk) if {(v, u) for _, v, u in figures(s)} & wanted]
     quote = "".join(sentences) if sentences else chunk.text
     return citation(n, chunk, re.sub(r"\s+$", "", quote))

@@ -23,7 +23,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from app.embed import HashingEmbedding
-from app.errors import IndexError_
+from app.errors import IndexStateError
 from app.schema import Chunk
 from app.settings import Settings
 
@@ -63,7 +63,7 @@ def open_collection(settings: Settings, client: Any | None = None) -> Any:
             settings.collection, embedding_function=ef, configuration={"hnsw": HNSW}
         )
     except ValueError as exc:
-        raise IndexError_(
+        raise IndexStateError(
             f"索引中的向量由另一种嵌入方式构建，与当前设置（{ef.name()}）不符：请运行 python -m ingest --rebuild 重建索引。（{exc}）"
         ) from None
 
@@ -76,7 +76,7 @@ def check_embedding(settings: Settings) -> None:
     built = json.loads(marker.read_text(encoding="utf-8"))
     wanted = embedding_signature(embedding_function(settings))
     if built != wanted:
-        raise IndexError_(
+        raise IndexStateError(
             f"索引由嵌入方式 {built['name']} {built['config']} 构建，当前设置为 {wanted['name']} {wanted['config']}："
             "两者不能混用，请运行 python -m ingest --rebuild 重建索引。"
         )
@@ -114,7 +114,7 @@ class Store:
     def open(cls, settings: Settings) -> Store:
         gen = current_generation(settings.index_dir)
         if gen is None:
-            raise IndexError_(f"索引不存在：{settings.index_dir}。请先运行 python -m ingest 建立索引。")
+            raise IndexStateError(f"索引不存在：{settings.index_dir}。请先运行 python -m ingest 建立索引。")
         check_embedding(settings)
         chunks = read_chunks(gen)
         bm25 = bm25s.BM25.load(str(gen / "bm25")) if chunks else None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import IndexError_
+from app.errors import IndexStateError
 from app.settings import Settings
 from app.store import Store
 from app.text import tokenize
@@ -108,7 +108,7 @@ def test_cli_exit_codes(tiny_kb: Path, settings: Settings, capsys) -> None:
 def test_rebuild_and_embedding_mismatch(tiny_kb: Path, settings: Settings) -> None:
     run_ingest([tiny_kb], settings)
     other = replace(settings, embed_dim=128)
-    with pytest.raises(IndexError_, match="--rebuild"):
+    with pytest.raises(IndexStateError, match="--rebuild"):
         Store.open(other)
     rebuilt = run_ingest([tiny_kb], other, rebuild=True)
     assert rebuilt.chunks_removed == 0 and rebuilt.chunks_added > 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
-from app.errors import IndexError_
+from app.errors import IndexStateError
 from app.schema import Answer, Chunk
 from app.settings import Settings
 from app.store import Store
@@ -166,5 +166,5 @@ def test_semantic_embeddings_and_mismatch(tiny_kb: Path, settings: Settings, fak
     store = Store.open(semantic)
     assert len(store.chunks) == summary.chunks_added
     assert store.vector_search("人工智能产业规上营收", 3)
-    with pytest.raises(IndexError_, match="--rebuild"):
+    with pytest.raises(IndexStateError, match="--rebuild"):
         Store.open(settings)
