@@ -32,6 +32,9 @@ _HEADINGS = re.compile(r"(重点|主要|哪些|几项)(工作|任务|举措|措�
 _DATE_Q = re.compile(r"时间|什么时候|何时|哪天|哪一天|日期|哪年|哪一年|几月|几号")
 _NUMERIC_Q = re.compile(r"多少|几[个家项亩名次位年%]|几$|增速|增幅|增长率|比例|比重|占比|规模|金额|数量|销量|交付量|票房|人数|排名第|第几")
 _ENTITY_Q = re.compile(r"谁|哪家|哪个|哪位|哪支|哪国|什么|名称|名字|称号|冠军|是哪")
+_PERSON_Q = re.compile(r"谁|哪位|什么人|导演|主演|演员|创始人|得主|局长|市长|总统|主席")
+_PLACE_Q = re.compile(r"哪里|在哪|地点|哪个国家|哪国|哪个城市|哪座城市|哪个省|举办地")
+_ORG_Q = re.compile(r"哪家|哪个公司|哪个企业|哪些企业|哪些公司|哪个单位")
 _RANK_Q = re.compile(r"第几|排名|排第|位列|列第")
 
 
@@ -45,6 +48,7 @@ class Query:
     months: str
     metric: str
     qtype: str  # numeric | date | rank | entity | list | headings | other
+    wants: str = ""  # for entity/list questions, the kind of name asked for: nr person, ns place, nt org
 
 
 def analyze(question: str, today: dt.date | None = None) -> Query:
@@ -66,7 +70,18 @@ def analyze(question: str, today: dt.date | None = None) -> Query:
         months=months,
         metric=metric,
         qtype=_qtype(resolved),
+        wants=_wants(resolved),
     )
+
+
+def _wants(q: str) -> str:
+    if _PLACE_Q.search(q):
+        return "ns"
+    if _ORG_Q.search(q):
+        return "nt"
+    if _PERSON_Q.search(q):
+        return "nr"
+    return ""
 
 
 def _qtype(q: str) -> str:

@@ -46,6 +46,11 @@ def pos_tag(word: str) -> str:
     return str(pieces[0].flag) if pieces else ""
 
 
+def name_tags(text: str) -> set[str]:
+    """The kinds of proper names jieba finds in the text: 'nr' person, 'ns' place, 'nt' organisation."""
+    return {p.flag for p in _pos_tokenizer().cut(text) if p.flag in ("nr", "ns", "nt") and len(p.word) >= 2}  # type: ignore[attr-defined]
+
+
 def is_noun(word: str) -> bool:
     """Whether jieba tags the word (as a whole) a noun or a foreign word: 月球, GDP — not 开始, 哪项."""
     pieces = list(_pos_tokenizer().cut(word))  # type: ignore[attr-defined]
