@@ -168,3 +168,15 @@ def test_semantic_embeddings_and_mismatch(tiny_kb: Path, settings: Settings, fak
     assert store.vector_search("人工智能产业规上营收", 3)
     with pytest.raises(IndexStateError, match="--rebuild"):
         Store.open(settings)
+
+
+def test_kb_retriever_is_a_langchain_retriever(indexed: Settings) -> None:
+    from langchain_core.retrievers import BaseRetriever
+
+    from app.lc import KBRetriever
+
+    retriever = KBRetriever(store=Store.open(indexed), k=3)
+    docs = retriever.invoke("2025年人工智能产业规上营收")
+    assert isinstance(retriever, BaseRetriever) and len(docs) == 3
+    assert any("143.79亿元" in d.page_content for d in docs)
+    assert {"chunk_id", "source", "locator", "doc_date", "rank"} <= set(docs[0].metadata)

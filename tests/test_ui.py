@@ -107,3 +107,23 @@ def test_admin_login_then_delete_removes_answers(ui_env: Settings, tmp_path: Pat
     at.sidebar.radio[0].set_value("问答").run()
     ask(at, "2026年有哪些重点工作？")
     assert "壮大人工智能产业" not in texts(at)
+
+
+@pytest.mark.network
+def test_llm_mode_streams_and_warns_when_unverified(ui_env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fake_openai import Behaviour, FakeOpenAI
+
+    fake = FakeOpenAI(Behaviour(reply="2025年人工智能产业规上营收为150亿元[1]。")).start()
+    try:
+        monkeypatch.setenv("KBQA_LLM_MODEL", "fake-model")
+        monkeypatch.setenv("KBQA_LLM_API_KEY", "sk-test")
+        monkeypatch.setenv("KBQA_LLM_BASE_URL", fake.base_url)
+        monkeypatch.setenv("KBQA_FALLBACK_ON_UNVERIFIED", "false")
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        assert "大模型（fake-model）" in "\n".join(m.value for m in at.sidebar.markdown)
+        ask(at, "2025年人工智能产业规上营收是多少")
+        assert fake.chat_requests()[-1]["body"]["stream"] is True
+        assert any("150亿元" in w.value and "未能在引用原文中核实" in w.value for w in at.warning)
+        assert "150亿元" in texts(at) and "来源" in texts(at)
+    finally:
+        fake.stop()
