@@ -46,6 +46,7 @@ class Candidate:
     coverage: float
     covered: frozenset[int]
     rank: int
+    fit: float  # how well the sentence fits the question type (a number for 多少, a date for 何时 …)
 
 
 def chunk_sentences(chunk: Chunk) -> list[str]:
@@ -143,13 +144,13 @@ class Extractor:
             elif any(t in context for t in group):
                 gained += self.weights[i] * CONTEXT_WEIGHT
         coverage = gained / self.total if self.groups else 0.0
-        fit = self._fitness(text)
+        fit = type_fit = self._fitness(text)
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(_NUMBER.findall(text)), self.asks) - 1)
         if q.qtype in ("numeric", "date", "rank") and fit == 0.0:
             coverage *= 0.8
         score = coverage + fit + (0.15 if years & set(q.years) else 0.0) + 0.1 / hit.rank
-        return Candidate(chunk, quote, resolved, score, coverage, frozenset(covered), hit.rank)
+        return Candidate(chunk, quote, resolved, score, coverage, frozenset(covered), hit.rank, type_fit)
 
     def _fitness(self, text: str) -> float:
         qtype = self.query.qtype
@@ -251,7 +252,7 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     chosen = [best]
     if many:  # '各产业集群增速': every entity's figure, as far as the answer length allows
         for c in cands[1:12]:
-            if len(chosen) < 6 and c.coverage >= MIN_COVERAGE and ex._fitness(normalize(c.resolved).lower()) > 0 \
+            if len(chosen) < 6 and c.coverage >= MIN_COVERAGE and c.fit > 0 \
                     and not _figures(c.resolved) <= set().union(*(_figures(x.resolved) for x in chosen)):
                 chosen.append(c)
     # Fill the answer budget with further strong evidence from other chunks (a second source often
@@ -259,14 +260,14 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     for c in cands[1:8] if len(chosen) == 1 else ():
         if len(chosen) < MAX_SENTENCES and all(c.chunk.id != x.chunk.id for x in chosen) \
                 and c.score >= best.score * SUPPORT_RATIO and c.coverage >= MIN_COVERAGE \
-                and (query.qtype != "numeric" or ex._fitness(match_form(c.resolved)) >= 0.3):
+                and (query.qtype != "numeric" or c.fit >= 0.3):
             chosen.append(c)
     for c in cands[1:8] if len(chosen) == 1 else ():  # a multi-part question: evidence for the other part
         if c.quote == best.quote or c.coverage < MIN_COVERAGE:
             continue
         adds = c.covered - frozenset().union(*(x.covered for x in chosen))
-        needs_number = query.qtype in ("numeric", "date") and not any(ex._fitness(normalize(x.resolved).lower()) >= 0.3 for x in chosen)
-        if (adds and any(ex.weights[i] > 1.0 for i in adds)) or (needs_number and ex._fitness(normalize(c.resolved).lower()) >= 0.3):
+        needs_number = query.qtype in ("numeric", "date") and not any(x.fit >= 0.3 for x in chosen)
+        if (adds and any(ex.weights[i] > 1.0 for i in adds)) or (needs_number and c.fit >= 0.3):
             chosen.append(c)
             break
     parts: list[str] = []
