@@ -109,6 +109,7 @@ class Store:
     bm25: bm25s.BM25 | None
     collection: Any
     manifest: dict[str, Any]
+    embedder: Any  # the embedding function the collection was opened with (one client per Store)
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -125,6 +126,7 @@ class Store:
             bm25=bm25,
             collection=open_collection(settings),
             manifest=read_manifest(gen),
+            embedder=embedding_function(settings),
         )
 
     def knows(self, token: str) -> bool:
@@ -158,9 +160,8 @@ class Store:
         """(chunk position, cosine distance — lower is better) for chunks of the live generation."""
         if not self.chunks:
             return []
-        ef = embedding_function(self.settings)
         result = self.collection.query(
-            query_embeddings=[np.asarray(ef([text])[0], dtype=np.float32)],
+            query_embeddings=[np.asarray(self.embedder([text])[0], dtype=np.float32)],
             n_results=min(k, len(self.chunks)),
             include=["distances"],
         )
