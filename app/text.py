@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from functools import cache
+from math import log
 from pathlib import Path
 
 import jieba
@@ -77,14 +79,111 @@ def normalize(text: str) -> str:
     return text.translate(_FULL_WIDTH)
 
 
+class Segmenter:
+    """jieba's search-mode cut without HMM (`Tokenizer.cut_for_search(text, HMM=False)`), token for token,
+    at about twice the speed.
+
+    Ingest spends most of its time here, so jieba's two passes per block (build the DAG, then the
+    max-probability route over it) are folded into one right-to-left pass over a single dictionary lookup
+    per prefix, with log-probabilities computed once. Same dictionary (jieba's plus ours), same route,
+    same tie-break (the longer word), same sub-words: tests/test_text.py checks equality with jieba.
+    """
+
+    def __init__(self, tk: jieba.Tokenizer) -> None:
+        tk.check_initialized()
+        logtotal = log(tk.total)
+        # word -> log P(word) (< 0); a prefix that is no word -> 0.0 (falsy); anything else is absent
+        self.logp: dict[str, float] = {w: (log(f) - logtotal if f else 0.0) for w, f in tk.FREQ.items()}
+        self.unknown = log(1) - logtotal  # what jieba scores a character it has no entry for
+        self._kept: dict[str, str] = {}  # token -> what is indexed of it ('' for punctuation/stopwords)
+
+    def _route(self, s: str) -> list[str]:
+        """The max-probability words of one block of Han characters, letters and digits."""
+        logp, n = self.logp, len(s)
+        best = [0.0] * (n + 1)
+        nxt = [0] * n
+        for k in range(n - 1, -1, -1):
+            score, end = self.unknown + best[k + 1], k
+            found = False
+            i = k
+            p = logp.get(s[k])
+            while p is not None:
+                if p:
+                    cand = p + best[i + 1]
+                    if not found or cand >= score:  # max over (score, end): ties go to the longer word
+                        score, end, found = cand, i, True
+                i += 1
+                if i >= n:
+                    break
+                p = logp.get(s[k : i + 1])
+            best[k], nxt[k] = score, end
+        words: list[str] = []
+        buf = ""
+        x = 0
+        while x < n:
+            y = nxt[x] + 1
+            word = s[x:y]
+            if y - x == 1 and word.isascii() and word.isalnum():  # jieba's re_eng: runs of single ASCII letters/digits merge
+                buf += word
+            else:
+                if buf:
+                    words.append(buf)
+                    buf = ""
+                words.append(word)
+            x = y
+        if buf:
+            words.append(buf)
+        return words
+
+    def cut_for_search(self, text: str) -> Iterator[str]:
+        logp = self.logp
+        for block in _HAN_BLOCK.split(text):
+            if not block:
+                continue
+            if not _HAN_BLOCK.match(block):
+                for piece in _SKIP.split(block):
+                    if _SKIP.match(piece):
+                        yield piece
+                    else:
+                        yield from piece
+                continue
+            for w in self._route(block):
+                if len(w) > 2:
+                    for i in range(len(w) - 1):
+                        if logp.get(w[i : i + 2]):
+                            yield w[i : i + 2]
+                if len(w) > 3:
+                    for i in range(len(w) - 2):
+                        if logp.get(w[i : i + 3]):
+                            yield w[i : i + 3]
+                yield w
+
+    def tokens(self, text: str) -> list[str]:
+        """Lower-cased search-mode tokens without punctuation and stopwords."""
+        kept = self._kept
+        out = []
+        for tok in self.cut_for_search(normalize(text).lower()):
+            word = kept.get(tok)
+            if word is None:
+                word = tok.strip()
+                word = kept[tok] = word if word and word not in STOPWORDS and not _PUNCT.match(word) else ""
+            if word:
+                out.append(word)
+        return out
+
+
+_HAN_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default
+_SKIP = re.compile(r"(\r\n|\s)")  # jieba's re_skip_default
+
+
+@cache
+def segmenter() -> Segmenter:
+    return Segmenter(tokenizer())
+
+
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens (words and their sub-words), lower-cased, without punctuation/stopwords."""
-    out = []
-    for tok in tokenizer().cut_for_search(normalize(text).lower(), HMM=False):
-        tok = tok.strip()
-        if tok and tok not in STOPWORDS and not _PUNCT.match(tok):
-            out.append(tok)
-    return out
+    return segmenter().tokens(text)
 
 
 def expand(tokens: list[str]) -> list[str]:

@@ -169,3 +169,35 @@ def test_http_client_against_chroma_run(tiny_kb: Path, tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_big_input_is_written_by_the_forked_writer(tmp_path: Path, settings: Settings) -> None:
+    """Past 300k characters a forked child tokenizes and writes the BM25 files while Chroma is filled:
+    the result must be the same index the small-input path builds, then edit one line incrementally."""
+    corpus = tmp_path / "news.jsonl"
+    towns = ["当湖街道", "钟埭街道", "新埭镇", "乍浦镇", "独山港镇"]
+    rows = [
+        {"id": f"n{i}", "title": "", "text": f"{towns[i % 5]}第{i}号项目2025年完成投资{i % 97 + 1}.5亿元，同比增长{i % 13}%，"
+         f"带动就业{i % 50 + 10}人。该项目由市经信局跟踪服务，列入年度重点工业投资计划，按月通报进度。"}
+        for i in range(4000)
+    ]
+    rows[1234]["text"] = "紫藤湾智能装备产业园完成规上营收88.8亿元。"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    assert corpus.stat().st_size > 300_000 * 2  # past the fork threshold (counted in characters)
+
+    summary = run_ingest([corpus], settings)
+    assert summary.chunks_added == 4000
+    store = Store.open(settings)
+    gen = store.settings.index_dir / (store.settings.index_dir / "CURRENT").read_text(encoding="utf-8")
+    lines = (gen / "tokens.txt").read_text(encoding="utf-8").splitlines()
+    assert [line.split(" ") for line in lines] == [tokenize(c.index_text) for c in store.chunks]
+    assert {s.split("/")[-1] for s in bm25_sources(store, "紫藤湾")} == {"news.jsonl#n1234"}
+    assert set(store.collection.get(include=[])["ids"]) == {c.id for c in store.chunks}
+
+    rows[1234]["text"] = "紫藤湾智能装备产业园完成规上营收99.9亿元。"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    again = run_ingest([corpus], settings)
+    assert (again.chunks_added, again.chunks_removed, again.chunks_unchanged) == (1, 1, 3999)
+    store = Store.open(settings)
+    hit = store.chunks[store.bm25_search(tokenize("紫藤湾 营收"), 1)[0][0]]
+    assert "99.9亿元" in hit.text
