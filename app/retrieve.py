@@ -36,11 +36,15 @@ def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None
     """Top-k fused hits. `kinds` keeps only those document kinds; `year` keeps chunks that speak of it
     (chunks with no year at all are kept: they may inherit it from their document)."""
     pool = max(CANDIDATES, top_k * 5)
+    keyword = store.bm25_search(list(query.tokens), pool)
+    vector = store.query_vector(query.resolved)
+    approximate = store.vector_search(query.resolved, pool, vector)
+    # Vector ranks come from exact cosine over both candidate lists, so the fusion does not depend on
+    # which neighbours this build of the HNSW graph happened to find first.
+    exact = store.exact_distances(vector, list(dict.fromkeys([p for p, _ in keyword] + [p for p, _ in approximate])))
+    semantic = sorted(exact.items(), key=lambda x: (x[1], x[0]))[:pool]
     fused: dict[int, float] = {}
-    for weight, ranked in (
-        (BM25_WEIGHT, store.bm25_search(list(query.tokens), pool)),
-        (VECTOR_WEIGHT, store.vector_search(query.resolved, pool)),
-    ):
+    for weight, ranked in ((BM25_WEIGHT, keyword), (VECTOR_WEIGHT, semantic)):
         for rank, (pos, _) in enumerate(ranked, start=1):
             fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank)
     hits: list[Hit] = []

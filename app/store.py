@@ -28,10 +28,11 @@ from app.schema import Chunk
 from app.settings import Settings
 
 # Hashed-bigram vectors are nearly orthogonal to each other, which makes HNSW graphs hard to navigate: with
-# Chroma's defaults the top 50 agree with exact search on only 76% of RGB questions. Fewer neighbours
-# (M 8, ef_construction 64) halve the insert cost at 100k chunks; a wider search (ef_search 400) makes up
-# for it at query time and more: 85% agreement with exact search (bench/ann_recall.py, docs/evaluation.md).
-HNSW = {"space": "cosine", "ef_construction": 64, "max_neighbors": 8, "ef_search": 400}
+# Chroma's defaults (M 16, ef_search 100) the top 50 agree with exact search on only 76% of RGB questions.
+# A sparser graph built with a narrower beam (M 8, ef_construction 32) inserts 100k chunks in about half
+# the time, and a wider search (ef_search 800, ~4 ms at 100k chunks) brings agreement to 87%
+# (bench/ann_recall.py, docs/evaluation.md).
+HNSW = {"space": "cosine", "ef_construction": 32, "max_neighbors": 8, "ef_search": 800}
 
 
 def embedding_function(settings: Settings) -> Any:
@@ -158,12 +159,16 @@ class Store:
         top = top[np.argsort(-scores[top])]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-    def vector_search(self, text: str, k: int) -> list[tuple[int, float]]:
+    def query_vector(self, text: str) -> np.ndarray:
+        """The question embedded by the function that built the index (unit length for cosine)."""
+        return np.asarray(self.embedder([text])[0], dtype=np.float32)
+
+    def vector_search(self, text: str, k: int, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk position, cosine distance — lower is better) for chunks of the live generation."""
         if not self.chunks:
             return []
         result = self.collection.query(
-            query_embeddings=[np.asarray(self.embedder([text])[0], dtype=np.float32)],
+            query_embeddings=[self.query_vector(text) if vector is None else vector],
             n_results=min(k, len(self.chunks)),
             include=["distances"],
         )
@@ -173,3 +178,14 @@ class Store:
             if pos is not None:
                 out.append((pos, float(dist)))
         return out
+
+    def exact_distances(self, vector: np.ndarray, positions: list[int]) -> dict[int, float]:
+        """Cosine distances of the stored vectors of these chunks: the HNSW graph only approximates them,
+        and on our nearly orthogonal vectors two builds of it rank the same chunks differently."""
+        if not positions:
+            return {}
+        got = self.collection.get(ids=[self.chunks[p].id for p in positions], include=["embeddings"])
+        stored = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+        norms = np.linalg.norm(stored, axis=1) * float(np.linalg.norm(vector))
+        sims = (stored @ vector) / np.where(norms > 0, norms, 1.0)
+        return {self.by_id[cid]: 1.0 - float(sim) for cid, sim in zip(got["ids"], sims, strict=True) if cid in self.by_id}
