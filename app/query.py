@@ -108,29 +108,56 @@ def concept_groups(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 _COORD = frozenset({"和", "与", "及", "以及", "、"})
 _BOUNDARY = frozenset({"的", "分别", "是", "在", "，", ",", "？", "?", "各", "都"})
+_BOTH_SEXES = re.compile(r"男女(?=单|双|团体|个人)")  # 男女单打 is two events; 男女比例 is one figure
 
 
 def sub_questions(question: str) -> list[str]:
-    """'2021年中国和美国经济分别增长了多少' -> ['2021年中国经济…', '2021年美国经济…'].
+    """'2021年中国和美国经济分别增长了多少' -> ['2021年中国经济增长了多少', '2021年美国经济增长了多少'].
 
-    Splits on the first coordinating word between two short terms; the right-hand term grows over
-    jieba's pieces until it is as long as the left one ('冬奥会和冬残奥会'). Returns [] when there is none.
+    A question about two things is asked once for each. Of several coordinating words the one joining
+    the most specific terms is split ('国家和地区参加了北京冬奥会和杭州亚运会' splits the games). The two
+    terms are aligned on jieba's words: a word the right-hand term repeats from the left one bounds both
+    ('2022年和2023年', '女子双人10米跳台和男子双人10米跳台'); otherwise the right-hand term grows until it
+    is as long as the left one ('冬奥会和冬残奥会'), and a two-word right term takes a two-word left one
+    ('成都大运会和杭州亚运会'). '男女单打' asks for 男子单打 and 女子单打.
+    Returns [] when the question is about one thing.
     """
     from app.text import tokenizer
 
-    words = [w for w in tokenizer().cut(normalize(question)) if w.strip()]
-    for i, w in enumerate(words):
-        if w not in _COORD or not 0 < i < len(words) - 1:
-            continue
-        left = words[i - 1]
-        j = i + 2
-        while j < len(words) and words[j] not in _BOUNDARY and len("".join(words[i + 1 : j])) < len(left):
-            j += 1
-        right = "".join(words[i + 1 : j])
-        if not (left and right and len(left) <= 12 and len(right) <= 12) or left in _BOUNDARY:
-            return []
-        if right.isdigit() and (m := re.match(r"^(.*?)(\d+)$", left)) and m.group(1):
-            right = m.group(1) + right  # 'EMNLP2022和2023' -> 'EMNLP2023'
-        head, tail = "".join(words[: i - 1]), "".join(words[j:])
-        return [(head + left + tail).replace("分别", ""), (head + right + tail).replace("分别", "")]
-    return []
+    text = normalize(question)
+    if _BOTH_SEXES.search(text) and not any(c in text for c in _COORD):
+        return [_BOTH_SEXES.sub("男子", text, count=1).replace("分别", ""), _BOTH_SEXES.sub("女子", text, count=1).replace("分别", "")]
+    words = [w for w in tokenizer().cut(text) if w.strip()]
+    splits = [s for i, w in enumerate(words) if w in _COORD and 0 < i < len(words) - 1 and (s := _conjuncts(words, i))]
+    if not splits:
+        return []
+    freq = tokenizer().FREQ
+    start, i, end = min(splits, key=lambda s: max(freq.get(words[s[1] - 1], 0), freq.get(words[s[2] - 1], 0)))
+    head, left, right, tail = ("".join(words[a:b]) for a, b in ((0, start), (start, i), (i + 1, end), (end, len(words))))
+    if right.isdigit() and (m := re.match(r"^(.*?)(\d+)$", left)) and m.group(1):
+        right = m.group(1) + right  # 'EMNLP2022和2023' -> 'EMNLP2023'
+    return [(head + left + tail).replace("分别", ""), (head + right + tail).replace("分别", "")]
+
+
+def _conjuncts(words: list[str], i: int) -> tuple[int, int, int] | None:
+    """(start of the left term, the coordinating word, end of the right term) around words[i]."""
+    limit = min(len(words), i + 8)
+    stop = next((j for j in range(i + 1, limit) if words[j] in _BOUNDARY), limit)
+    repeat = next((j for j in range(i + 1, stop) if words[j] == words[i - 1]), None)
+    if repeat is not None and repeat - i <= i:  # '2022年和2023年': both terms end on the same word
+        return i - (repeat - i), i, repeat + 1
+    start = next((p for p in range(i - 1, max(-1, i - 5), -1) if words[p] == words[i + 1]), i - 1)
+    if start == i - 1 and len(words[start]) == 1 and start > 0 and words[start - 1].isdigit():
+        start -= 1  # '2022年' split by jieba into '2022' '年'
+    if words[start] in _BOUNDARY:
+        return None
+    width = len("".join(words[start:i]))
+    end = i + 2
+    while end < stop and len("".join(words[i + 1 : end])) < width:
+        end += 1
+    one_word = start == i - 1 and end - i - 1 == 2 and len(words[i + 1]) >= 2
+    if one_word and start > 0 and words[start - 1] not in _BOUNDARY and not words[start - 1].isdigit():
+        start -= 1  # '成都大运会和杭州亚运会': a modifier and a head on the right, so on the left too
+    if width > 12 or len("".join(words[i + 1 : end])) > 12:
+        return None
+    return start, i, end

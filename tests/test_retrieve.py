@@ -1,0 +1,55 @@
+"""Question splitting and hit order: a question about two things asks for each; copies of one story
+wait behind distinct hits (real jieba, real Chroma in a tmp dir)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.answer import Assistant
+from app.query import sub_questions
+from app.settings import Settings
+from ingest.index import run_ingest
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("2025年人工智能和集成电路产业营收分别是多少", ["2025年人工智能产业营收是多少", "2025年集成电路产业营收是多少"]),
+        ("2024年和2025年规上工业增加值是多少", ["2024年规上工业增加值是多少", "2025年规上工业增加值是多少"]),
+        ("2024和2025年全市工业投资", ["2024年全市工业投资", "2025年全市工业投资"]),
+        ("规上工业增加值和利润分别增长多少", ["规上工业增加值增长多少", "规上工业利润增长多少"]),
+        ("成都大运会和杭州亚运会开幕时间", ["成都大运会开幕时间", "杭州亚运会开幕时间"]),
+        ("北京冬奥会和冬残奥会的开幕日期", ["北京冬奥会的开幕日期", "北京冬残奥会的开幕日期"]),
+        ("有多少个国家和地区参加了北京冬奥会和杭州亚运会", ["有多少个国家和地区参加了北京冬奥会", "有多少个国家和地区参加了杭州亚运会"]),
+        ("女子双人10米跳台和男子双人10米跳台冠军是谁", ["女子双人10米跳台冠军是谁", "男子双人10米跳台冠军是谁"]),
+        ("德班世乒赛男女单打冠军是谁", ["德班世乒赛男子单打冠军是谁", "德班世乒赛女子单打冠军是谁"]),
+        ("EMNLP2022和2023的举办地", ["EMNLP2022的举办地", "EMNLP2023的举办地"]),
+        ("男女比例是多少", []),
+        ("2025年人工智能产业规上营收是多少", []),
+        ("各产业规上营收分别是多少", []),
+    ],
+)
+def test_sub_questions(question: str, parts: list[str]) -> None:
+    assert sub_questions(question) == parts
+
+
+def test_copies_of_one_story_wait_behind_distinct_hits(tmp_path: Path, settings: Settings) -> None:
+    story = "新华社嘉兴1月5日电 平湖市紫藤湾智能装备产业园去年完成规上营收88.8亿元，同比增长21.5%，园区新增专精特新企业6家。"
+    rows = [
+        {"id": "copy1", "title": "", "text": story},
+        {"id": "copy2", "title": "", "text": "Jan 5, 2026 ... " + story},
+        {"id": "copy3", "title": "", "text": story + " 责任编辑：王敏"},
+        {"id": "other", "title": "", "text": "紫藤湾智能装备产业园管委会介绍，园区规上营收主要来自数控机床和工业机器人整机制造。"},
+        {"id": "noise", "title": "", "text": "钟埭街道纺织服装产业规上营收增长3.2%。"},
+    ]
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([corpus], settings)
+    hits = Assistant(settings).search("紫藤湾智能装备产业园规上营收", 3)
+    ids = [h.chunk.source.split("#")[-1] for h in hits]
+    assert "other" in ids[:2] and sum(i.startswith("copy") for i in ids[:2]) == 1  # one copy, then the distinct hit
+    assert ids[2] == "noise"  # a weaker but distinct hit still comes before the other two copies
+    assert [h.rank for h in hits] == [1, 2, 3]
