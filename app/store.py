@@ -8,6 +8,10 @@ Index directory layout (all under `Settings.index_dir`):
 
 Chroma may briefly hold vectors of a generation that never went live (a killed ingest): queries only
 return ids present in the live generation, so deleted or half-written content is never answered.
+
+chromadb is imported where a client is made, not with this module: it takes 0.4 s, and ingest forks its
+index writer before touching Chroma (a child forked from a process running Chroma's threads would inherit
+their locks).
 """
 
 from __future__ import annotations
@@ -18,11 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import bm25s
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 
-from app.embed import HashingEmbedding
 from app.errors import IndexStateError
 from app.schema import Chunk
 from app.settings import Settings
@@ -37,9 +38,9 @@ HNSW = {"space": "cosine", "ef_construction": 32, "max_neighbors": 8, "ef_search
 
 def embedding_function(settings: Settings) -> Any:
     """The embedding function the settings ask for (model-free hashing unless KBQA_EMBED_MODEL)."""
-    if settings.embed_model:
-        from app.embed import OpenAIEmbedding
+    from app.embed import HashingEmbedding, OpenAIEmbedding
 
+    if settings.embed_model:
         return OpenAIEmbedding(settings.embed_model, settings.llm_base_url, settings.llm_api_key)
     return HashingEmbedding(settings.embed_dim)
 
@@ -49,6 +50,9 @@ def embedding_signature(ef: Any) -> dict[str, Any]:
 
 
 def chroma_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,15 +27,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def run_child(args: list[str]) -> tuple[str, float]:
-    """Run a python child; return its stdout and its peak RSS in MB (ru_maxrss of finished children)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
-    if done.returncode not in (0, 1):  # ingest exits 1 when it skipped a file
-        raise RuntimeError(f"{args} failed: {done.stderr[-2000:]}")
-    out = done.stdout
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return out, max(after, before) / 1024
+def run_child(args: list[str], cwd: Path = ROOT) -> tuple[str, float]:
+    """Run a python child in `cwd` (another checkout to compare with); return its stdout and the peak RSS
+    in MB of that child alone (its largest process: wait4 reports it with its own waited-for children)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen([sys.executable, *args], cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode not in (0, 1):  # ingest exits 1 when it skipped a file
+            raise RuntimeError(f"{args} failed: {err.read().decode('utf-8', 'replace')[-2000:]}")
+        return out.read().decode("utf-8"), usage.ru_maxrss / 1024
 
 
 def synthetic_sentence(rng: random.Random, i: int) -> str:

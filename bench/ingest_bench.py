@@ -1,6 +1,9 @@
 """Ingest throughput: MB/s, chunks/s and peak RSS, medians over repeats, each run a fresh index.
 
-    .venv/bin/python bench/ingest_bench.py --corpus ../shared/eval/external/corpus.jsonl --synthetic 100000
+    .venv/bin/python -m bench.ingest_bench --corpus ../shared/eval/external/corpus.jsonl --synthetic 100000
+
+`--compare-with DIR` also runs another checkout of this project (say `git worktree add /tmp/old <rev>`)
+on the same files in the same run, interleaved with ours, and prints the time ratio.
 """
 
 from __future__ import annotations
@@ -11,25 +14,24 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bench.common import median, run_child, write_synthetic_jsonl
+from bench.common import ROOT, median, run_child, write_synthetic_jsonl
 
 
-def bench(path: Path, repeats: int) -> dict[str, float]:
+def once(path: Path, checkout: Path) -> tuple[dict[str, float], float]:
+    index = Path(tempfile.mkdtemp(prefix="kbqa-bench-"))
+    try:
+        out, peak = run_child(["-m", "ingest", str(path.resolve()), "--index-dir", str(index), "--json"], cwd=checkout)
+    finally:
+        shutil.rmtree(index, ignore_errors=True)
+    return json.loads(out), peak
+
+
+def summarize(path: Path, runs: list[tuple[dict[str, float], float]]) -> dict[str, float]:
     size_mb = path.stat().st_size / 1e6
-    seconds, chunks, rss = [], [], []
-    for _ in range(repeats):
-        index = Path(tempfile.mkdtemp(prefix="kbqa-bench-"))
-        try:
-            out, peak = run_child(["-m", "ingest", str(path), "--index-dir", str(index), "--json"])
-        finally:
-            shutil.rmtree(index, ignore_errors=True)
-        summary = json.loads(out)
-        seconds.append(summary["seconds"])
-        chunks.append(summary["chunks_added"])
-        rss.append(peak)
-    s = median(seconds)
-    return {"MB": size_mb, "chunks": median(chunks), "seconds": s, "MB_per_s": size_mb / s,
-            "chunks_per_s": median(chunks) / s, "peak_rss_MB": median(rss)}
+    s = median([r["seconds"] for r, _ in runs])
+    chunks = median([r["chunks_added"] for r, _ in runs])
+    return {"MB": size_mb, "chunks": chunks, "seconds": s, "MB_per_s": size_mb / s, "chunks_per_s": chunks / s,
+            "peak_rss_MB": median([peak for _, peak in runs])}
 
 
 def main() -> None:
@@ -37,16 +39,25 @@ def main() -> None:
     p.add_argument("--corpus", type=Path, action="append", default=[], help="a file or folder to ingest (repeatable)")
     p.add_argument("--synthetic", type=int, default=0, help="also ingest a generated corpus of N one-chunk documents")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--compare-with", type=Path, help="another checkout of this project to run on the same files")
     args = p.parse_args()
     targets = list(args.corpus)
     tmp = Path(tempfile.mkdtemp(prefix="kbqa-syn-"))
     if args.synthetic:
         targets.append(write_synthetic_jsonl(tmp / f"synthetic_{args.synthetic}.jsonl", args.synthetic))
-    print(f"{'corpus':40} {'MB':>7} {'chunks':>8} {'s (median)':>11} {'MB/s':>7} {'chunks/s':>9} {'peak RSS MB':>12}")
+    checkouts = [("ours", ROOT)] + ([("compared", args.compare_with.resolve())] if args.compare_with else [])
+    print(f"{'corpus':32} {'code':9} {'MB':>7} {'chunks':>8} {'s (median)':>11} {'MB/s':>7} {'chunks/s':>9} "
+          f"{'peak RSS MB':>12} {'time vs ours':>13}")
     for target in targets:
-        r = bench(target, args.repeats)
-        print(f"{target.name[:40]:40} {r['MB']:7.2f} {r['chunks']:8.0f} {r['seconds']:11.2f} {r['MB_per_s']:7.2f} "
-              f"{r['chunks_per_s']:9.0f} {r['peak_rss_MB']:12.0f}")
+        runs: dict[str, list[tuple[dict[str, float], float]]] = {name: [] for name, _ in checkouts}
+        for _ in range(args.repeats):  # interleaved, so both see the same machine
+            for name, checkout in checkouts:
+                runs[name].append(once(target, checkout))
+        ours = summarize(target, runs["ours"])
+        for name, _ in checkouts:
+            r = summarize(target, runs[name])
+            print(f"{target.name[:32]:32} {name:9} {r['MB']:7.2f} {r['chunks']:8.0f} {r['seconds']:11.2f} {r['MB_per_s']:7.2f} "
+                  f"{r['chunks_per_s']:9.0f} {r['peak_rss_MB']:12.0f} {r['seconds'] / ours['seconds']:12.2f}x")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -21,11 +21,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import bm25s
 import numpy as np
-from chromadb.errors import NotFoundError
 
 from app.errors import IndexStateError, LoadError
 from app.schema import Chunk
@@ -46,6 +45,7 @@ from ingest.load import load, walk
 
 _PARALLEL_MIN_CHARS = 300_000  # below this, forking a writer costs more than it saves
 _PENDING = "PENDING"
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -64,17 +64,18 @@ class Summary:
         return data
 
 
-def _alongside(foreground: Callable[[], None], background: Callable[[], None], big: bool) -> None:
+def _alongside(foreground: Callable[[], _T], background: Callable[[], None], big: bool) -> _T:
     """Run `background` in a forked child while this process runs `foreground`; one after the other when
-    the input is small (a fork costs more than it saves) or the platform cannot fork."""
+    the input is small (a fork costs more than it saves) or the platform cannot fork. The child only
+    tokenizes and writes files: it is forked before this process opens Chroma, and never touches it."""
     if not big or "fork" not in multiprocessing.get_all_start_methods():
-        foreground()
+        result = foreground()
         background()
-        return
+        return result
     child = multiprocessing.get_context("fork").Process(target=background, name="kbqa-index-writer")
     child.start()
     try:
-        foreground()
+        result = foreground()
     finally:
         child.join()
     if child.exitcode != 0:
@@ -82,6 +83,7 @@ def _alongside(foreground: Callable[[], None], background: Callable[[], None], b
             f"写入 BM25 索引与片段文件的子进程异常退出（退出码 {child.exitcode}），旧索引仍然可用。"
             "请查看上方的错误信息（常见原因：磁盘已满、索引目录无写权限）后重新运行 python -m ingest。"
         )
+    return result
 
 
 def _source_of(root: Path, file: Path) -> str:
@@ -99,11 +101,8 @@ def run_ingest(
     started = time.perf_counter()
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
-    client = chroma_client(settings)
     if rebuild:
-        _wipe(index_dir, client, settings)
-    check_embedding(settings)
-    collection = open_collection(settings, client)
+        _wipe_files(index_dir)  # the collection is dropped when Chroma is opened, below
 
     gen = current_generation(index_dir)
     old_chunks = read_chunks(gen) if gen else []
@@ -167,12 +166,11 @@ def run_ingest(
     files_out = {s: v for s, v in manifest.items() if s not in dropped}
     files_out.update(new_files)
     if summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted:
-        (index_dir / _PENDING).write_text("ingest in progress", encoding="utf-8")
         to_embed = [c for c in new_chunks if c.id not in old_ids]
         kept_tokens = [t for _, t in kept]
         name = f"gen-{time.time_ns()}"
-        _alongside(
-            lambda: _upsert(collection, to_embed, settings),
+        collection = _alongside(
+            lambda: _fill_chroma(settings, to_embed, rebuild),
             lambda: _write_generation(index_dir / f"{name}.tmp", all_chunks, kept_tokens, files_out),
             big=sum(len(c.index_text) for c in new_chunks) >= _PARALLEL_MIN_CHARS,
         )
@@ -186,8 +184,29 @@ def run_ingest(
         for i in range(0, len(stale), 5000):
             collection.delete(ids=stale[i : i + 5000])
         (index_dir / _PENDING).unlink()
+    else:
+        check_embedding(settings)  # nothing to write, but a changed embedding setting is still refused
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool) -> Any:
+    """Open (after --rebuild: recreate) the collection and upsert the chunks' vectors; returns it.
+
+    Refuses an embedding setting other than the one that built the index before writing anything. The
+    PENDING marker goes down before the first vector does, so the next run knows to delete vectors of a
+    generation that never went live."""
+    check_embedding(settings)
+    client = chroma_client(settings)
+    if rebuild:
+        from chromadb.errors import NotFoundError
+
+        with contextlib.suppress(NotFoundError):
+            client.delete_collection(settings.collection)
+    collection = open_collection(settings, client)
+    (settings.index_dir / _PENDING).write_text("ingest in progress", encoding="utf-8")
+    _upsert(collection, chunks, settings)
+    return collection
 
 
 def _file_of(source: str) -> str:
@@ -240,10 +259,8 @@ def _publish(index_dir: Path, name: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _wipe(index_dir: Path, client: Any, settings: Settings) -> None:
-    """--rebuild: drop the collection and every generation."""
-    with contextlib.suppress(NotFoundError):
-        client.delete_collection(settings.collection)
+def _wipe_files(index_dir: Path) -> None:
+    """--rebuild: drop every generation and marker (the collection goes when Chroma is opened)."""
     for item in index_dir.iterdir():
         if item.name != "chroma":
             shutil.rmtree(item) if item.is_dir() else item.unlink()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.text import _PUNCT, STOPWORDS, normalize, tokenize, tokenizer
 from ingest.load import decode
 
@@ -46,3 +48,26 @@ def test_segmenter_matches_jieba_on_the_sample_kb() -> None:
     for text in texts:
         for line in text.splitlines():
             assert tokenize(line) == jieba_tokens(line), line
+
+
+def test_segmenter_cache_round_trip_and_corrupt_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dictionary is cached in the temp folder; a damaged cache file is rebuilt, never trusted."""
+    import tempfile
+
+    from app.text import Segmenter, segmenter
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    reference = Segmenter.from_jieba(tokenizer())
+    segmenter.cache_clear()
+    try:
+        built = segmenter()  # no cache file yet: built from jieba, then written
+        (cache,) = tmp_path.glob("kbqa-segmenter-*.marshal")
+        segmenter.cache_clear()
+        loaded = segmenter()
+        assert loaded is not built and loaded.logp == reference.logp and loaded.unknown == reference.unknown
+        cache.write_bytes(b"not a marshal file")
+        segmenter.cache_clear()
+        assert segmenter().logp == reference.logp
+        assert tokenize(SAMPLES[0]) == jieba_tokens(SAMPLES[0])
+    finally:
+        segmenter.cache_clear()
