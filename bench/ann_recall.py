@@ -3,6 +3,7 @@ vector query latency, for Chroma's default graph and for ours, on the same corpu
 
     .venv/bin/python -m bench.ann_recall --corpus ../shared/eval/external/corpus.jsonl \
         --questions ../shared/eval/external/questions_dev.jsonl
+    .venv/bin/python -m bench.ann_recall --synthetic 100000     # generated corpus and questions
 
 Hashed character bigrams are nearly orthogonal to one another, which makes HNSW graphs hard to navigate;
 this is the measurement behind the HNSW settings in app/store.py. Retrieval itself does not depend on
@@ -26,7 +27,7 @@ from app.embed import hash_vectors
 from app.query import analyze
 from app.settings import Settings
 from app.store import Store
-from bench.common import median, percentile
+from bench.common import median, percentile, synthetic_questions, write_synthetic_jsonl
 from ingest.index import run_ingest
 
 CHROMA_DEFAULT = {"space": "cosine"}  # M 16, ef_construction 100, ef_search 100
@@ -58,15 +59,26 @@ def measure(corpus: list[Path], questions: list[str], hnsw: dict[str, object], k
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--corpus", type=Path, action="append", required=True, help="a file or folder to ingest (repeatable)")
-    p.add_argument("--questions", type=Path, required=True, help="JSONL with a 'question' field per line")
+    p.add_argument("--corpus", type=Path, action="append", default=[], help="a file or folder to ingest (repeatable)")
+    p.add_argument("--questions", type=Path, help="JSONL with a 'question' field per line")
+    p.add_argument("--synthetic", type=int, default=0, help="a generated corpus of N chunks, with 200 generated questions")
     p.add_argument("-k", type=int, default=50, help="candidates taken from the vector index (retrieval uses 50)")
     args = p.parse_args()
-    questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    corpus = list(args.corpus)
+    questions = []
+    if args.questions:
+        lines = args.questions.read_text(encoding="utf-8").splitlines()
+        questions = [json.loads(line)["question"] for line in lines if line.strip()]
+    if args.synthetic:
+        tmp = Path(tempfile.mkdtemp(prefix="kbqa-syn-"))
+        corpus.append(write_synthetic_jsonl(tmp / "synthetic.jsonl", args.synthetic))
+        questions = questions or synthetic_questions(200)
+    if not corpus or not questions:
+        p.error("give --corpus and --questions, or --synthetic N")
     ours = dict(app.store.HNSW)
     print(f"{'HNSW settings':60} {'chunks':>7} {'build s':>8} {'top-k overlap':>14} {'worst':>6} {'p50 ms':>7} {'p95 ms':>7}")
     for name, hnsw in (("Chroma default", CHROMA_DEFAULT), ("ours", ours)):
-        r = measure(args.corpus, questions, hnsw, args.k)
+        r = measure(corpus, questions, hnsw, args.k)
         label = f"{name} {json.dumps(hnsw)}"
         print(f"{label[:60]:60} {r['chunks']:7.0f} {r['build_s']:8.2f} {r['overlap']:14.3f} {r['worst']:6.2f} "
               f"{r['p50_ms']:7.2f} {r['p95_ms']:7.2f}")

@@ -57,3 +57,10 @@ def write_synthetic_jsonl(path: Path, n_docs: int, seed: int = 7) -> Path:
             text = "".join(synthetic_sentence(rng, i * 3 + k) for k in range(3))
             f.write(json.dumps({"id": f"syn{i}", "title": "", "text": text}, ensure_ascii=False) + "\n")
     return path
+
+
+def synthetic_questions(n: int, seed: int = 3) -> list[str]:
+    """Questions in the shape of the synthetic corpus's sentences ('2024年新埭镇光伏产业规上营收是多少')."""
+    rng = random.Random(seed)
+    return [f"{rng.choice([2022, 2023, 2024, 2025])}年{rng.choice(_TOWNS)}{rng.choice(_INDUSTRIES)}产业"
+            f"{rng.choice(_METRICS)[0]}是多少" for _ in range(n)]
