@@ -5,8 +5,9 @@ atomically -> delete vectors of removed chunks -> drop old generations. A kill a
 previous generation live; the next run cleans up what the killed one left behind.
 
 Where the time goes on big inputs (100k chunks, 2 cores): Chroma's HNSW insert keeps about 1.4 cores busy,
-jieba one. So a forked child tokenizes and writes the BM25 index and chunk files while this process does
-the upsert; neither waits for the other, and nothing is pickled between them.
+jieba one. So once the files are chunked, a forked child tokenizes and writes the BM25 index and chunk
+files while this process imports Chroma and upserts; nothing is pickled between them, and the child is
+forked before any Chroma thread exists. 100k chunks: 54 s -> 21 s (docs/evaluation.md).
 """
 
 from __future__ import annotations

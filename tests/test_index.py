@@ -107,9 +107,18 @@ def test_cli_exit_codes(tiny_kb: Path, settings: Settings, capsys) -> None:
 
 def test_rebuild_and_embedding_mismatch(tiny_kb: Path, settings: Settings) -> None:
     run_ingest([tiny_kb], settings)
+    live = {c.id for c in Store.open(settings).chunks}
     other = replace(settings, embed_dim=128)
     with pytest.raises(IndexStateError, match="--rebuild"):
         Store.open(other)
+    with pytest.raises(IndexStateError, match="--rebuild"):  # nothing to write, still told
+        run_ingest([tiny_kb], other)
+    (tiny_kb / "articles/新增.md").write_text("# 新增\n\n紫藤湾产业园开工。\n", encoding="utf-8")
+    with pytest.raises(IndexStateError, match="--rebuild"):  # something to write: refused before any vector
+        run_ingest([tiny_kb], other)
+    store = Store.open(settings)  # the index as it was: same chunks, same vectors, nothing pending
+    assert {c.id for c in store.chunks} == live == set(store.collection.get(include=[])["ids"])
+    assert not (settings.index_dir / "PENDING").exists()
     rebuilt = run_ingest([tiny_kb], other, rebuild=True)
     assert rebuilt.chunks_removed == 0 and rebuilt.chunks_added > 0
     assert len(Store.open(other).chunks) == rebuilt.chunks_added
