@@ -15,6 +15,7 @@ CANDIDATES = 50
 # by several sites or pages: the copy waits behind every distinct hit. RGB recall@5 +1 to +3 anywhere
 # from 0.85 down to 0.6; 0.8 only folds what a reader would call the same text.
 NEAR_DUPLICATE = 0.8
+_COPY_DIM = 256  # hashed-bigram width for that comparison, whatever embedding the index uses
 
 
 def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
@@ -32,8 +33,9 @@ def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = No
                 lists.remove(hits)
             elif len(merged) < top_k:
                 merged[hit.chunk.id] = hit
-    for hit in _retrieve_one(store, query, top_k, kinds, year):
-        merged.setdefault(hit.chunk.id, hit)
+    if len(merged) < top_k:  # the parts ran dry: the whole question fills the rest
+        for hit in _retrieve_one(store, query, top_k, kinds, year):
+            merged.setdefault(hit.chunk.id, hit)
     return [Hit(h.chunk, h.score, i) for i, h in enumerate(list(merged.values())[:top_k], start=1)]
 
 
@@ -69,7 +71,7 @@ def _distinct_first(hits: list[Hit]) -> list[Hit]:
     """Hits in fused order, except that a near-copy of a higher hit moves behind all distinct ones."""
     if len(hits) < 2:
         return hits
-    vectors = hash_vectors([h.chunk.text for h in hits], 256)
+    vectors = hash_vectors([h.chunk.text for h in hits], _COPY_DIM)
     distinct: list[int] = []
     copies: list[int] = []
     for i in range(len(hits)):
