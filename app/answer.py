@@ -83,9 +83,10 @@ class Assistant:
             query = analyze(question)
             return extract(self.store, query, retrieve(self.store, query, top_k))
         answers = []
+        share = (MAX_ANSWER_CHARS - (len(parts) - 1)) // len(parts)  # combine() joins the parts with "；"
         for part in parts:
             query = analyze(part)
-            answers.append(extract(self.store, query, retrieve(self.store, query, top_k), MAX_ANSWER_CHARS // len(parts)))
+            answers.append(extract(self.store, query, retrieve(self.store, query, top_k), share))
         if not any(a.answerable for a in answers):
             query = analyze(question)
             return extract(self.store, query, retrieve(self.store, query, top_k))

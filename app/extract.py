@@ -272,7 +272,7 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
             break
     parts: list[str] = []
     cites: list[Citation] = []
-    budget -= len(note)
+    budget -= len(note) + 1  # and the closing 。
     for c in chosen:
         n = len(cites) + 1
         # the best sentence keeps as much as it needs (up to two thirds); later ones get what is left
@@ -315,7 +315,7 @@ def _headings_answer(store: Store, hits: list[Hit]) -> Extracted | None:
     cites = []
     for n, (heading, chunk) in enumerate(items, start=1):
         piece = f"{heading}[{n}]"
-        if len(head) + len("；".join([*parts, piece])) > MAX_ANSWER_CHARS:
+        if len(head) + len("；".join([*parts, piece])) + 1 > MAX_ANSWER_CHARS:  # + the closing 。
             break
         parts.append(piece)
         cites.append(citation(n, chunk, chunk_sentences(chunk)[0]))

@@ -53,3 +53,25 @@ def test_copies_of_one_story_wait_behind_distinct_hits(tmp_path: Path, settings:
     assert "other" in ids[:2] and sum(i.startswith("copy") for i in ids[:2]) == 1  # one copy, then the distinct hit
     assert ids[2] == "noise"  # a weaker but distinct hit still comes before the other two copies
     assert [h.rank for h in hits] == [1, 2, 3]
+
+
+def test_answer_never_exceeds_200_characters(tmp_path: Path, settings: Settings) -> None:
+    """Two long comma-less sentences that both carry the asked figure are cut to fill the budget to the
+    last character: the [n] markers, the joiner and the closing 。 must fit in the 200 too."""
+    filler = "园区围绕数控机床与工业机器人与智能传感器与工业软件四条赛道持续招引链主企业并配套建设中试基地与人才公寓" * 3
+    rows = [
+        {"id": "a", "title": "", "text": f"紫藤湾智能装备产业园2025年规上营收88.8亿元{filler}。"},
+        {"id": "b", "title": "", "text": f"据园区管委会统计紫藤湾智能装备产业园2025年规上营收88.8亿元{filler}。"},
+        {"id": "c", "title": "", "text": f"钟埭街道2025年规上营收66.6亿元{filler}。"},
+    ]
+    corpus = tmp_path / "park.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([corpus], settings)
+    assistant = Assistant(settings)
+    for question, figures in (
+        ("紫藤湾智能装备产业园2025年规上营收是多少", ["88.8亿元"]),
+        ("紫藤湾智能装备产业园和钟埭街道2025年规上营收分别是多少", ["88.8亿元", "66.6亿元"]),
+    ):
+        answer = assistant.ask(question)
+        assert answer.answerable and all(f in answer.answer for f in figures), answer.answer
+        assert len(answer.answer) <= 200, (len(answer.answer), answer.answer)
