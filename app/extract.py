@@ -20,6 +20,9 @@ NAME_BONUS = 0.3  # same weight as a number in a numeric answer or a date in a d
 NAME_TAGGED = 10
 SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
 
+# Words that name the form of the answer to a question about plans ('2026年AI产业有什么工作安排'): what is
+# arranged is the answer, so the word itself is never evidence, whether or not some document uses it.
+PLAN_NOUNS = frozenset(["安排", "部署", "打算"])
 GENERIC_NOUNS = frozenset(["称号", "荣誉", "名单", "奖项", "比例", "时间", "日期", "指标", "数量", "数额", "金额", "名称", "名字", "情况", "要求", "内容", "标准", "条件", "地点", "类型", "方式", "规定", "结果", "数据", "规模", "水平"])
 _NUMBER = re.compile(
     r"\d[\d,]*(?:\.\d+)?\s*(?:%|‰|亿元|万元|元|亿|万|家|个百分点|百分点|个|项|亩|人次|人|名|辆|吨|件|倍|座|台|套|次|位|届|斤|公里|米|级|秒|小时|天|岁|枚|场|票|席|美元|港元|欧元)"
@@ -75,7 +78,8 @@ class Extractor:
         # question words no document contains (哪天, 哪项: pronouns) and generic asking nouns (比例, 时间)
         # carry no content; every other unknown word counts fully against the evidence
         self.weights = [
-            0.0 if not any(store.knows(t) for t in group) and (group[0] in GENERIC_NOUNS or pos_tag(group[0]) == "r")
+            0.0 if group[0] in PLAN_NOUNS
+            or (not any(store.knows(t) for t in group) and (group[0] in GENERIC_NOUNS or pos_tag(group[0]) == "r"))
             else max(store.idf(t) for t in group)
             for group in self.groups
         ]
@@ -90,7 +94,7 @@ class Extractor:
         content = self.query.content
         return [
             group[0] for group in self.groups
-            if len(group[0]) >= 2 and group[0] not in GENERIC_NOUNS and not any(self.store.knows(t) for t in group)
+            if len(group[0]) >= 2 and group[0] not in GENERIC_NOUNS | PLAN_NOUNS and not any(self.store.knows(t) for t in group)
             and not any(other != group[0] and other in group[0] for other in content) and is_noun(group[0])
         ]
 

@@ -26,6 +26,7 @@ def assistant(tiny_kb: Path, settings: Settings) -> Assistant:
         ("2025年新增了几家国家级重点小巨人企业？", ["3家"], "kb/articles/2025年回顾.md"),
         ("经信局局长是谁？", ["李明远"], "kb/articles/2025年回顾.md"),
         ("获得年度领航企业称号的有哪些企业？", ["青禾科技", "蓝湾智能", "远帆数据"], "kb/articles/2025年回顾.md"),
+        ("2026年AI产业有什么工作安排？", ["算力集群"], "kb/articles/2026年计划.md"),  # no document says 安排
     ],
 )
 def test_golden_questions(assistant: Assistant, question: str, must: list[str], source: str | None) -> None:
