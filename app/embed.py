@@ -39,8 +39,9 @@ def hash_vectors(texts: list[str], dim: int) -> np.ndarray:
     cps, rows = cps[keep], rows[keep]
     per_row = np.bincount(rows, minlength=n)
     singles = np.flatnonzero(per_row == 1)
-    first = np.concatenate([cps[:-1], cps[np.searchsorted(rows, singles)]])
-    second = np.concatenate([cps[1:], cps[np.searchsorted(rows, singles)]])
+    lone = cps[np.searchsorted(rows, singles)]  # the one character of each one-character text
+    first = np.concatenate([cps[:-1], lone])
+    second = np.concatenate([cps[1:], lone])
     owner = np.concatenate([rows[:-1], singles])
     inside = np.concatenate([rows[:-1] == rows[1:], np.ones(len(singles), dtype=bool)])
     first, second, owner = first[inside], second[inside], owner[inside]

@@ -111,20 +111,20 @@ class Segmenter:
         best = [0.0] * (n + 1)
         nxt = [0] * n
         for k in range(n - 1, -1, -1):
-            score, end = self.unknown + best[k + 1], k
-            found = False
-            i = k
+            score: float | None = None
+            end = i = k
             p = logp.get(s[k])
             while p is not None:
                 if p:
                     cand = p + best[i + 1]
-                    if not found or cand >= score:  # max over (score, end): ties go to the longer word
-                        score, end, found = cand, i, True
+                    if score is None or cand >= score:  # max over (score, end): ties go to the longer word
+                        score, end = cand, i
                 i += 1
                 if i >= n:
                     break
                 p = logp.get(s[k : i + 1])
-            best[k], nxt[k] = score, end
+            best[k] = self.unknown + best[k + 1] if score is None else score  # no word here: one character
+            nxt[k] = end
         words: list[str] = []
         buf = ""
         x = 0
