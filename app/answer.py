@@ -105,7 +105,8 @@ def combine(answers: list[Extracted]) -> Extracted:
         texts.append(renumber(part.text, offset))
         cites.extend(replace(c, n=c.n + offset) for c in part.citations)
     records = tuple(r for a in answers for r in a.records)
-    return Extracted("；".join(texts), True, tuple(cites), (), records)
+    # each part ends its sentence; joined, the parts make one ('…访华[1]；…访华[2]。', never '。；')
+    return Extracted("；".join(t.rstrip("。") for t in texts) + "。", True, tuple(cites), (), records)
 
 
 def renumber(text: str, offset: int) -> str:

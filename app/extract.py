@@ -264,7 +264,7 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     for c in cands[1:8] if len(chosen) == 1 else ():
         if len(chosen) < MAX_SENTENCES and all(c.chunk.id != x.chunk.id for x in chosen) \
                 and c.score >= best.score * SUPPORT_RATIO and c.coverage >= MIN_COVERAGE \
-                and (query.qtype != "numeric" or c.fit >= 0.3):
+                and (query.qtype not in ("numeric", "date", "rank") or c.fit >= 0.3):  # it carries what is asked
             chosen.append(c)
     for c in cands[1:8] if len(chosen) == 1 else ():  # a multi-part question: evidence for the other part
         if c.quote == best.quote or c.coverage < MIN_COVERAGE:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from app.text import expand, normalize, resolve_dates, synonyms, tokenize, years_in
+from app.text import expand, normalize, pos_tag, resolve_dates, synonyms, tokenize, years_in
 
 # Metric words and what else may stand for them in a source sentence.
 METRICS: dict[str, tuple[str, ...]] = {
@@ -151,6 +151,8 @@ def _conjuncts(words: list[str], i: int) -> tuple[int, int, int] | None:
         start -= 1  # '2022年' split by jieba into '2022' '年'
     if words[start] in _BOUNDARY:
         return None
+    if start == i - 1 and start > 0 and len(words[start - 1]) == 1 and pos_tag(words[start - 1]) == pos_tag(words[start]) == pos_tag(words[i + 1]) == "nr":
+        return start - 1, i, i + 2  # '布林肯和耶伦' (jieba cut the name into 布 / 林肯): two names
     width = len("".join(words[start:i]))
     end = i + 2
     while end < stop and len("".join(words[i + 1 : end])) < width:

@@ -97,7 +97,7 @@ class Segmenter:
         # word -> log P(word) (< 0); a prefix that is no word -> 0.0 (falsy); anything else is absent
         self.logp = logp
         self.unknown = unknown  # what jieba scores a character it has no entry for
-        self._kept: dict[str, str] = {}  # token -> what is indexed of it ('' for punctuation/stopwords)
+        self._kept: dict[str, tuple[str, ...]] = {}  # token -> what is indexed of it (nothing for stopwords)
 
     @classmethod
     def from_jieba(cls, tk: jieba.Tokenizer) -> Segmenter:
@@ -167,17 +167,30 @@ class Segmenter:
                 yield w
 
     def tokens(self, text: str) -> list[str]:
-        """Lower-cased search-mode tokens without punctuation and stopwords."""
+        """Lower-cased search-mode tokens without punctuation and stopwords; a word of letters and digits
+        also gives its parts ('gpt4' -> gpt4, gpt, 4), so 'GPT4' meets 'GPT-4' and 'iPhone 14' 'iPhone14'."""
         kept = self._kept
-        out = []
+        out: list[str] = []
         for tok in self.cut_for_search(normalize(text).lower()):
-            word = kept.get(tok)
-            if word is None:
-                word = tok.strip()
-                word = kept[tok] = word if word and word not in STOPWORDS and not _PUNCT.match(word) else ""
-            if word:
-                out.append(word)
+            words = kept.get(tok)
+            if words is None:
+                words = kept[tok] = _indexed(tok)
+            out.extend(words)
         return out
+
+
+_ALNUM = re.compile(r"(?=.*[a-z])(?=.*\d)[a-z\d]+")
+_ALNUM_PART = re.compile(r"[a-z]{2,}|\d+")
+
+
+def _indexed(token: str) -> tuple[str, ...]:
+    """What the index keeps of one jieba token."""
+    word = token.strip()
+    if not word or word in STOPWORDS or _PUNCT.match(word):
+        return ()
+    if _ALNUM.fullmatch(word):
+        return (word, *_ALNUM_PART.findall(word))
+    return (word,)
 
 
 _HAN_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def jieba_tokens(text: str) -> list[str]:
-    """The reference: jieba's own cut_for_search without HMM, filtered as tokenize() filters."""
+    """The reference: jieba's own cut_for_search without HMM, filtered as tokenize() filters, and a word of
+    letters and digits followed by its letter and digit runs."""
     out = []
     for tok in tokenizer().cut_for_search(normalize(text).lower(), HMM=False):
         tok = tok.strip()
         if tok and tok not in STOPWORDS and not _PUNCT.match(tok):
             out.append(tok)
+            if re.search("[a-z]", tok) and re.search("[0-9]", tok) and re.fullmatch("[a-z0-9]+", tok):
+                out.extend(run for run in re.findall("[a-z]+|[0-9]+", tok) if not run.isalpha() or len(run) > 1)
     return out
+
+
+def test_letters_and_digits_meet_however_written() -> None:
+    """'GPT4' in a question finds 'GPT-4' in a passage; 'iPhone 14' finds 'iPhone14'."""
+    assert {"gpt", "4"} <= set(tokenize("GPT4的发布时间")) and {"gpt", "4"} <= set(tokenize("OpenAI发布GPT-4。"))
+    assert {"iphone", "14"} <= set(tokenize("iPhone14销量")) and {"iphone", "14"} <= set(tokenize("iPhone 14 销量"))
+    assert tokenize("U14组") == ["u14", "14", "组"]  # a lone letter is no useful word
 
 
 SAMPLES = [
