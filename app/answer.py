@@ -7,13 +7,14 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from app.extract import MAX_ANSWER_CHARS, Extracted, extract
+from app.extract import GENERIC_NOUNS, MAX_ANSWER_CHARS, PLAN_NOUNS, Extracted, extract, match_form
 from app.followup import rewrite
 from app.query import analyze, sub_questions
 from app.retrieve import retrieve
 from app.schema import Answer, Citation, Hit, content_id
 from app.settings import Settings
 from app.store import Store
+from app.text import pos_tag, tokenize
 
 MAX_QUESTION_CHARS = 500
 
@@ -86,11 +87,23 @@ class Assistant:
         share = (MAX_ANSWER_CHARS - (len(parts) - 1)) // len(parts)  # combine() joins the parts with "；"
         for part in parts:
             query = analyze(part)
-            answers.append(extract(self.store, query, retrieve(self.store, query, top_k), share))
+            hits = retrieve(self.store, query, top_k)
+            answers.append(extract(self.store, query, hits, share, own_words(part, [p for p in parts if p != part])))
         if not any(a.answerable for a in answers):
             query = analyze(question)
             return extract(self.store, query, retrieve(self.store, query, top_k))
         return combine(answers)
+
+
+def own_words(part: str, others: list[str]) -> tuple[str, ...]:
+    """What sets one part of a two-part question apart: '2021年中国经济增长了多少' beside the 美国 part ->
+    ('中国',). Years are left out (the extractor checks periods itself), and so are words that name the
+    form of the answer ('时间和地点' asks two things of one subject)."""
+    theirs = {t for o in others for t in tokenize(o)}
+    return tuple(
+        match_form(t) for t in dict.fromkeys(tokenize(part))
+        if t not in theirs and not t.isdigit() and t not in GENERIC_NOUNS | PLAN_NOUNS and pos_tag(t) != "r"
+    )
 
 
 def combine(answers: list[Extracted]) -> Extracted:

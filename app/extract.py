@@ -19,6 +19,7 @@ MAX_SENTENCES = 2
 NAME_BONUS = 0.3  # same weight as a number in a numeric answer or a date in a date answer
 NAME_TAGGED = 10
 SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
+SUPPORT_ROOM = 40  # ... and when the best sentence leaves this many characters for it
 
 # Words that name the form of the answer to a question about plans ('2026年AI产业有什么工作安排'): what is
 # arranged is the answer, so the word itself is never evidence, whether or not some document uses it.
@@ -71,9 +72,10 @@ def _years_in_force(chunk: Chunk) -> int | None:
 class Extractor:
     """Scores candidate sentences of the retrieved chunks against the analysed question."""
 
-    def __init__(self, store: Store, query: Query) -> None:
+    def __init__(self, store: Store, query: Query, about: tuple[str, ...] = ()) -> None:
         self.store = store
         self.query = query
+        self.about = about  # the evidence must name one of these words (the part's own subject)
         self.groups = concept_groups(query.content)
         # question words no document contains (哪天, 哪项: pronouns) and generic asking nouns (比例, 时间)
         # carry no content; every other unknown word counts fully against the evidence
@@ -139,6 +141,8 @@ class Extractor:
                     return None
         if self.metric_words and not any(w.lower() in text for w in self.metric_words):
             return None
+        if self.about and not any(t in text for t in self.about):
+            return None
         covered: set[int] = set()
         gained = 0.0
         for i, group in enumerate(self.groups):
@@ -156,6 +160,10 @@ class Extractor:
         score = coverage + fit + (0.15 if years & set(q.years) else 0.0) + 0.1 / hit.rank
         return Candidate(chunk, quote, resolved, score, coverage, frozenset(covered), hit.rank, type_fit)
 
+    def needs(self) -> re.Pattern[str] | None:
+        """What an answer to this question must show: a figure, a date, a rank (None: nothing in particular)."""
+        return {"numeric": _NUMBER, "date": _DATE, "rank": _RANK}.get(self.query.qtype)
+
     def _fitness(self, text: str) -> float:
         qtype = self.query.qtype
         if qtype == "numeric":
@@ -167,28 +175,43 @@ class Extractor:
         return 0.0
 
 
-def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS) -> str:
-    """Cut a long sentence down to the clauses that carry the asked words (and the numbers after them);
-    a single over-long clause is cut to the window around the asked words."""
+def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: re.Pattern[str] | None = None) -> str:
+    """Cut a long sentence down to the run of clauses that fits `limit` and carries the most asked words —
+    first of all, for 多少/何时 questions, a clause with an asked word and the figure or date (`need`) —
+    plus the figures right after it; a single over-long clause is cut to the window around the asked words."""
     sentence = sentence.strip()
     if len(sentence) <= limit:
         return sentence
     clauses = [c for c in _CLAUSE.split(sentence) if c]
-    marks = [i for i, c in enumerate(clauses) if any(k and k in match_form(c) for k in keep)]
-    if not marks:
+    found = [{k for k in keep if k and k in match_form(c)} for c in clauses]
+    if not any(found):
         return sentence[:limit]
-    start, end = marks[0], marks[-1]
-    while end > start and len("".join(clauses[start : end + 1])) > limit:
-        end -= 1
+    # a figure answers when its clause names an asked word, or follows a label that does ('开幕时间：7月28日')
+    asked = [bool(f) or (i > 0 and bool(found[i - 1]) and clauses[i - 1].rstrip().endswith(("：", ":"))) for i, f in enumerate(found)]
+    best: tuple[tuple[bool, int, int, int], int, int] | None = None
+    for start in range(len(clauses)):
+        words: set[str] = set()
+        size, answers = 0, False
+        for end in range(start, len(clauses)):
+            size += len(clauses[end])
+            if size > limit:
+                break
+            words |= found[end]
+            answers = answers or bool(need and asked[end] and need.search(clauses[end]))
+            key = (answers, sum(len(w) for w in words), -start, start - end)  # then earlier, then shorter
+            if words and (best is None or key > best[0]):
+                best = (key, start, end)
+    if best is None:  # every clause that carries an asked word is longer than the limit on its own
+        one = max(range(len(clauses)), key=lambda i: sum(len(w) for w in found[i]))
+        out = clauses[one]
+        low = out.lower()
+        first = min((p for k in keep if k and (p := low.find(k)) >= 0), default=0)
+        begin = max(0, min(first - limit // 5, len(out) - limit))
+        return out[begin : begin + limit]
+    _, start, end = best
     while end + 1 < len(clauses) and _NUMBER.search(clauses[end + 1]) and len("".join(clauses[start : end + 2])) <= limit:
         end += 1
-    out = "".join(clauses[start : end + 1])
-    if len(out) <= limit:
-        return out
-    low = out.lower()
-    first = min((p for k in keep if k and (p := low.find(k)) >= 0), default=0)
-    begin = max(0, min(first - limit // 5, len(out) - limit))
-    return out[begin : begin + limit]
+    return "".join(clauses[start : end + 1])
 
 
 def citation(n: int, chunk: Chunk, quote: str) -> Citation:
@@ -225,13 +248,14 @@ def _figures(text: str) -> set[str]:
     return set(_NUMBER.findall(normalize(text)))
 
 
-def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWER_CHARS) -> Extracted:
-    """The extractive answer for one (sub-)question, at most `budget` characters."""
+def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWER_CHARS, about: tuple[str, ...] = ()) -> Extracted:
+    """The extractive answer for one (sub-)question, at most `budget` characters; `about`: words of which
+    the evidence must name one (what sets this part of a two-part question apart from the other)."""
     if not hits:
         return _refusal(query, hits)
     if query.qtype == "headings" and (listed := _headings_answer(store, hits)) is not None:
         return listed
-    ex = Extractor(store, query)
+    ex = Extractor(store, query, about)
     if ex.unknown():
         return _refusal(query, hits)
     cands = ex.candidates(hits)
@@ -260,8 +284,13 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
                     and not _figures(c.resolved) <= set().union(*(_figures(x.resolved) for x in chosen)):
                 chosen.append(c)
     # Fill the answer budget with further strong evidence from other chunks (a second source often
-    # states the figure more directly); each addition is cited.
-    for c in cands[1:8] if len(chosen) == 1 else ():
+    # states the figure more directly); each addition is cited. In a part of a two-part answer (half the
+    # budget) only when the best sentence's answer stands whole with room to spare: a second source
+    # would squeeze the first one's figure out.
+    needs = ex.needs()
+    lead = len(trim(best.resolved, keep, budget - len(note) - 5, needs))
+    spare = budget >= MAX_ANSWER_CHARS or budget - len(note) - 5 - lead >= SUPPORT_ROOM
+    for c in cands[1:8] if len(chosen) == 1 and spare else ():
         if len(chosen) < MAX_SENTENCES and all(c.chunk.id != x.chunk.id for x in chosen) \
                 and c.score >= best.score * SUPPORT_RATIO and c.coverage >= MIN_COVERAGE \
                 and (query.qtype not in ("numeric", "date", "rank") or c.fit >= 0.3):  # it carries what is asked
@@ -283,9 +312,10 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
         room = budget - len("".join(parts)) - 4 * (len(chosen) - len(parts))
         if len(parts) == 0 and len(chosen) > 1:
             room = min(room - min(60, sum(len(x.resolved) for x in chosen[1:])), max(room * 2 // 3, len(c.resolved)))
+            room = max(room, min(lead, budget - 4 * len(chosen) - SUPPORT_ROOM // 2))  # never cut into the answer
         if room < 20:
             break
-        piece = trim(c.resolved, keep, room)
+        piece = trim(c.resolved, keep, room, needs)
         if parts and len("".join(parts)) + len(piece) + 4 > budget:
             break
         parts.append(f"{piece.rstrip('；;，,。')}[{n}]")

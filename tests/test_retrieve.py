@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
+from app.extract import _NUMBER as NUMBER
+from app.extract import trim
 from app.query import sub_questions
 from app.settings import Settings
 from ingest.index import run_ingest
@@ -77,3 +79,28 @@ def test_answer_never_exceeds_200_characters(tmp_path: Path, settings: Settings)
         assert answer.answerable and all(f in answer.answer for f in figures), answer.answer
         assert len(answer.answer) <= 200, (len(answer.answer), answer.answer)
         assert "。；" not in answer.answer and answer.answer.endswith("。"), answer.answer  # one sentence, parts joined by ；
+
+
+def test_each_part_of_a_two_part_answer_speaks_of_its_own_subject(tmp_path: Path, settings: Settings) -> None:
+    """'中国和美国经济分别增长了多少': a sentence about 美国 that has the year, the metric and a figure must
+    not answer the 中国 part (before, it did, and the 中国 figure never appeared)."""
+    rows = [
+        {"id": "us", "title": "", "text": "数据显示，2021年美国经济增长5.7%，为1984年以来最快。"},
+        {"id": "us2", "title": "", "text": "2022年美国经济增长2.1%，较2021年5.7%的增速大幅放缓，欧洲经济同样承压。"},
+        {"id": "cn", "title": "", "text": "国家统计局公布，中国经济2021年强劲反弹，全年增长8.1%，经济总量突破110万亿元。"},
+    ]
+    corpus = tmp_path / "gdp.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([corpus], settings)
+    answer = Assistant(settings).ask("2021年中国和美国经济分别增长了多少？")
+    first, second = answer.answer.split("；", 1)
+    assert "8.1%" in first and "5.7%" in second, answer.answer
+    assert answer.citations[0].source.endswith("#cn"), answer.citations
+
+
+def test_trim_keeps_the_clause_with_the_asked_figure() -> None:
+    """A long sentence whose asked words come first and whose figure comes three clauses later: the cut
+    keeps the figure (before, it kept '中国发布2022年一季度经济数据' and lost 4.8%)."""
+    sentence = "近日，中国发布2022年一季度经济数据，国内生产总值超过27万亿元人民币，经济增长率为4.8%，延续经济恢复发展态势，比上季度加快0.8个百分点。"
+    piece = trim(sentence, ["2022", "一季度", "中国", "经济", "增长率"], 40, NUMBER)
+    assert "4.8%" in piece and len(piece) <= 40, piece
