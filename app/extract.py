@@ -18,6 +18,7 @@ _LONG_SENTENCE = 150
 MAX_SENTENCES = 2
 NAME_BONUS = 0.3  # same weight as a number in a numeric answer or a date in a date answer
 NAME_TAGGED = 10
+ASKING_PENALTY = 0.3  # the same weight again, taken from a sentence that itself asks a question
 SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
 SUPPORT_ROOM = 40  # ... and when the best sentence leaves this many characters for it
 
@@ -31,6 +32,7 @@ _NUMBER = re.compile(
 _BARE_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 _DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}")
 _RANK = re.compile(r"第[一二三四五六七八九十\d]+|首位|首次|前十|前列|榜首|冠军|居首")
+_ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
 _CLAUSE = re.compile(r"(?<=[，,；;：:])")
 _QUOTES = re.compile(r"[“”\"‘’'《》「」『』【】\s]")
 
@@ -158,6 +160,8 @@ class Extractor:
         if q.qtype in ("numeric", "date", "rank") and fit == 0.0:
             coverage *= 0.8
         score = coverage + fit + (0.15 if years & set(q.years) else 0.0) + 0.1 / hit.rank
+        if _ASKING.search(quote):  # '很多用户想知道用了什么处理器': a sentence that asks is no answer
+            score -= ASKING_PENALTY
         return Candidate(chunk, quote, resolved, score, coverage, frozenset(covered), hit.rank, type_fit)
 
     def needs(self) -> re.Pattern[str] | None:

@@ -104,3 +104,19 @@ def test_trim_keeps_the_clause_with_the_asked_figure() -> None:
     sentence = "近日，中国发布2022年一季度经济数据，国内生产总值超过27万亿元人民币，经济增长率为4.8%，延续经济恢复发展态势，比上季度加快0.8个百分点。"
     piece = trim(sentence, ["2022", "一季度", "中国", "经济", "增长率"], 40, NUMBER)
     assert "4.8%" in piece and len(piece) <= 40, piece
+
+
+def test_a_sentence_that_asks_is_no_answer(tmp_path: Path, settings: Settings) -> None:
+    """A teaser that repeats every word of the question ('很多人想知道…用了什么处理器') loses to the sentence
+    that names the thing, though that one says 'Xiaomi' instead of 小米."""
+    rows = [
+        {"id": "teaser", "title": "", "text": "小米MIX4是小米旗下最强的黑科技手机，很多用户想要知道小米MIX4用了什么处理器，下面就给大家介绍一下。"},
+        {"id": "spec", "title": "", "text": "Xiaomi MIX 4采用高通骁龙888Plus八核处理器，配备6.67英寸屏幕。"},
+        {"id": "pad", "title": "", "text": "小米同场发布了小米平板5，售价1999元起。"},
+        {"id": "tv", "title": "", "text": "小米电视全年出货量继续位居国内第一。"},
+    ]
+    corpus = tmp_path / "phone.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([corpus], settings)
+    answer = Assistant(settings).ask("小米MIX4的处理器是什么")
+    assert answer.answer.startswith("Xiaomi MIX 4采用高通骁龙888Plus"), answer.answer
