@@ -92,7 +92,7 @@ class Assistant:
         if not any(a.answerable for a in answers):
             query = analyze(question)
             return extract(self.store, query, retrieve(self.store, query, top_k))
-        return combine(answers)
+        return combine(answers, parts)
 
 
 def own_words(part: str, others: list[str]) -> tuple[str, ...]:
@@ -106,13 +106,14 @@ def own_words(part: str, others: list[str]) -> tuple[str, ...]:
     )
 
 
-def combine(answers: list[Extracted]) -> Extracted:
-    """Join part answers, renumbering [n] markers and citations; a part without evidence says so."""
+def combine(answers: list[Extracted], parts: list[str]) -> Extracted:
+    """Join part answers, renumbering [n] markers and citations; a part without evidence says which."""
     texts: list[str] = []
     cites: list[Citation] = []
-    for part in answers:
+    for part, asked in zip(answers, parts, strict=True):
         if not part.answerable:
-            texts.append("其中一部分在知识库中未找到依据")
+            asked = asked.rstrip("？?。")
+            texts.append(f"“{asked}”在知识库中未找到依据" if len(asked) <= 40 else "其中一部分在知识库中未找到依据")
             continue
         offset = len(cites)
         texts.append(renumber(part.text, offset))

@@ -13,6 +13,8 @@ from app.text import is_noun, name_tags, normalize, pos_tag, resolve_dates, spli
 
 MAX_ANSWER_CHARS = 200
 MIN_COVERAGE = 0.4  # share of the question's (IDF-weighted) concepts the evidence must carry
+MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about
+FIGURE_TYPES = ("numeric", "rank")
 CONTEXT_WEIGHT = 0.6  # a concept found only in the heading path / title counts this much
 _LONG_SENTENCE = 150
 MAX_SENTENCES = 2
@@ -88,6 +90,14 @@ class Extractor:
             for group in self.groups
         ]
         self.total = sum(self.weights) or 1.0
+        # What the figure is about ('数字经济核心产业' in '…规上营收是多少'): the concepts that are not the
+        # metric. Evidence for a figure must carry most of it, or it is another entity's figure.
+        measures = {w.lower() for ws in METRICS.values() for w in ws}
+        self.subject = [
+            i for i, group in enumerate(self.groups)
+            if self.weights[i] > 0 and not any(m in t or t in m for t in group for m in measures)
+        ]
+        self.subject_total = sum(self.weights[i] for i in self.subject)
         self.metric_words = METRICS.get(query.metric, ())
         self.asks = max(1, len(re.findall(r"多少|几", query.text)))
 
@@ -154,6 +164,10 @@ class Extractor:
             elif any(t in context for t in group):
                 gained += self.weights[i] * CONTEXT_WEIGHT
         coverage = gained / self.total if self.groups else 0.0
+        if q.qtype in FIGURE_TYPES and self.subject_total:
+            about = sum(self.weights[i] * (1.0 if i in covered else CONTEXT_WEIGHT if any(t in context for t in self.groups[i]) else 0.0) for i in self.subject)
+            if about / self.subject_total < MIN_SUBJECT:
+                return None
         fit = type_fit = self._fitness(text)
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(_NUMBER.findall(text)), self.asks) - 1)

@@ -50,7 +50,13 @@ def test_indicator_record_is_cited_by_cell(assistant: Assistant) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["2025年平湖市GDP是多少？", "2024年人工智能产业规上营收是多少", "2025年外贸出口额是多少", "月球上有多少家小巨人企业"],
+    [
+        "2025年平湖市GDP是多少？",
+        "2024年人工智能产业规上营收是多少",
+        "2025年外贸出口额是多少",
+        "月球上有多少家小巨人企业",
+        "2025年集成电路产业规上营收是多少",  # other industries' 营收 figures are there: never one of theirs
+    ],
 )
 def test_refusals(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
@@ -95,3 +101,10 @@ def test_newer_document_wins_and_says_so(tmp_path: Path, settings: Settings) -> 
     answer = Assistant(settings).ask("2025年数字经济核心产业营收是多少")
     assert "90.5亿元" in answer.answer and "较早的《快报》" in answer.answer
     assert answer.citations[0].source == "two/年报.md"
+
+
+def test_two_part_question_with_one_part_missing(assistant: Assistant) -> None:
+    """The part the KB knows is answered; the other says which part has no evidence, with no borrowed figure."""
+    answer = assistant.ask("2025年人工智能和集成电路产业规上营收分别是多少")
+    assert answer.answerable and "143.79亿元" in answer.answer and "88.50" not in answer.answer
+    assert answer.answer.endswith("“2025年集成电路产业规上营收是多少”在知识库中未找到依据。"), answer.answer

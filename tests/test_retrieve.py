@@ -30,6 +30,7 @@ from ingest.index import run_ingest
         ("德班世乒赛男女单打冠军是谁", ["德班世乒赛男子单打冠军是谁", "德班世乒赛女子单打冠军是谁"]),
         ("EMNLP2022和2023的举办地", ["EMNLP2022的举办地", "EMNLP2023的举办地"]),
         ("布林肯和耶伦访华时间", ["布林肯访华时间", "耶伦访华时间"]),  # jieba cuts 布 / 林肯: still two names
+        ("2025年人工智能和数字经济核心产业营收", ["2025年人工智能核心产业营收", "2025年数字经济核心产业营收"]),
         ("男女比例是多少", []),
         ("2025年人工智能产业规上营收是多少", []),
         ("各产业规上营收分别是多少", []),
@@ -120,3 +121,19 @@ def test_a_sentence_that_asks_is_no_answer(tmp_path: Path, settings: Settings) -
     run_ingest([corpus], settings)
     answer = Assistant(settings).ask("小米MIX4的处理器是什么")
     assert answer.answer.startswith("Xiaomi MIX 4采用高通骁龙888Plus"), answer.answer
+
+
+def test_a_figure_of_another_subject_is_refused(tmp_path: Path, settings: Settings) -> None:
+    """Every word of '数字经济核心产业' is somewhere in the KB, but no figure is about it: the 人工智能
+    figure, which has the year and the metric, must not answer (before, it did)."""
+    rows = [
+        {"id": "ai", "title": "", "text": "2025年人工智能产业规上营收为143.79亿元，同比增长45.30%。"},
+        {"id": "dx", "title": "", "text": "2025年数字化改造项目完成投资12亿元，全市经济运行总体平稳。"},
+        {"id": "hx", "title": "", "text": "独山港核心区基础设施建设加快推进。"},
+    ]
+    corpus = tmp_path / "kb.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([corpus], settings)
+    answer = Assistant(settings).ask("2025年数字经济核心产业规上营收是多少")
+    assert not answer.answerable and "143.79" not in answer.answer, answer.answer
+    assert Assistant(settings).ask("2025年人工智能产业规上营收是多少").answer.startswith("2025年人工智能产业规上营收为143.79亿元")
