@@ -7,7 +7,15 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from app.extract import GENERIC_NOUNS, MAX_ANSWER_CHARS, PLAN_NOUNS, Extracted, extract, match_form
+from app.extract import (
+    GENERIC_NOUNS,
+    MAX_ANSWER_CHARS,
+    PLAN_NOUNS,
+    Extracted,
+    asks_for_many,
+    extract,
+    match_form,
+)
 from app.followup import rewrite
 from app.query import analyze, sub_questions
 from app.retrieve import retrieve
@@ -82,7 +90,8 @@ class Assistant:
         parts = sub_questions(question)
         if not parts:
             query = analyze(question)
-            return extract(self.store, query, retrieve(self.store, query, top_k))
+            # a question for several things ('各产业集群增速') reads twice as many passages
+            return extract(self.store, query, retrieve(self.store, query, top_k * 2 if asks_for_many(question) else top_k))
         answers = []
         share = (MAX_ANSWER_CHARS - (len(parts) - 1)) // len(parts)  # combine() joins the parts with "；"
         for part in parts:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from app.query import METRICS, Query, concept_groups
+from app.query import METRICS, MONTH_SPAN, Query, concept_groups
 from app.schema import Chunk, Citation, Hit, Record
 from app.store import Store
 from app.text import is_noun, name_tags, normalize, pos_tag, resolve_dates, split_sentences, years_in
@@ -34,6 +34,7 @@ _NUMBER = re.compile(
 _BARE_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 _DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}")
 _RANK = re.compile(r"第[一二三四五六七八九十\d]+|首位|首次|前十|前列|榜首|冠军|居首")
+_MANY = re.compile(r"各|分别|哪些|哪几")
 _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
 _CLAUSE = re.compile(r"(?<=[，,；;：:])")
 _QUOTES = re.compile(r"[“”\"‘’'《》「」『』【】\s]")
@@ -95,7 +96,7 @@ class Extractor:
         measures = {w.lower() for ws in METRICS.values() for w in ws}
         self.subject = [
             i for i, group in enumerate(self.groups)
-            if self.weights[i] > 0 and not any(m in t or t in m for t in group for m in measures)
+            if self.weights[i] > 0 and pos_tag(group[0]) != "r" and not any(m in t or t in m for t in group for m in measures)
         ]
         self.subject_total = sum(self.weights[i] for i in self.subject)
         self.metric_words = METRICS.get(query.metric, ())
@@ -153,6 +154,8 @@ class Extractor:
                     return None
         if self.metric_words and not any(w.lower() in text for w in self.metric_words):
             return None
+        if q.months and q.qtype in FIGURE_TYPES and _month_span(q.months) not in {_month_span(m) for m in MONTH_SPAN.findall(text)}:
+            return None  # '1-11月营收增速' is not answered by a full-year figure
         if self.about and not any(t in text for t in self.about):
             return None
         covered: set[int] = set()
@@ -191,6 +194,16 @@ class Extractor:
         if qtype == "rank":
             return 0.3 if _RANK.search(text) else 0.0
         return 0.0
+
+
+def _month_span(text: str) -> str:
+    """'1—11月', '1至11月', '1-11 月' -> '1-11'."""
+    return "-".join(re.findall(r"\d+", text))
+
+
+def asks_for_many(question: str) -> bool:
+    """'各产业集群增速', '哪些企业': the answer lists several things, each with its own evidence."""
+    return bool(_MANY.search(question))
 
 
 def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: re.Pattern[str] | None = None) -> str:
@@ -281,7 +294,7 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
         return _refusal(query, hits)
     best = cands[0]
     note = ""
-    many = bool(re.search(r"各|分别|哪些|哪几", query.text))
+    many = asks_for_many(query.text)
     rivals = [
         c for c in cands[1:6]
         if not many and c.chunk.source != best.chunk.source and best.coverage > 0.99 and c.covered == best.covered

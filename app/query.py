@@ -26,7 +26,7 @@ METRICS: dict[str, tuple[str, ...]] = {
 _METRIC_ORDER = sorted(((w, m) for m, ws in METRICS.items() for w in ws), key=lambda x: -len(x[0]))
 
 _BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d年.%])")
-_MONTHS = re.compile(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月")
+MONTH_SPAN = re.compile(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月")
 _LIST = re.compile(r"哪些|哪几|有什么|列举|分别是")
 _HEADINGS = re.compile(r"(重点|主要|哪些|几项)(工作|任务|举措|措施|方向)")
 _DATE_Q = re.compile(r"时间|什么时候|何时|哪天|哪一天|日期|哪年|哪一年|几月|几号")
@@ -57,7 +57,7 @@ def analyze(question: str, today: dt.date | None = None) -> Query:
     text = normalize(question.strip())
     resolved = resolve_dates(text, today.year)
     years = tuple(dict.fromkeys(years_in(resolved) + _BARE_YEAR.findall(resolved)))
-    months = m.group(0) if (m := _MONTHS.search(resolved)) else ""
+    months = m.group(0) if (m := MONTH_SPAN.search(resolved)) else ""
     metric = next((m for w, m in _METRIC_ORDER if w.lower() in resolved.lower()), "")
     base = tokenize(resolved)
     content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years)

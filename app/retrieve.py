@@ -75,5 +75,7 @@ def _distinct_first(hits: list[Hit]) -> list[Hit]:
     distinct: list[int] = []
     copies: list[int] = []
     for i in range(len(hits)):
-        (copies if distinct and float((vectors[distinct] @ vectors[i]).max()) >= NEAR_DUPLICATE else distinct).append(i)
+        # indicator records share their sheet's wording but each is its own fact: never a copy
+        copy = hits[i].chunk.record is None and distinct and float((vectors[distinct] @ vectors[i]).max()) >= NEAR_DUPLICATE
+        (copies if copy else distinct).append(i)
     return [Hit(hits[i].chunk, hits[i].score, rank) for rank, i in enumerate(distinct + copies, start=1)]

@@ -137,3 +137,28 @@ def test_a_figure_of_another_subject_is_refused(tmp_path: Path, settings: Settin
     answer = Assistant(settings).ask("2025年数字经济核心产业规上营收是多少")
     assert not answer.answerable and "143.79" not in answer.answer, answer.answer
     assert Assistant(settings).ask("2025年人工智能产业规上营收是多少").answer.startswith("2025年人工智能产业规上营收为143.79亿元")
+
+
+def test_each_cluster_figure_for_the_asked_months(tmp_path: Path, settings: Settings) -> None:
+    """'各产业集群1-11月营收增速': both cluster records of the sheet (they share its title, yet neither is a
+    copy of the other), and never the full-year figure of another row (before: 45.30% was listed)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "产业集群"
+    sheet.append(["2025年重点产业与集群主要指标（示例表，数据取自公开报道）"])
+    sheet.append(["单位：亿元，%"])
+    sheet.append(["产业或集群", "规上营收（亿元）", "营收增速", "1—11月营收增速"])
+    sheet.append(["人工智能产业", 143.79, 45.3, None])
+    sheet.append(["机器人与数控机床产业集群", None, None, 28.1])
+    sheet.append(["绿色石化产业集群", None, None, 18.1])
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    book.save(kb / "指标.xlsx")
+    (kb / "回顾.md").write_text("# 回顾\n\n全市产业集群建设加快，集群企业持续壮大。\n", encoding="utf-8")
+    run_ingest([kb], settings)
+    answer = Assistant(settings).ask("各产业集群1-11月营收增速是多少")
+    assert "28.1%" in answer.answer and "18.1%" in answer.answer and "45.3" not in answer.answer, answer.answer
+    assert sorted(r.cell for r in answer.records) == ["产业集群!D5", "产业集群!D6"]
