@@ -91,12 +91,14 @@ class Extractor:
             for group in self.groups
         ]
         self.total = sum(self.weights) or 1.0
-        # What the figure is about ('数字经济核心产业' in '…规上营收是多少'): the concepts that are not the
-        # metric. Evidence for a figure must carry most of it, or it is another entity's figure.
+        # What the figure is about ('数字经济核心产业' in '…规上营收是多少'): the names and nouns that are not
+        # the metric (verbs like 兑付 and periods like 全年 say how it is asked, not about what). Evidence for
+        # a figure must carry most of it, or it is another entity's figure.
         measures = {w.lower() for ws in METRICS.values() for w in ws}
         self.subject = [
             i for i, group in enumerate(self.groups)
-            if self.weights[i] > 0 and pos_tag(group[0]) != "r" and not any(m in t or t in m for t in group for m in measures)
+            if self.weights[i] > 0 and pos_tag(group[0]).startswith(("n", "vn", "j", "eng"))
+            and not any(m in t or t in m for t in group for m in measures)
         ]
         self.subject_total = sum(self.weights[i] for i in self.subject)
         self.metric_words = METRICS.get(query.metric, ())
