@@ -16,6 +16,12 @@ from app.settings import Settings
 from ingest.index import run_ingest
 
 
+def index_rows(path: Path, rows: list[dict[str, str]], settings: Settings) -> None:
+    """Write passages as a JSONL file (one document each) and ingest it."""
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([path], settings)
+
+
 @pytest.mark.parametrize(
     ("question", "parts"),
     [
@@ -49,9 +55,7 @@ def test_copies_of_one_story_wait_behind_distinct_hits(tmp_path: Path, settings:
         {"id": "other", "title": "", "text": "紫藤湾智能装备产业园管委会介绍，园区规上营收主要来自数控机床和工业机器人整机制造。"},
         {"id": "noise", "title": "", "text": "钟埭街道纺织服装产业规上营收增长3.2%。"},
     ]
-    corpus = tmp_path / "news.jsonl"
-    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([corpus], settings)
+    index_rows(tmp_path / "news.jsonl", rows, settings)
     hits = Assistant(settings).search("紫藤湾智能装备产业园规上营收", 3)
     ids = [h.chunk.source.split("#")[-1] for h in hits]
     assert "other" in ids[:2] and sum(i.startswith("copy") for i in ids[:2]) == 1  # one copy, then the distinct hit
@@ -68,9 +72,7 @@ def test_answer_never_exceeds_200_characters(tmp_path: Path, settings: Settings)
         {"id": "b", "title": "", "text": f"据园区管委会统计紫藤湾智能装备产业园2025年规上营收88.8亿元{filler}。"},
         {"id": "c", "title": "", "text": f"钟埭街道2025年规上营收66.6亿元{filler}。"},
     ]
-    corpus = tmp_path / "park.jsonl"
-    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([corpus], settings)
+    index_rows(tmp_path / "park.jsonl", rows, settings)
     assistant = Assistant(settings)
     for question, figures in (
         ("紫藤湾智能装备产业园2025年规上营收是多少", ["88.8亿元"]),
@@ -90,9 +92,7 @@ def test_each_part_of_a_two_part_answer_speaks_of_its_own_subject(tmp_path: Path
         {"id": "us2", "title": "", "text": "2022年美国经济增长2.1%，较2021年5.7%的增速大幅放缓，欧洲经济同样承压。"},
         {"id": "cn", "title": "", "text": "国家统计局公布，中国经济2021年强劲反弹，全年增长8.1%，经济总量突破110万亿元。"},
     ]
-    corpus = tmp_path / "gdp.jsonl"
-    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([corpus], settings)
+    index_rows(tmp_path / "gdp.jsonl", rows, settings)
     answer = Assistant(settings).ask("2021年中国和美国经济分别增长了多少？")
     first, second = answer.answer.split("；", 1)
     assert "8.1%" in first and "5.7%" in second, answer.answer
@@ -116,9 +116,7 @@ def test_a_sentence_that_asks_is_no_answer(tmp_path: Path, settings: Settings) -
         {"id": "pad", "title": "", "text": "小米同场发布了小米平板5，售价1999元起。"},
         {"id": "tv", "title": "", "text": "小米电视全年出货量继续位居国内第一。"},
     ]
-    corpus = tmp_path / "phone.jsonl"
-    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([corpus], settings)
+    index_rows(tmp_path / "phone.jsonl", rows, settings)
     answer = Assistant(settings).ask("小米MIX4的处理器是什么")
     assert answer.answer.startswith("Xiaomi MIX 4采用高通骁龙888Plus"), answer.answer
 
@@ -131,9 +129,7 @@ def test_a_figure_of_another_subject_is_refused(tmp_path: Path, settings: Settin
         {"id": "dx", "title": "", "text": "2025年数字化改造项目完成投资12亿元，全市经济运行总体平稳。"},
         {"id": "hx", "title": "", "text": "独山港核心区基础设施建设加快推进。"},
     ]
-    corpus = tmp_path / "kb.jsonl"
-    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([corpus], settings)
+    index_rows(tmp_path / "kb.jsonl", rows, settings)
     answer = Assistant(settings).ask("2025年数字经济核心产业规上营收是多少")
     assert not answer.answerable and "143.79" not in answer.answer, answer.answer
     assert Assistant(settings).ask("2025年人工智能产业规上营收是多少").answer.startswith("2025年人工智能产业规上营收为143.79亿元")
