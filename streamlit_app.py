@@ -144,16 +144,22 @@ def chat_page(settings: Settings, assistant: Assistant) -> None:
     st.title("经信知识助手")
     st.caption("答案均摘自知识库原文并标注来源，可逐条核对。")
     messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
+    # A run stopped by a rerun (a click, a second question) after the question was shown but before its
+    # answer leaves the question unanswered at the end: it is asked again, never lost.
+    waiting = [messages.pop()["content"]] if messages and messages[-1]["role"] == "user" else []
     for i, m in enumerate(messages):
         with st.chat_message(m["role"]):
             if m["role"] == "assistant":
                 render_answer(m["answer"], str(i))
             else:
                 st.markdown(m["content"])
-    question = st.chat_input("请输入问题，例如：2025年人工智能产业规上营收是多少？")
-    question = question or st.session_state.pop("pending", None)
-    if not question:
-        return
+    new = st.chat_input("请输入问题，例如：2025年人工智能产业规上营收是多少？") or st.session_state.pop("pending", None)
+    for question in [*waiting, *([new] if new else [])]:
+        answer_question(settings, assistant, messages, question)
+
+
+def answer_question(settings: Settings, assistant: Assistant, messages: list[dict[str, Any]], question: str) -> None:
+    """Show the question, answer it (streamed in LLM mode) and keep both in the conversation."""
     history = [{"role": m["role"], "content": m["content"]} for m in messages]
     messages.append({"role": "user", "content": question})
     with st.chat_message("user"):
@@ -187,8 +193,9 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str) 
     from app.library import ALLOWED, FOLDERS, delete_document, documents, save_upload
 
     st.title("知识库管理")
-    if flash := st.session_state.pop("flash", None):
-        st.success(flash)
+    # what the last upload/delete did, kept across the rerun that shows the new index
+    for kind, text in st.session_state.pop("flash", []):
+        (st.success if kind == "success" else st.error)(text)
     rows = documents(assistant.store)
     st.dataframe(rows, hide_index=True)
     if not admin:
@@ -199,13 +206,19 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str) 
     files = st.file_uploader("选择文件", type=[s.lstrip(".") for s in ALLOWED], accept_multiple_files=True,
                              help=f"单个文件不超过 {settings.upload_max_mb} MB")
     if files and st.button("上传并编入索引", type="primary"):
+        flash: list[tuple[str, str]] = []
+        saved = 0
         for f in files:
             try:
                 save_upload(settings.kb_dir, folder, f.name, f.getvalue(), settings.upload_max_mb)
+                saved += 1
             except KBQAError as exc:
-                st.error(str(exc))
-        build_index(settings, "正在编入索引…")
+                flash.append(("error", str(exc)))
+        summary = build_index(settings, "正在编入索引…")
         assistant.reload()
+        flash.insert(0, ("success", f"已上传 {saved} 个文件并编入索引：新增 {summary.chunks_added} 个片段，删除 {summary.chunks_removed} 个。"))
+        flash += [("error", f"{s['path']}：{s['reason']}") for s in summary.skipped]
+        st.session_state.flash = flash
         st.rerun()
     st.subheader("删除文档")
     local = [r["文件"] for r in rows if r["文件"].startswith(f"{settings.kb_dir.name}/")]
@@ -218,7 +231,7 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str) 
         else:
             build_index(settings, "正在从索引中移除…")
             assistant.reload()
-            st.session_state.flash = f"已删除 {target}，它不会再出现在回答中。"
+            st.session_state.flash = [("success", f"已删除 {target}，它不会再出现在回答中。")]
             st.rerun()
     st.subheader("重建索引")
     if st.button("重新扫描知识库文件夹"):

@@ -49,6 +49,17 @@ def test_chat_answer_shows_figure_and_quoted_source(ui_env: Settings) -> None:
     assert ":orange-background[**143\\.79亿元**]" in shown  # the supporting figure is highlighted in the quote
 
 
+def test_a_question_left_unanswered_by_an_interrupted_run_is_answered(ui_env: Settings) -> None:
+    """A rerun that stops the script after the question was shown but before its answer leaves the
+    question last in the conversation; the next run answers it (before, it stayed unanswered forever)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["messages"] = [{"role": "user", "content": "2025年人工智能产业规上营收是多少"}]
+    at.run()
+    assert not at.exception, at.exception
+    assert "143.79亿元" in texts(at)
+    assert [m["role"] for m in at.session_state["messages"]] == ["user", "assistant"]
+
+
 def test_refusal_and_followup(ui_env: Settings) -> None:
     at = AppTest.from_file(APP, default_timeout=60).run()
     ask(at, "2025年平湖市GDP是多少？")
