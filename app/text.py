@@ -26,7 +26,8 @@ STOPWORDS = frozenset(
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 
 SENTENCE_END = "。！？!?；;"
-_SENT_SPLIT = re.compile(r"(?<=[。！？!?])|(?<=[；;])|\n+")
+# after 。！？ (and after the closing quote or bracket that may follow them: '…考题。”去年…'), after ；, at line ends
+_SENT_SPLIT = re.compile(r"(?<=[。！？!?])(?![”’」』）)\"'])|(?<=[。！？!?][”’」』）)\"'])|(?<=[；;])|\n+")
 
 
 @cache

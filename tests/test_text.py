@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.text import _PUNCT, STOPWORDS, normalize, tokenize, tokenizer
+from app.text import _PUNCT, STOPWORDS, normalize, split_sentences, tokenize, tokenizer
 from ingest.load import decode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,3 +82,13 @@ def test_segmenter_cache_round_trip_and_corrupt_file(tmp_path: Path, monkeypatch
         assert tokenize(SAMPLES[0]) == jieba_tokens(SAMPLES[0])
     finally:
         segmenter.cache_clear()
+
+
+def test_a_closing_quote_stays_with_its_sentence() -> None:
+    """'…必答的考题。”去年7月…': the ” ends the first sentence; it does not open the answer to the next."""
+    assert split_sentences("“难题就是考题。”去年7月，市经信局开展走访。他说：“好！”增长7.2%。") == [
+        "“难题就是考题。”",
+        "去年7月，市经信局开展走访。",
+        "他说：“好！”",
+        "增长7.2%。",
+    ]
