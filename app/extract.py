@@ -34,6 +34,7 @@ _NUMBER = re.compile(
 _BARE_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 _DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}")
 _RANK = re.compile(r"第[一二三四五六七八九十\d]+|首位|首次|前十|前列|榜首|冠军|居首")
+_MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
 _MANY = re.compile(r"各|分别|哪些|哪几")
 _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
 _CLAUSE = re.compile(r"(?<=[，,；;：:])")
@@ -94,11 +95,10 @@ class Extractor:
         # What the figure is about ('数字经济核心产业' in '…规上营收是多少'): the names and nouns that are not
         # the metric (verbs like 兑付 and periods like 全年 say how it is asked, not about what). Evidence for
         # a figure must carry most of it, or it is another entity's figure.
-        measures = {w.lower() for ws in METRICS.values() for w in ws}
         self.subject = [
             i for i, group in enumerate(self.groups)
             if self.weights[i] > 0 and pos_tag(group[0]).startswith(("n", "vn", "j", "eng"))
-            and not any(m in t or t in m for t in group for m in measures)
+            and not any(m in t or t in m for t in group for m in _MEASURES)
         ]
         self.subject_total = sum(self.weights[i] for i in self.subject)
         self.metric_words = METRICS.get(query.metric, ())
@@ -160,23 +160,20 @@ class Extractor:
             return None  # '1-11月营收增速' is not answered by a full-year figure
         if self.about and not any(t in text for t in self.about):
             return None
-        covered: set[int] = set()
-        gained = 0.0
-        for i, group in enumerate(self.groups):
-            if any(t in text for t in group):
-                covered.add(i)
-                gained += self.weights[i]
-            elif any(t in context for t in group):
-                gained += self.weights[i] * CONTEXT_WEIGHT
-        coverage = gained / self.total if self.groups else 0.0
-        if q.qtype in FIGURE_TYPES and self.subject_total:
-            about = sum(self.weights[i] * (1.0 if i in covered else CONTEXT_WEIGHT if any(t in context for t in self.groups[i]) else 0.0) for i in self.subject)
-            if about / self.subject_total < MIN_SUBJECT:
-                return None
+        # how much each concept counts: fully in the sentence, CONTEXT_WEIGHT beside it or in the headings
+        credit = [
+            1.0 if any(t in text for t in group) else CONTEXT_WEIGHT if any(t in context for t in group) else 0.0
+            for group in self.groups
+        ]
+        covered = {i for i, c in enumerate(credit) if c == 1.0}
+        coverage = sum(w * c for w, c in zip(self.weights, credit, strict=True)) / self.total if self.groups else 0.0
+        about = sum(self.weights[i] * credit[i] for i in self.subject)
+        if q.qtype in FIGURE_TYPES and self.subject_total and about / self.subject_total < MIN_SUBJECT:
+            return None  # another entity's figure
         fit = type_fit = self._fitness(text)
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(_NUMBER.findall(text)), self.asks) - 1)
-        if q.qtype in ("numeric", "date", "rank") and fit == 0.0:
+        if fit == 0.0 and self.needs() is not None:
             coverage *= 0.8
         score = coverage + fit + (0.15 if years & set(q.years) else 0.0) + 0.1 / hit.rank
         if _ASKING.search(quote):  # '很多用户想知道用了什么处理器': a sentence that asks is no answer
@@ -188,14 +185,13 @@ class Extractor:
         return {"numeric": _NUMBER, "date": _DATE, "rank": _RANK}.get(self.query.qtype)
 
     def _fitness(self, text: str) -> float:
-        qtype = self.query.qtype
-        if qtype == "numeric":
-            return 0.3 if _NUMBER.search(text) else 0.1 if _BARE_NUMBER.search(re.sub(r"(19|20)\d\d年", "", text)) else 0.0
-        if qtype == "date":
-            return 0.3 if _DATE.search(text) else 0.0
-        if qtype == "rank":
-            return 0.3 if _RANK.search(text) else 0.0
-        return 0.0
+        need = self.needs()
+        if need is None:
+            return 0.0
+        if need.search(text):
+            return 0.3
+        bare = self.query.qtype == "numeric" and _BARE_NUMBER.search(re.sub(r"(19|20)\d\d年", "", text))
+        return 0.1 if bare else 0.0
 
 
 def _month_span(text: str) -> str:
@@ -326,7 +322,7 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     for c in cands[1:8] if len(chosen) == 1 and spare else ():
         if len(chosen) < MAX_SENTENCES and all(c.chunk.id != x.chunk.id for x in chosen) \
                 and c.score >= best.score * SUPPORT_RATIO and c.coverage >= MIN_COVERAGE \
-                and (query.qtype not in ("numeric", "date", "rank") or c.fit >= 0.3):  # it carries what is asked
+                and (needs is None or c.fit >= 0.3):  # it carries what is asked
             chosen.append(c)
     for c in cands[1:8] if len(chosen) == 1 else ():  # a multi-part question: evidence for the other part
         if c.quote == best.quote or c.coverage < MIN_COVERAGE:
