@@ -12,10 +12,27 @@ from typing import Any
 from app.schema import Record, Section
 
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?%?$")
-_UNIT_IN_HEADER = re.compile(r"[（(]([^（）()]{1,8})[)）]\s*$")
+# Minus signs and percent signs of other widths, as typed in Chinese sheets (−0.8, －2.5, 3％)
+_SIGNS = str.maketrans({"−": "-", "－": "-", "﹣": "-", "＋": "+", "％": "%"})
+# Statistical tables write "no figure" as a dash of some width, a slash or dots: such a cell has no value
+_NO_VALUE = re.compile(r"^[-—–－―−~～/／\\.。…·*]+$")
+_UNIT_WORDS = (
+    "元|美元|欧元|港元|家|个|户|人|人次|名|位|项|件|台|套|辆|艘|架|座|所|吨|千克|公斤|克|千瓦时|度|千瓦|兆瓦|"
+    "平方米|平方公里|亩|公顷|公里|米|立方米|升|标准煤|吨标准煤|张|条|批|只|部|笔|宗|次|天|小时"
+)
+# A unit is a measure word with an optional magnitude (亿元, 万人次), a ratio of two (元/吨), or a rate sign.
+# Anything else in brackets ("服装箱包童车", "亿元以上") is part of the name, never a unit.
+_UNIT = re.compile(
+    rf"^(?:%|‰|个?百分点|倍|[十百千万亿]*(?:{_UNIT_WORDS})(?:\s*/\s*[十百千万亿]*(?:{_UNIT_WORDS}))?)$"
+)
+_BRACKETED = re.compile(r"[（(]\s*(?:单位\s*[:：]\s*)?([^（）()]{1,12}?)\s*[)）]")
 _UNIT_ROW = re.compile(r"单位\s*[:：]\s*(.+)")
+_UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
-_MONTHS = re.compile(r"\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月")
+# The part of a year a figure covers: 1-11月, 一季度 / 前三季度, 上半年, a single month (11月, not 12月底)
+_SPAN = re.compile(
+    r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月|[前第]?[一二三四1-4]\s*季度|[上下]半年|\d{1,2}\s*月份?(?![底末初\d日])"
+)
 _RATE_WORDS = ("增速", "增长", "增幅", "占比", "比重", "率", "同比")
 
 
@@ -69,76 +86,128 @@ def _units(text: str) -> list[str]:
     return [u.strip() for u in re.split(r"[，,、/；;\s]+", m.group(1)) if u.strip()] if m else []
 
 
-def _column_unit(header: str, units: list[str]) -> tuple[str, str]:
-    """(column name without its unit, unit) for a header such as '规上营收（亿元）' or '增速'."""
-    if m := _UNIT_IN_HEADER.search(header):
-        return header[: m.start()].strip(), m.group(1).strip()
-    if any(w in header for w in _RATE_WORDS) and "%" in units:
-        return header, "%"
+def split_unit(text: str) -> tuple[str, str]:
+    """(name without its unit, unit) for '规上营收（亿元）' or '规上营收（亿元）2024年' (a merged header's
+    group label and year). A unit closes a name: a bracket inside it ('首台（套）装备') or one that is no
+    unit ('时尚产业（服装箱包童车）') stays in the name."""
+    for m in reversed(list(_BRACKETED.finditer(text))):
+        rest = text[m.end() :].strip()
+        if _UNIT.match(m.group(1)) and not _SPAN.sub("", _YEAR.sub("", rest)).strip():
+            return (text[: m.start()] + rest).strip(), m.group(1)
+    return text, ""
+
+
+def _cell_unit(header_unit: str, header: str, row_unit: str, units: list[str]) -> str:
+    """Which unit a cell's figure is in: its column's own unit, then a rate column's % from the unit row,
+    then its row's unit (a unit column or '（家）' in the row label), then the unit row's level unit.
+    A rate column never takes a level unit ('亿元' of the unit column is not the unit of 同比增长)."""
+    if header_unit:
+        return header_unit
+    if any(w in header for w in _RATE_WORDS):
+        return "%" if "%" in units else ""
+    if row_unit:
+        return row_unit
     plain = [u for u in units if u != "%"]
-    return header, (plain[0] if plain else "")
+    return plain[0] if plain else ""
+
+
+def _period_in(text: str) -> tuple[str, str]:
+    """(year, span) named in a title, sheet name or header: ('2025年', '1-11月'), ('2026年', '一季度')."""
+    year = m.group(1) + "年" if (m := _YEAR.search(text)) else ""
+    span = re.sub(r"\s+", "", m.group(0)) if (m := _SPAN.search(_YEAR.sub(" ", text))) else ""
+    return year, span
+
+
+def _head(rows: list[list[str]]) -> tuple[list[str], list[str], int]:
+    """Title lines, units and the index of the header row: what stands above the table proper.
+
+    A unit cell may share its row with the title ('2025年上半年…指标 | 单位：亿元')."""
+    titles: list[str] = []
+    units: list[str] = []
+    for i, row in enumerate(rows):
+        values = [v for v in row if v]
+        if not values:
+            continue
+        unit_cells = [v for v in values if _UNIT_ROW.search(v)]
+        if unit_cells:
+            units = _units(" ".join(dict.fromkeys(unit_cells)))
+            titles += [v for v in dict.fromkeys(values) if v not in unit_cells and not _is_number(v)]
+        elif len(set(values)) == 1 and not _is_number(values[0]) and len(values) != 2:
+            titles.append(values[0])
+        else:
+            return titles, units, i
+    return titles, units, len(rows)
+
+
+def _two_row_header(headers: list[str], below: list[str]) -> list[str] | None:
+    """The combined header when `below` is a header's second row under group labels, else None.
+
+    Group labels are merged over their columns: openpyxl repeats them (filled from the merge), a CSV
+    export leaves the cells after the first blank — those are filled from the left."""
+    if not any(v for v in below[1:]) or any(_is_number(v) for v in below[1:] if v):
+        return None
+    below = below + [""] * (len(headers) - len(below))
+    named = [h for h in headers[1:] if h]
+    repeated = len(set(named)) < len(named)
+    gaps = any(not headers[c] and below[c] and headers[c - 1] for c in range(2, len(headers)))
+    if not (repeated or gaps):
+        return None
+    top = list(headers)
+    for c in range(2, len(top)):
+        if not top[c] and below[c]:
+            top[c] = top[c - 1]
+    return [f"{t}{low}" if t and low and t != low else t or low for t, low in zip(top, below, strict=False)]
 
 
 def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
-    """Records for every data cell, plus one section that describes the sheet (title, unit, columns)."""
+    """Records for every data cell, plus one section that describes the sheet (title, unit, columns).
+
+    The period of a record is its column's (2024年, 1—11月) completed by the title's, or by the sheet
+    name's when the title names no year ('2026年一季度' sheets of one workbook), and it leads the fact
+    line, so retrieval and the extractive answerer see '2025年1-11月…' on the cell itself."""
     rows = [[c.strip() for c in row] for row in grid]
-    titles: list[str] = []
-    units: list[str] = []
-    i = 0
-    while i < len(rows):
-        values = [v for v in rows[i] if v]
-        if not values:
-            i += 1
-        elif any(_UNIT_ROW.search(v) for v in values):
-            units = _units(" ".join(dict.fromkeys(values)))
-            i += 1
-        elif len(set(values)) == 1 and not _is_number(values[0]) and len(values) != 2:
-            titles.append(values[0])
-            i += 1
-        else:
-            break
+    titles, units, i = _head(rows)
     if i >= len(rows):
         return [Section("\n".join(titles), f"{sheet}!A1")] if titles else []
     header_index = i
     headers = list(rows[i])
     i += 1
-    # A second header row: no numbers in it and the row above had merged (repeated) group labels.
-    if i < len(rows) and rows[i] and not any(_is_number(v) for v in rows[i][1:] if v):
-        below = rows[i]
-        if any(v for v in below[1:]) and len(set(headers[1:])) < len([h for h in headers[1:] if h]):
-            headers = [
-                (f"{top}{low}" if top and low and top != low else top or low)
-                for top, low in zip(headers, below + [""] * (len(headers) - len(below)), strict=False)
-            ]
-            i += 1
+    if i < len(rows) and (combined := _two_row_header(headers, rows[i])) is not None:
+        headers = combined
+        i += 1
     while i < len(rows) and any(_UNIT_ROW.search(v) for v in rows[i] if v):
         units = _units(" ".join(v for v in rows[i] if v))
         i += 1
     title = titles[0] if titles else sheet
-    title_year = m.group(1) if (m := _YEAR.search(" ".join(titles))) else ""
-    unit_column = next((c for c, h in enumerate(headers) if h == "单位"), None)
+    base_year, base_span = _period_in(" ".join(titles))
+    if not base_year:
+        base_year, base_span = _period_in(sheet)[0], base_span or _period_in(sheet)[1]
+    unit_column = next((c for c, h in enumerate(headers) if _UNIT_HEADER.match(h)), None)
     described = [*titles, f"单位：{'、'.join(units)}" if units else "", "指标：" + "、".join(h for h in headers if h)]
     sections = [Section("；".join(x for x in described if x) + "。", f"{sheet}!A{header_index + 1}")]
     for r in range(i, len(rows)):
         row = rows[r]
         if not row or not row[0] or not any(row[1:]):
             continue
-        label, row_unit = _column_unit(row[0], [])
+        label, row_unit = split_unit(row[0])
         if unit_column is not None and unit_column < len(row) and row[unit_column]:
             row_unit = row[unit_column]
         for c in range(1, min(len(row), len(headers))):
             value = row[c]
-            if not value or not headers[c] or c == unit_column:
+            if not value or _NO_VALUE.match(value) or not headers[c] or c == unit_column:
                 continue
-            column, unit = _column_unit(headers[c], units)
-            unit = row_unit or unit
-            if value.endswith("%"):
-                value, unit = value[:-1], "%"
-            if not _is_number(value):
+            column, header_unit = split_unit(headers[c])
+            unit = _cell_unit(header_unit, column, row_unit, units)
+            if _is_number(value.translate(_SIGNS)):
+                value = value.translate(_SIGNS).replace(" ", "")
+                if value.endswith("%"):
+                    value, unit = value[:-1], "%"
+            else:
                 unit = ""
-            period = _period(column, title_year)
+            year, span = _period_in(column)
+            period = (year or base_year) + (span or base_span) if year or base_year else span or base_span
             cell = f"{sheet}!{column_letter(c)}{r + 1}"
-            fact = f"{period}{label}{_MONTHS.sub('', _YEAR.sub('', column)).strip()}为{value}{unit}"
+            fact = f"{period}{label}{_SPAN.sub('', _YEAR.sub('', column)).strip()}为{value}{unit}"
             sections.append(
                 Section(
                     f"{fact}（{title}）",
@@ -147,18 +216,6 @@ def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
                 )
             )
     return sections
-
-
-def _period(column: str, title_year: str) -> str:
-    """'2025年' from the column or the title; a bare '1—11月' column gets the title's year."""
-    if m := _YEAR.search(column):
-        year = m.group(0).replace(" ", "")
-        months = re.search(r"年\s*(\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月)", column)
-        return year + months.group(1) if months else year
-    months = re.search(r"(\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月)", column)
-    if months and title_year:
-        return f"{title_year}年{months.group(1)}"
-    return f"{title_year}年" if title_year else ""
 
 
 def docx_table_sections(grid: list[list[str]], number: int) -> list[Section]:
