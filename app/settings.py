@@ -36,6 +36,7 @@ class Settings:
     chat_requires_login: bool = False
     admin_emails: tuple[str, ...] = ()
     upload_max_mb: int = 20
+    ingest_wait_s: float = 60.0
 
     def __post_init__(self) -> None:
         if not 50 <= self.chunk_chars <= 4000:
@@ -48,6 +49,8 @@ class Settings:
             raise ConfigError("已设置 KBQA_LLM_MODEL 但没有 API 密钥：请设置 KBQA_LLM_API_KEY 或 OPENAI_API_KEY。")
         if not 0.0 <= self.llm_temperature <= 2.0:
             raise ConfigError(f"KBQA_LLM_TEMPERATURE={self.llm_temperature} 超出范围：应在 0 到 2 之间。")
+        if not 0.0 <= self.ingest_wait_s <= 3600.0:
+            raise ConfigError(f"KBQA_INGEST_WAIT_S={self.ingest_wait_s} 超出范围：应在 0 到 3600 秒之间。")
 
     @property
     def llm_enabled(self) -> bool:
@@ -112,6 +115,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         "chat_requires_login": _flag(env, "KBQA_CHAT_REQUIRES_LOGIN", defaults.chat_requires_login),
         "admin_emails": tuple(e.strip().lower() for e in _get(env, "KBQA_ADMIN_EMAILS").split(",") if e.strip()),
         "upload_max_mb": int(_number(env, "KBQA_UPLOAD_MAX_MB", defaults.upload_max_mb, int)),
+        "ingest_wait_s": _number(env, "KBQA_INGEST_WAIT_S", defaults.ingest_wait_s, float),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,15 +1,24 @@
-"""python -m ingest [PATH ...] [--index-dir DIR] [--rebuild] [--json]"""
+"""python -m ingest [PATH ...] [--index-dir DIR] [--rebuild] [--json]
+
+Exit codes: 0 every file read, 1 some files skipped, 2 usage error (bad path, setting or index folder),
+3 another ingest holds the index, 4 crashed (a bug: the message says so, the log has the traceback).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 from app.errors import KBQAError
 from app.settings import from_env
-from ingest.index import Summary, run_ingest
+from app.store import IndexBusyError
+from ingest.index import Summary, kb_roots, outside_roots, run_ingest
+
+OK, SKIPPED, USAGE, BUSY, CRASHED = 0, 1, 2, 3, 4
+logger = logging.getLogger("ingest")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,12 +46,21 @@ def main(argv: list[str] | None = None) -> int:
         settings = from_env(**({"index_dir": args.index_dir} if args.index_dir else {}))
     except KBQAError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
-        return 2
+        return USAGE
     paths = args.paths or [settings.kb_dir]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         print(f"找不到路径：{'、'.join(missing)}。请检查拼写，或给出存在的文件/文件夹。", file=sys.stderr)
-        return 2
+        return USAGE
+    outside = outside_roots(paths, settings)
+    if outside:
+        print(
+            f"{'、'.join(map(str, outside))} 不在知识库文件夹（{'、'.join(map(str, kb_roots(settings)))}）之内，拒绝编入："
+            "同一文档只能有一个名称（相对知识库文件夹的路径）。请把文件放进知识库文件夹后再编入，"
+            "或用环境变量 KBQA_KB_DIR 指定知识库文件夹。",
+            file=sys.stderr,
+        )
+        return USAGE
     progress = None
     if sys.stderr.isatty() and not args.json:
         from tqdm import tqdm
@@ -52,11 +70,22 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         summary = run_ingest(paths, settings, rebuild=args.rebuild, progress=progress)
+    except IndexBusyError as exc:
+        print(f"索引正忙：{exc}", file=sys.stderr)
+        return BUSY
     except KBQAError as exc:
         print(f"索引失败：{exc}", file=sys.stderr)
-        return 2
+        return USAGE
+    except Exception as exc:  # the run-level last resort: a Chinese message and exit 4, not a traceback
+        logger.exception("python -m ingest 异常中止")
+        print(
+            f"建索引异常中止（{type(exc).__name__}：{exc}）。旧索引仍然可用；请重新运行 python -m ingest，"
+            "若仍出错，请把上方日志中的错误信息交给维护人员。",
+            file=sys.stderr,
+        )
+        return CRASHED
     print(json.dumps(summary.to_json(), ensure_ascii=False) if args.json else render(summary))
-    return 1 if summary.files_skipped else 0
+    return SKIPPED if summary.files_skipped else OK
 
 
 if __name__ == "__main__":

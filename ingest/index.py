@@ -1,8 +1,9 @@
 """Chunk -> Chroma + BM25, with a manifest of file -> content hash for incremental, crash-safe runs.
 
-Order of writes: upsert new vectors while the new generation's files are written -> swap CURRENT
-atomically -> delete vectors of removed chunks -> drop old generations. A kill at any point leaves the
-previous generation live; the next run cleans up what the killed one left behind.
+One writer at a time (an flock on the index's LOCK file, held for the whole run). Order of writes: upsert
+a vector for every live chunk that lacks one while the new generation's files are written -> swap CURRENT
+in one rename -> drop generations older than the one just replaced -> delete vectors no live chunk has. A
+kill at any point leaves the previous generation live; the next run cleans up what the killed one left.
 
 Where the time goes on big inputs (100k chunks, 2 cores): Chroma's HNSW insert keeps about 1.4 cores busy,
 jieba one. So once the files are chunked, a forked child tokenizes and writes the BM25 index and chunk
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import shutil
@@ -27,18 +29,23 @@ from typing import Any, TypeVar
 import bm25s
 import numpy as np
 
-from app.errors import IndexStateError, LoadError
+from app.errors import ConfigError, IndexStateError, LoadError
 from app.schema import Chunk
 from app.settings import Settings
 from app.store import (
+    LOCK,
+    MARKER,
     check_embedding,
     chroma_client,
     current_generation,
+    current_name,
     embedding_function,
     embedding_signature,
+    foreign_entries,
     open_collection,
     read_chunks,
     read_manifest,
+    writer_lock,
 )
 from app.text import tokenize
 from ingest.chunk import chunk_document
@@ -47,6 +54,7 @@ from ingest.load import load, walk
 _PARALLEL_MIN_CHARS = 300_000  # below this, forking a writer costs more than it saves
 _PENDING = "PENDING"
 _T = TypeVar("_T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,9 +95,49 @@ def _alongside(foreground: Callable[[], _T], background: Callable[[], None], big
     return result
 
 
-def _source_of(root: Path, file: Path) -> str:
-    """Relative to the folder the file was found under, prefixed by that folder's name: an index can move."""
-    return f"{root.name}/{file.relative_to(root).as_posix()}"
+def kb_roots(settings: Settings) -> list[Path]:
+    """The folders documents live under; a document's name is its path relative to one of them."""
+    return [settings.kb_dir]
+
+
+def _locate(path: Path, roots: list[Path]) -> str | None:
+    """'<root name>/<path below the root>' for a path under one of `roots` (as given, then with links
+    resolved), or None. The root's own name leads so that an index can move with its folder."""
+    for root in roots:
+        for a, b in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))), (path.resolve(), root.resolve())):
+            if a.is_relative_to(b):
+                return "/".join([b.name, *a.relative_to(b).parts])
+    return None
+
+
+def outside_roots(paths: list[Path], settings: Settings) -> list[Path]:
+    """The paths that lie under no KB root: the CLI refuses them, since a document must have one name."""
+    roots = kb_roots(settings)
+    return [p for p in paths if _locate(p, roots) is None]
+
+
+def _namer(settings: Settings) -> Callable[[Path], str]:
+    """Folder -> its name in sources. Under a KB root it is named from that root however the ingest was
+    invoked (a file, a sub-folder or the root), so a sub-path ingest never adds a second name for a file.
+    A folder outside every root (library callers; the CLI refuses those) is its own root."""
+    roots = kb_roots(settings)
+    cache: dict[Path, str] = {}
+
+    def name_of(folder: Path) -> str:
+        if folder not in cache:
+            cache[folder] = _locate(folder, roots) or Path(os.path.abspath(folder)).name
+        return cache[folder]
+
+    return name_of
+
+
+def _unreadable(source: str, exc: Exception) -> str:
+    """Why a file was skipped when its loader failed in a way it did not foresee (a bug or an odd file)."""
+    logger.error("读取 %s 时出错，已跳过", source, exc_info=exc)
+    return (
+        f"读取时出错（{type(exc).__name__}：{exc}）。请确认文件能用常用软件正常打开，"
+        "必要时另存为 .docx / .xlsx / UTF-8 文本后重新编入；若仍出错，请把日志中的错误信息交给维护人员。"
+    )
 
 
 def run_ingest(
@@ -98,13 +146,40 @@ def run_ingest(
     rebuild: bool = False,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
 ) -> Summary:
-    """Bring the index in line with the files under `paths`; returns what happened."""
+    """Bring the index in line with the files under `paths`; returns what happened.
+
+    Only one ingest writes an index at a time (the writer lock; IndexBusyError after KBQA_INGEST_WAIT_S),
+    and only into a folder that is empty or holds an index of ours (ConfigError otherwise: --rebuild
+    deletes what is in it)."""
     started = time.perf_counter()
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
-    if rebuild:
-        _wipe_files(index_dir)  # the collection is dropped when Chroma is opened, below
+    foreign = foreign_entries(index_dir)
+    if foreign:
+        shown = "、".join(foreign[:5]) + ("等" if len(foreign) > 5 else "")
+        raise ConfigError(
+            f"索引目录 {index_dir} 中有不是索引创建的内容（{shown}），为防误删，拒绝在其中建立或重建索引。"
+            "请用 --index-dir（或 KBQA_INDEX_DIR）指定一个空文件夹或已有的索引目录。"
+        )
+    with writer_lock(settings):
+        marker = index_dir / MARKER
+        if not marker.exists():
+            marker.write_text("经信知识助手的索引目录：python -m ingest --rebuild 只会清空带有此文件的目录。\n", encoding="utf-8")
+        if rebuild:
+            _wipe_files(index_dir)  # the collection is dropped when Chroma is opened, below
+        summary = _ingest(paths, settings, rebuild, progress)
+    summary.seconds = time.perf_counter() - started
+    return summary
 
+
+def _ingest(
+    paths: list[Path],
+    settings: Settings,
+    rebuild: bool,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] | None,
+) -> Summary:
+    """run_ingest's work, under the writer lock."""
+    index_dir = settings.index_dir
     gen = current_generation(index_dir)
     old_chunks = read_chunks(gen) if gen else []
     old_tokens = _read_tokens(gen) if gen else []
@@ -112,14 +187,15 @@ def run_ingest(
     interrupted = (index_dir / _PENDING).exists()
 
     summary = Summary()
+    name_of = _namer(settings)
     files = list(walk(paths))
-    scanned_roots = {f"{p.name}/" for p in paths if p.is_dir()}
+    scanned_roots = {f"{name_of(p)}/" for p in paths if p.is_dir()}
     seen: set[str] = set()
     changed: set[str] = set()
     new_files: dict[str, dict[str, Any]] = {}
     new_chunks: list[Chunk] = []
     for root, file in progress(files) if progress else files:
-        source = _source_of(root, file)
+        source = f"{name_of(root)}/{file.relative_to(root).as_posix()}"
         seen.add(source)
         try:
             digest = hashlib.sha256(file.read_bytes()).hexdigest()
@@ -131,12 +207,16 @@ def run_ingest(
         changed.add(source)
         try:
             docs = load(file, source)
+            chunks = [c for d in docs for c in chunk_document(d, settings.chunk_chars)]
         except LoadError as exc:
             summary.files_skipped += 1
             summary.skipped.append({"path": source, "reason": str(exc)})
             continue
+        except Exception as exc:  # noqa: BLE001 - a loader bug costs one file, never the run and its deletions
+            summary.files_skipped += 1
+            summary.skipped.append({"path": source, "reason": _unreadable(source, exc)})
+            continue
         summary.files_read += 1
-        chunks = [c for d in docs for c in chunk_document(d, settings.chunk_chars)]
         new_chunks.extend(chunks)
         first = docs[0]
         new_files[source] = {
@@ -166,37 +246,45 @@ def run_ingest(
 
     files_out = {s: v for s, v in manifest.items() if s not in dropped}
     files_out.update(new_files)
-    if summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted:
-        to_embed = [c for c in new_chunks if c.id not in old_ids]
-        kept_tokens = [t for _, t in kept]
-        name = f"gen-{time.time_ns()}"
-        collection = _alongside(
-            lambda: _fill_chroma(settings, to_embed, rebuild),
-            lambda: _write_generation(index_dir / f"{name}.tmp", all_chunks, kept_tokens, files_out),
-            big=sum(len(c.index_text) for c in new_chunks) >= _PARALLEL_MIN_CHARS,
-        )
-        _publish(index_dir, name)
-        (index_dir / "embedding.json").write_text(
-            json.dumps(embedding_signature(embedding_function(settings)), ensure_ascii=False), encoding="utf-8"
-        )
-        stale = list(old_ids - live_ids)
-        if interrupted:
-            stale = [i for i in collection.get(include=[])["ids"] if i not in live_ids]
-        for i in range(0, len(stale), 5000):
-            collection.delete(ids=stale[i : i + 5000])
-        (index_dir / _PENDING).unlink()
-    else:
+    chroma_open = False
+    if not (summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted):
         check_embedding(settings)  # nothing to write, but a changed embedding setting is still refused
-    summary.seconds = time.perf_counter() - started
+        if _vector_ids(open_collection(settings)) == old_ids:
+            return summary
+        # vectors and chunks disagree (damage from before the writer lock, or a lost disk write): repair below
+        logger.warning("索引 %s 的向量与片段不一致，正在修复", index_dir)
+        chroma_open = True
+    kept_tokens = [t for _, t in kept]
+    name = f"gen-{time.time_ns()}"
+    collection = _alongside(
+        lambda: _fill_chroma(settings, all_chunks, rebuild),
+        lambda: _write_generation(index_dir / f"{name}.tmp", all_chunks, kept_tokens, files_out),
+        big=not chroma_open and sum(len(c.index_text) for c in new_chunks) >= _PARALLEL_MIN_CHARS,
+    )
+    _publish(index_dir, name)
+    _write_atomic(
+        index_dir / "embedding.json",
+        json.dumps(embedding_signature(embedding_function(settings)), ensure_ascii=False),
+    )
+    stale = list(_vector_ids(collection) - live_ids)
+    for i in range(0, len(stale), 5000):
+        collection.delete(ids=stale[i : i + 5000])
+    (index_dir / _PENDING).unlink()
     return summary
 
 
+def _vector_ids(collection: Any) -> set[str]:
+    return set(collection.get(include=[])["ids"])
+
+
 def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool) -> Any:
-    """Open (after --rebuild: recreate) the collection and upsert the chunks' vectors; returns it.
+    """Open (after --rebuild: recreate) the collection and upsert a vector for every chunk that lacks one;
+    returns it. Ids are content hashes, so a vector already stored under an id is the right one, and
+    comparing ids repairs vectors lost by an earlier run as well as adding new ones.
 
     Refuses an embedding setting other than the one that built the index before writing anything. The
-    PENDING marker goes down before the first vector does, so the next run knows to delete vectors of a
-    generation that never went live."""
+    PENDING marker goes down before the first vector does, so the next run knows to check the vectors of
+    a generation that never went live."""
     check_embedding(settings)
     client = chroma_client(settings)
     if rebuild:
@@ -206,7 +294,8 @@ def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool) -> Any:
             client.delete_collection(settings.collection)
     collection = open_collection(settings, client)
     (settings.index_dir / _PENDING).write_text("ingest in progress", encoding="utf-8")
-    _upsert(collection, chunks, settings)
+    have = _vector_ids(collection)
+    _upsert(collection, [c for c in chunks if c.id not in have], settings)
     return collection
 
 
@@ -247,21 +336,29 @@ def _write_generation(tmp: Path, chunks: list[Chunk], kept_tokens: list[list[str
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _publish(index_dir: Path, name: str) -> None:
-    """Make the written generation live: rename, swap CURRENT atomically, drop older generations."""
-    (index_dir / f"{name}.tmp").rename(index_dir / name)
-    pointer = index_dir / "CURRENT.tmp"
-    pointer.write_text(name, encoding="utf-8")
-    with pointer.open("rb") as f:
+def _write_atomic(path: Path, text: str) -> None:
+    """Replace a file in one rename: a reader opening the index never sees it half written."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    with tmp.open("rb") as f:
         os.fsync(f.fileno())
-    os.replace(pointer, index_dir / "CURRENT")
+    os.replace(tmp, path)
+
+
+def _publish(index_dir: Path, name: str) -> None:
+    """Make the written generation live in one atomic rename of CURRENT. The generation it replaces stays:
+    a reader that read CURRENT a moment ago is still opening it; older ones go."""
+    previous = current_name(index_dir)
+    (index_dir / f"{name}.tmp").rename(index_dir / name)
+    _write_atomic(index_dir / "CURRENT", name)
     for old in index_dir.glob("gen-*"):
-        if old.name != name:
+        if old.name not in {name, previous}:
             shutil.rmtree(old, ignore_errors=True)
 
 
 def _wipe_files(index_dir: Path) -> None:
-    """--rebuild: drop every generation and marker (the collection goes when Chroma is opened)."""
+    """--rebuild: drop every generation and state file (the collection goes when Chroma is opened). Only
+    ever called on a folder that foreign_entries() found to be ours, under the writer lock."""
     for item in index_dir.iterdir():
-        if item.name != "chroma":
+        if item.name not in {"chroma", LOCK, MARKER}:
             shutil.rmtree(item) if item.is_dir() else item.unlink()

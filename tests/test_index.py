@@ -71,9 +71,10 @@ def test_relative_year_is_indexed_as_absolute(tiny_kb: Path, settings: Settings)
     assert top.text.startswith("去年全年") and "2025年全年" in top.index_text and "2025" in top.periods
 
 
-def test_bad_inputs_are_skipped_and_the_rest_ingested(tmp_path: Path, settings: Settings, capsys) -> None:
+def test_bad_inputs_are_skipped_and_the_rest_ingested(tmp_path: Path, settings: Settings, capsys, monkeypatch) -> None:
     kb = tmp_path / "bad"
     kb.mkdir()
+    monkeypatch.setenv("KBQA_KB_DIR", str(kb))
     (kb / "good.md").write_text("# 好文件\n\n全年新开工项目356项。\n", encoding="utf-8")
     (kb / "empty.txt").write_bytes(b"")
     (kb / "binary.txt").write_bytes(b"\x00\x01\x02" * 50)
@@ -95,7 +96,8 @@ def test_bad_inputs_are_skipped_and_the_rest_ingested(tmp_path: Path, settings: 
     }
 
 
-def test_cli_exit_codes(tiny_kb: Path, settings: Settings, capsys) -> None:
+def test_cli_exit_codes(tiny_kb: Path, settings: Settings, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("KBQA_KB_DIR", str(tiny_kb))
     assert ingest_main([str(tiny_kb), "--index-dir", str(settings.index_dir)]) == 0
     assert "读取文件 3 个" in capsys.readouterr().out
     assert ingest_main([str(tiny_kb / "nope"), "--index-dir", str(settings.index_dir)]) == 2
@@ -130,7 +132,7 @@ def test_kill_during_ingest_leaves_previous_index_usable(tiny_kb: Path, tmp_path
     big = tiny_kb / "articles" / "big.jsonl"
     rows = ({"id": str(i), "text": f"第{i}号文档：某企业{i}年产值{i}.5亿元，增长{i % 30}%。" * 4} for i in range(40000))
     big.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KBQA_KB_DIR": str(tiny_kb)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ingest", str(tiny_kb), "--index-dir", str(settings.index_dir)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
