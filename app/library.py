@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from app.errors import LoadError
+from app.settings import Settings
 from app.store import Store
 
 ALLOWED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", ".jsonl")
@@ -24,8 +27,17 @@ def safe_name(name: str) -> str:
     return base[:120]
 
 
-def save_upload(kb_dir: Path, folder: str, name: str, data: bytes, max_mb: int) -> Path:
-    """Write an uploaded file under kb_dir/folder; refuses oversized files and paths that leave kb_dir."""
+def save_upload(
+    kb_dir: Path, folder: str, name: str, data: bytes, max_mb: int, settings: Settings | None = None
+) -> Path:
+    """Write an uploaded file under kb_dir/folder; refuses oversized files, paths that leave kb_dir, and
+    files that fail the pre-parse guards ingest runs (size per type, zip bombs, sheet size), so a
+    rejected upload is never kept in kb/. The guards read a copy in a temporary folder; the file is
+    then written beside its target under a hidden name and renamed, so a half-written file is never
+    indexed."""
+    from ingest.limits import Limits
+    from ingest.load import precheck
+
     if len(data) > max_mb * 1024 * 1024:
         raise LoadError(f"文件 {name} 大小为 {len(data) / 1024 / 1024:.1f} MB，超过上限 {max_mb} MB。")
     if not data:
@@ -33,9 +45,16 @@ def save_upload(kb_dir: Path, folder: str, name: str, data: bytes, max_mb: int) 
     target_dir = (kb_dir / FOLDERS.get(folder, folder)).resolve()
     if not target_dir.is_relative_to(kb_dir.resolve()):
         raise LoadError("上传目录不在知识库文件夹内。")
+    base = safe_name(name)
+    with tempfile.TemporaryDirectory(prefix="kbqa-upload-") as tmp:
+        probe = Path(tmp) / base
+        probe.write_bytes(data)
+        precheck(probe, Limits.of(settings))
     target_dir.mkdir(parents=True, exist_ok=True)
-    path = target_dir / safe_name(name)
-    path.write_bytes(data)
+    path = target_dir / base
+    part = target_dir / f".{base}.part"
+    part.write_bytes(data)
+    os.replace(part, path)
     return path
 
 

@@ -51,16 +51,25 @@ def _heading_level(line: str, prev_ended: bool) -> int:
     return 0
 
 
+_GUESSED = 7  # the level of a short plain line taken for a heading only by its shape
+
+
 def _units(text: str) -> list[_Unit]:
     """Lines -> units. A body line that stops mid-sentence (PDF line wraps, page breaks) is joined to
-    the next body line, so a sentence is never cut."""
+    the next body line, so a sentence is never cut.
+
+    A short plain line is a heading only if body text follows it: a list of short fact lines without
+    。 (each shaped like a heading) is body text, not a stack of empty headings that yields no chunk
+    and loses all but the last line. The first line keeps its heading shape: it is the title.
+    """
+    lines = [raw.strip() for raw in text.splitlines() if raw.strip()]
     units: list[_Unit] = []
     prev_ended = True
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
+    for i, line in enumerate(lines):
         level = _heading_level(line, prev_ended)
+        if level == _GUESSED and i and (i + 1 == len(lines) or _heading_level(lines[i + 1], True) == _GUESSED):
+            units.append(_Unit(line))
+            continue
         if level:
             units.append(_Unit(line, level))
             prev_ended = True
@@ -87,6 +96,35 @@ def _short(heading: str) -> str:
     return head if len(head) >= 4 and not re.match(r"^第.+[章节]$", head) else heading
 
 
+_CLAUSE_END = re.compile(r"(?<=[，,；;、：:\s])")
+
+
+def _cut(piece: str, max_chars: int) -> list[str]:
+    """A sentence longer than max_chars (lines without 。 joined, a table row pasted as text) cut after
+    clause marks, and where a clause is still too long, at max_chars but never inside a number."""
+    if len(piece) <= max_chars:
+        return [piece]
+    out: list[str] = []
+    current = ""
+    for clause in _CLAUSE_END.split(piece):
+        while len(clause) > max_chars:
+            at = max_chars
+            while at > max_chars // 2 and clause[at - 1 : at + 1].replace(".", "0").isdigit():
+                at -= 1
+            clause, head = clause[at:], clause[:at]
+            if current:
+                out.append(current)
+                current = ""
+            out.append(head)
+        if current and len(current) + len(clause) > max_chars:
+            out.append(current)
+            current = ""
+        current += clause
+    if current:
+        out.append(current)
+    return out
+
+
 def _pack(paragraphs: list[str], max_chars: int) -> list[str]:
     """Greedy packing of paragraphs (or, for a long one, its sentences) up to max_chars.
 
@@ -95,6 +133,7 @@ def _pack(paragraphs: list[str], max_chars: int) -> list[str]:
     pieces: list[tuple[str, bool]] = []  # (text, starts a new paragraph)
     for para in paragraphs:
         parts = [para] if len(para) <= max_chars else split_sentences(para)
+        parts = [cut for part in parts for cut in _cut(part, max_chars)]
         pieces.extend((part, i == 0) for i, part in enumerate(parts))
     out: list[str] = []
     current = ""

@@ -1,7 +1,11 @@
 """File -> Document: one function per format, encoding detection, per-file errors as LoadError.
 
 Every failure raises LoadError with a Chinese reason a staff member can act on; the caller skips the
-file and carries on.
+file and carries on. `load` raises nothing else for any input: the guards in ingest/limits.py run
+before a parser sees the file, .docx/.xlsx/.pdf are parsed in a child with a time and memory limit,
+and an unexpected exception is logged with its traceback and becomes a LoadError naming its type.
+Problems that cost part of a file (one bad .jsonl line, formula cells without a result) go to the
+caller's `problems` list; the rest of the file is loaded.
 """
 
 from __future__ import annotations
@@ -10,37 +14,113 @@ import csv
 import html.parser
 import io
 import json
+import logging
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from app.errors import LoadError
 from app.schema import Document, Section
+from app.settings import Settings
 from app.text import detect_date, detect_validity
 from ingest import tables
+from ingest.limits import Limits, check_file, check_size, check_xlsx, check_zip, display_name, in_child
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", ".jsonl")
 _KIND_DIRS = {"articles": "article", "policies": "policy", "indicators": "indicator"}
 _POLICY_MARK = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
+_PARSED_IN_CHILD = (".docx", ".xlsx", ".pdf")
+_FORMULAS_NAMED = 5
+_UTF16_PLAIN_SHARE = 0.95  # real UTF-16 text is ~1.0; GBK or binary read as UTF-16 is far below  # how many formula cells without a result a message names
+_log = logging.getLogger(__name__)
+Problems = list[dict[str, str]]  # {"path": source, "reason": Chinese reason}, the shape of Summary.skipped
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+
+
+def _plain_share(text: str, ascii_too: bool = True) -> float:
+    """Share of characters that Chinese prose is made of: CJK ideographs and punctuation, full-width
+    forms and (ascii_too) printable ASCII and whitespace. A wrong 16-bit decoding lands mostly
+    elsewhere (Hangul, private use, rare blocks, control characters)."""
+    if not text:
+        return 0.0
+    plain = sum(1 for ch in text if _is_cjk(ch) or (ascii_too and (ch in "\t\r\n" or " " <= ch <= "~")))
+    return plain / len(text)
+
+
+def _utf16(data: bytes, ascii_too: bool) -> str | None:
+    """BOM-less UTF-16 (either byte order) when the result reads as text; else None."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _plain_share(text, ascii_too) >= _UTF16_PLAIN_SHARE:
+            return text
+    return None
+
+
+def _simplified_share(text: str) -> float:
+    """Share of non-ASCII characters that are GB2312 ideographs or its common punctuation rows.
+
+    Why: GB18030 decodes nearly any byte string, Big5 included, into rare characters, kana and box
+    symbols. Simplified text written in GBK is almost all GB2312 (it covers everyday use); Big5 text
+    read as GBK is mostly not (its punctuation and 40% of its ideographs use trail bytes GB2312 lacks).
+    """
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide:
+        return 1.0
+    common = 0
+    for ch in wide:
+        try:
+            lead = ch.encode("gb2312")[0]
+        except UnicodeEncodeError:
+            continue
+        common += lead >= 0xB0 or lead in (0xA1, 0xA2, 0xA3)
+    return common / len(wide)
 
 
 def decode(data: bytes, name: str) -> str:
-    """Strict UTF-8 (with or without BOM), UTF-16 with BOM, then GB18030, then charset-normalizer.
+    """UTF-8 (with or without BOM), UTF-16 (with BOM, or without when it reads as text), GB18030 or
+    Big5 (whichever reads as everyday Chinese), then charset-normalizer.
 
     charset-normalizer goes last because it misreads short GBK text as big5.
     """
     if not data.strip():
         raise LoadError(f"文件为空：{name}。请确认文件内容后重新上传。")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
-        raise LoadError(f"{name} 不是文本文件（含二进制内容），可能是改了扩展名的其他格式文件。")
-    for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            return data.decode("utf-16")
         except UnicodeDecodeError:
-            continue
+            pass
+    if b"\x00" in data[:4096]:  # UTF-16 with ASCII in it (digits, line breaks), or binary
+        if (text16 := _utf16(data, ascii_too=True)) is not None:
+            return text16
+        raise LoadError(f"{name} 不是文本文件（含二进制内容），可能是改了扩展名的其他格式文件。")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if (text16 := _utf16(data, ascii_too=False)) is not None:  # UTF-16 of ideographs only: no NUL byte
+        return text16
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    if text and _simplified_share(text) < 0.8:
+        try:
+            return data.decode("big5")
+        except UnicodeDecodeError:
+            pass
+    if text:
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -83,12 +163,12 @@ def _document(source: str, path: Path, sections: list[Section], title: str = "",
     )
 
 
-def load_text(path: Path, source: str) -> list[Document]:
+def load_text(path: Path, source: str, problems: Problems) -> list[Document]:
     text = decode(path.read_bytes(), path.name)
     return [_document(source, path, [Section(text)])]
 
 
-def load_docx(path: Path, source: str) -> list[Document]:
+def load_docx(path: Path, source: str, problems: Problems) -> list[Document]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -116,7 +196,7 @@ def load_docx(path: Path, source: str) -> list[Document]:
     return [_document(source, path, sections, title=doc.core_properties.title or "")]
 
 
-def load_pdf(path: Path, source: str) -> list[Document]:
+def load_pdf(path: Path, source: str, problems: Problems) -> list[Document]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -129,7 +209,9 @@ def load_pdf(path: Path, source: str) -> list[Document]:
     return [_document(source, path, sections)]
 
 
-def load_xlsx(path: Path, source: str) -> list[Document]:
+def load_xlsx(path: Path, source: str, problems: Problems) -> list[Document]:
+    """Cached values only (data_only): a formula cell without one is reported by `load` from the
+    pre-parse scan, never guessed."""
     import openpyxl
 
     try:
@@ -140,9 +222,18 @@ def load_xlsx(path: Path, source: str) -> list[Document]:
     return [_document(source, path, sections, title=_sheet_title(sections, path))]
 
 
-def load_csv(path: Path, source: str) -> list[Document]:
+def load_csv(path: Path, source: str, problems: Problems) -> list[Document]:
     text = decode(path.read_bytes(), path.name)
-    grid = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        grid = [[cell.strip() for cell in row] for row in reader]
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        why = f"有单元格超过 {limit // 1024} KB" if "field limit" in str(exc) else f"格式不规范（{exc}）"
+        raise LoadError(
+            f"CSV 文件 {path.name} 第{reader.line_num}行{why}，已跳过；请检查引号是否成对、是否误存了其他内容，"
+            "或用 Excel/WPS 打开后另存为 CSV。"
+        ) from None
     sections = tables.sheet_sections(grid, path.stem)
     return [_document(source, path, sections, title=_sheet_title(sections, path))]
 
@@ -201,24 +292,31 @@ class _HTMLText(html.parser.HTMLParser):
         self._tag = ""
 
 
-def load_html(path: Path, source: str) -> list[Document]:
+def load_html(path: Path, source: str, problems: Problems) -> list[Document]:
     parser = _HTMLText()
     parser.feed(decode(path.read_bytes(), path.name))
     parser.close()
     return [_document(source, path, [Section("\n\n".join(parser.lines))], title=parser.title)]
 
 
-def load_jsonl(path: Path, source: str) -> list[Document]:
-    """A corpus: one document per line with id, title, text, optional date; source is file#id."""
+def load_jsonl(path: Path, source: str, problems: Problems) -> list[Document]:
+    """A corpus: one document per line with id, title, text, optional date; source is file#id.
+
+    A bad line costs that line only: it is reported with its number and the others are loaded.
+    """
     docs = []
+    bad = 0
     for number, line in enumerate(decode(path.read_bytes(), path.name).splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
             doc_id, text = str(row["id"]), str(row["text"])
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise LoadError(f"{path.name} 第{number}行不是含 id 和 text 字段的 JSON 对象。") from None
+        except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as exc:
+            bad += 1
+            why = "嵌套层数过深" if isinstance(exc, RecursionError) else "不是含 id 和 text 字段的 JSON 对象"
+            problems.append({"path": f"{source}#第{number}行", "reason": f"{path.name} 第{number}行{why}，已跳过这一行；其余各行照常编入。"})
+            continue
         if not text.strip():
             continue
         title = str(row.get("title") or "")
@@ -232,11 +330,13 @@ def load_jsonl(path: Path, source: str) -> list[Document]:
             )
         )
     if not docs:
-        raise LoadError(f"{path.name} 中没有任何含文字的记录。")
+        extra = f"（{bad} 行格式有误，见上）" if bad else ""
+        raise LoadError(f"{path.name} 中没有任何含文字的记录{extra}。每行应是含 id 和 text 字段的 JSON 对象。")
     return docs
 
 
-LOADERS: dict[str, Callable[[Path, str], list[Document]]] = {
+Loader = Callable[[Path, str, Problems], list[Document]]
+LOADERS: dict[str, Loader] = {
     ".txt": load_text,
     ".md": load_text,
     ".docx": load_docx,
@@ -249,27 +349,147 @@ LOADERS: dict[str, Callable[[Path, str], list[Document]]] = {
 }
 
 
-def load(path: Path, source: str) -> list[Document]:
-    """Load one file; raises LoadError with a Chinese reason for anything we cannot use."""
+def _in_child(loader: Loader, path: Path, source: str) -> tuple[list[Document], Problems]:
+    problems: Problems = []
+    return loader(path, source, problems), problems
+
+
+def _import_parsers() -> None:
+    """Import the parsers before forking: a child never imports (another thread may hold the lock)."""
+    import docx  # noqa: F401
+    import openpyxl  # noqa: F401
+    import pypdf  # noqa: F401
+
+
+def precheck(path: Path, limits: Limits) -> Problems:
+    """The guards that run before any parser: regular file, size per type, zip sizes and ratio, a
+    workbook's used area. Returns the problems that cost part of the file (formula cells without a
+    result); raises LoadError for a file that must not be parsed at all."""
+    name = display_name(path.name)
+    if name != path.name:
+        raise LoadError(f"文件名 {name} 不是 UTF-8 编码（常见于 Windows 上打包的 zip），已跳过；请重命名该文件后重新放入。")
+    check_file(path, limits)
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        check_zip(path, limits)
+    if suffix != ".xlsx":
+        return []
+    missing = [f"{scan.title}!{ref}" for scan in check_xlsx(path, limits) for ref in scan.uncached_formulas or []]
+    if not missing:
+        return []
+    named = "、".join(missing[:_FORMULAS_NAMED]) + ("等" if len(missing) > _FORMULAS_NAMED else "")
+    return [{
+        "path": "",
+        "reason": f"{name} 中有 {len(missing)} 个公式单元格没有计算结果（{named}），这些单元格未编入；"
+        "请在 Excel/WPS 中打开并保存后重新上传。",
+    }]
+
+
+def load(path: Path, source: str, problems: Problems | None = None, settings: Settings | None = None) -> list[Document]:
+    """Load one file; raises LoadError (and nothing else) with a Chinese reason for anything we cannot use.
+
+    Problems that cost part of the file are appended to `problems` as {"path", "reason"} entries.
+    """
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoadError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}；支持：{'、'.join(SUPPORTED)}。")
+    limits = Limits.of(settings)
+    name = display_name(path.name)
     try:
+        partial = precheck(path, limits)
         if path.stat().st_size == 0:
-            raise LoadError(f"文件为空：{path.name}。请确认文件内容后重新上传。")
-        return loader(path, source)
-    except PermissionError:
-        raise LoadError(f"没有权限读取 {path.name}，请检查文件权限。") from None
-    except (FileNotFoundError, IsADirectoryError, OSError) as exc:
-        raise LoadError(f"无法读取 {path.name}（{exc.strerror or type(exc).__name__}）。") from None
-
-
-def walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
-    """(root, file) for each file under the given paths; a file argument is its own root's child."""
-    for given in paths:
-        if given.is_dir():
-            for file in sorted(p for p in given.rglob("*") if not p.is_dir()):
-                if not any(part.startswith(".") for part in file.relative_to(given).parts):
-                    yield given, file
+            raise LoadError(f"文件为空：{name}。请确认文件内容后重新上传。")
+        if path.suffix.lower() in _PARSED_IN_CHILD:
+            _import_parsers()
+            docs, found = in_child(_in_child, loader, path, source, name=name, limits=limits)
         else:
+            found = []
+            docs = loader(path, source, found)
+    except LoadError:
+        raise
+    except PermissionError:
+        raise LoadError(f"没有权限读取 {name}，请检查文件权限。") from None
+    except OSError as exc:
+        raise LoadError(f"无法读取 {name}（{exc.strerror or type(exc).__name__}）。") from None
+    except Exception as exc:  # noqa: BLE001 - the one place any parser failure becomes a LoadError
+        _log.exception("loading %s failed", name)
+        raise LoadError(f"无法解析 {name}（{type(exc).__name__}），文件可能已损坏或格式不规范，已跳过；请用原软件另存一份再上传。") from None
+    if problems is not None:
+        problems.extend({"path": p["path"] or source, "reason": p["reason"]} for p in partial + found)
+    return docs
+
+
+def _outside(target: Path, root: Path) -> bool:
+    return not target.is_relative_to(root)
+
+
+def walk(
+    paths: list[Path], problems: list[tuple[Path, str]] | None = None, settings: Settings | None = None
+) -> Iterator[tuple[Path, Path]]:
+    """(root, file) for each file under the given paths; a file argument is its own root's child.
+
+    Only regular files come out: FIFOs and devices (reading them hangs or never ends), links whose
+    target leaves the folder being indexed, names that are not UTF-8, files over their type's size
+    limit and folders that cannot be read go to `problems` as (path named as the index names files,
+    Chinese reason) instead, so nothing is dropped without a word.
+    """
+    limits = Limits.of(settings)
+    found: list[tuple[Path, str]] = []
+    for given in paths:
+        if not given.is_dir():
             yield given.parent, given
+            continue
+        root = given.resolve()
+        files: list[Path] = []
+
+        def unreadable(exc: OSError, given: Path = given) -> None:
+            where = Path(exc.filename) if exc.filename else given
+            found.append((_shown(given, where), f"无法读取文件夹（{exc.strerror or type(exc).__name__}），其中的文件未编入；请检查文件夹权限。"))
+
+        for folder, dirs, names in os.walk(given, onerror=unreadable):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for d in list(dirs):
+                if (here / d).is_symlink():
+                    dirs.remove(d)
+                    if _outside(Path(os.path.realpath(here / d)), root):
+                        found.append((_shown(given, here / d), "是指向知识库文件夹之外的链接，已跳过；请把文件本身放进知识库文件夹。"))
+            for n in sorted(names):
+                if n.startswith("."):
+                    continue
+                reason = _why_not(here / n, root, limits)
+                if reason:
+                    found.append((_shown(given, here / n), reason))
+                else:
+                    files.append(here / n)
+        for file in sorted(files):
+            yield given, file
+    if problems is not None:
+        problems.extend(found)
+
+
+def _shown(given: Path, path: Path) -> Path:
+    """A path as the index names files (folder name / relative path), printable even for GBK names."""
+    return Path(display_name(Path(given.name) / path.relative_to(given)))
+
+
+def _why_not(path: Path, root: Path, limits: Limits) -> str:
+    """Why walk must not hand this entry to the loaders, or '' when it may."""
+    if display_name(path.name) != path.name:
+        return "文件名不是 UTF-8 编码（常见于 Windows 上打包的 zip），已跳过；请重命名该文件后重新放入。"
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            if _outside(Path(os.path.realpath(path)), root):
+                return "是指向知识库文件夹之外的链接，已跳过；请把文件本身放进知识库文件夹。"
+            info = path.stat()
+    except OSError as exc:
+        return f"无法读取（{exc.strerror or type(exc).__name__}）。"
+    if not stat.S_ISREG(info.st_mode):
+        return "不是普通文件（命名管道、设备等），已跳过；知识库只读取普通文件。"
+    if path.suffix.lower() in SUPPORTED:
+        try:
+            check_size(path.name, info.st_size, limits)
+        except LoadError as exc:
+            return str(exc)
+    return ""
