@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -45,7 +46,8 @@ class Assistant:
         self._store = Store.open(self.settings)
 
     def search(self, question: str, top_k: int | None = None, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
-        return retrieve(self.store, analyze(question), top_k or self.settings.top_k, kinds or None, year)
+        query = analyze(question, self.settings.question_date())
+        return retrieve(self.store, query, top_k or self.settings.top_k, kinds or None, year)
 
     def ask(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Answer:
         """Answer extractively, or through the configured LLM (with verification and fallback)."""
@@ -69,8 +71,9 @@ class Assistant:
         problem = check_question(question)
         if problem:
             return Answer(qid or content_id(question), question, problem, False, (), "extractive", 0.0)
-        standalone = rewrite(question, history)
-        result = self.extract(standalone)
+        today = self.settings.question_date()  # once per question: 去年 means one year throughout
+        standalone = rewrite(question, history, today)
+        result = self.extract(standalone, today)
         return Answer(
             id=qid or content_id(question),
             question=question,
@@ -84,22 +87,24 @@ class Assistant:
             records=result.records,
         )
 
-    def extract(self, question: str) -> Extracted:
-        """Extractive answer; a question about two things is answered part by part."""
+    def extract(self, question: str, today: dt.date | None = None) -> Extracted:
+        """Extractive answer; a question about two things is answered part by part. `today` is the date
+        the question's 去年/今年 are read against (default: Settings.question_date())."""
         top_k = self.settings.top_k
+        today = today or self.settings.question_date()
         parts = sub_questions(question)
         if not parts:
-            query = analyze(question)
+            query = analyze(question, today)
             # a question for several things ('各产业集群增速') reads twice as many passages
             return extract(self.store, query, retrieve(self.store, query, top_k * 2 if asks_for_many(question) else top_k))
         answers = []
         share = (MAX_ANSWER_CHARS - (len(parts) - 1)) // len(parts)  # combine() joins the parts with "；"
         for part in parts:
-            query = analyze(part)
+            query = analyze(part, today)
             hits = retrieve(self.store, query, top_k)
             answers.append(extract(self.store, query, hits, share, own_words(part, [p for p in parts if p != part])))
         if not any(a.answerable for a in answers):
-            query = analyze(question)
+            query = analyze(question, today)
             return extract(self.store, query, retrieve(self.store, query, top_k))
         return combine(answers, parts)
 

@@ -125,7 +125,7 @@ class LLMAnswerer:
             return text.strip().splitlines()[0].strip() or question.strip()
         except Exception as exc:  # noqa: BLE001 - any model failure: rewrite without the model
             log.warning("condense failed (%s); using the extractive rewrite", failure_message(exc))
-            return rewrite(question, history)
+            return rewrite(question, history, self.settings.question_date())
 
     def stream(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Iterator[str | Answer]:
         from app.answer import check_question
@@ -135,7 +135,7 @@ class LLMAnswerer:
             yield Answer(qid or content_id(question), question, problem, False, (), "llm", 0.0)
             return
         standalone = self._standalone(question, history)
-        hits = retrieve(self.assistant.store, analyze(standalone), self.settings.top_k)
+        hits = retrieve(self.assistant.store, analyze(standalone, self.settings.question_date()), self.settings.top_k)
         chunks = [h.chunk for h in hits]
         rewritten = standalone if standalone != question.strip() else ""
         if not chunks:

@@ -49,13 +49,15 @@ class Query:
     metric: str
     qtype: str  # numeric | date | rank | entity | list | headings | other
     wants: str = ""  # for entity/list questions, the kind of name asked for: nr person, ns place, nt org
+    today: dt.date | None = None  # what 去年/今年 were read against; parts of the question are read the same way
 
 
 def analyze(question: str, today: dt.date | None = None) -> Query:
-    """Understand what is asked; relative years (去年/今年) are read against today's date."""
-    today = today or dt.date.today()
+    """Understand what is asked; relative years (去年/今年) are read against `today`, the date the caller
+    got from `Settings.question_date()` where the question entered. Without one they stay as written: the
+    clock is never read here, so an answer does not change with the day the code runs."""
     text = normalize(question.strip())
-    resolved = resolve_dates(text, today.year)
+    resolved = resolve_dates(text, today.year if today else None)
     years = tuple(dict.fromkeys(years_in(resolved) + _BARE_YEAR.findall(resolved)))
     months = m.group(0) if (m := MONTH_SPAN.search(resolved)) else ""
     metric = next((m for w, m in _METRIC_ORDER if w.lower() in resolved.lower()), "")
@@ -71,6 +73,7 @@ def analyze(question: str, today: dt.date | None = None) -> Query:
         metric=metric,
         qtype=_qtype(resolved),
         wants=_wants(resolved),
+        today=today,
     )
 
 

@@ -24,7 +24,7 @@ def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = No
     parts = sub_questions(query.text)
     if not parts:
         return _retrieve_one(store, query, top_k, kinds, year)
-    lists = [iter(_retrieve_one(store, analyze(p), top_k * 2, kinds, year)) for p in parts]
+    lists = [iter(_retrieve_one(store, analyze(p, query.today), top_k * 2, kinds, year)) for p in parts]
     merged: dict[str, Hit] = {}
     while lists and len(merged) < top_k:
         for hits in list(lists):  # each part adds one hit it has not seen yet per round

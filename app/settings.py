@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class Settings:
     chat_requires_login: bool = False
     admin_emails: tuple[str, ...] = ()
     upload_max_mb: int = 20
+    reference_date: dt.date | None = None  # what 去年/今年 in a question mean; None: the day it is asked
     ingest_wait_s: float = 60.0
 
     def __post_init__(self) -> None:
@@ -49,8 +51,15 @@ class Settings:
             raise ConfigError("已设置 KBQA_LLM_MODEL 但没有 API 密钥：请设置 KBQA_LLM_API_KEY 或 OPENAI_API_KEY。")
         if not 0.0 <= self.llm_temperature <= 2.0:
             raise ConfigError(f"KBQA_LLM_TEMPERATURE={self.llm_temperature} 超出范围：应在 0 到 2 之间。")
+        if self.reference_date is not None and not isinstance(self.reference_date, dt.date):
+            raise ConfigError(f"KBQA_REFERENCE_DATE={self.reference_date!r} 不是日期：请写成 2026-03-01 的形式。")
         if not 0.0 <= self.ingest_wait_s <= 3600.0:
             raise ConfigError(f"KBQA_INGEST_WAIT_S={self.ingest_wait_s} 超出范围：应在 0 到 3600 秒之间。")
+
+    def question_date(self) -> dt.date:
+        """The date a question's 去年/今年 are read against: fixed by KBQA_REFERENCE_DATE (tests, replaying an
+        evaluation later), else the day it is asked. Called where a question enters, never deep inside."""
+        return self.reference_date or dt.date.today()
 
     @property
     def llm_enabled(self) -> bool:
@@ -91,6 +100,16 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} 无法识别，请用 true 或 false。")
 
 
+def _date(env: Mapping[str, str], name: str) -> dt.date | None:
+    raw = _get(env, name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} 不是有效日期，请写成 2026-03-01 的形式（或不设置，表示提问当天）。") from None
+
+
 def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Build Settings from KBQA_* variables (and OPENAI_* for the model endpoint)."""
     env = os.environ if env is None else env
@@ -115,6 +134,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         "chat_requires_login": _flag(env, "KBQA_CHAT_REQUIRES_LOGIN", defaults.chat_requires_login),
         "admin_emails": tuple(e.strip().lower() for e in _get(env, "KBQA_ADMIN_EMAILS").split(",") if e.strip()),
         "upload_max_mb": int(_number(env, "KBQA_UPLOAD_MAX_MB", defaults.upload_max_mb, int)),
+        "reference_date": _date(env, "KBQA_REFERENCE_DATE"),
         "ingest_wait_s": _number(env, "KBQA_INGEST_WAIT_S", defaults.ingest_wait_s, float),
     }
     values.update(overrides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from pathlib import Path
 
@@ -11,11 +12,13 @@ from app.settings import Settings
 from scripts.make_sample_kb import write_pdf  # noqa: F401 - re-exported for the tests
 
 ROOT = Path(__file__).resolve().parent.parent
+QUESTION_DATE = dt.date(2026, 3, 1)  # the day test questions are asked on
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(index_dir=tmp_path / "index", kb_dir=tmp_path / "kb")
+    # 去年/今年 in test questions mean 2025/2026 whatever day the suite runs (tests/test_dates.py checks 2027)
+    return Settings(index_dir=tmp_path / "index", kb_dir=tmp_path / "kb", reference_date=QUESTION_DATE)
 
 
 def free_port() -> int:
