@@ -10,6 +10,7 @@ import logging
 import marshal
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from functools import cache
@@ -198,35 +199,87 @@ _HAN_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_
 _SKIP = re.compile(r"(\r\n|\s)")  # jieba's re_skip_default
 
 
+SEGMENTER_CODE_VERSION = b"segmenter-2"  # bump when Segmenter's tables change meaning
+_CACHE_MAGIC = b"KBQA-SEG\n"
+
+
+def segmenter_cache_key() -> str:
+    """What the cache must have been built from: our code version, jieba's version and dictionary, ours."""
+    with jieba.Tokenizer().get_dict_file() as f:
+        main_dict = f.read()
+    userdict = (DATA_DIR / "userdict.txt").read_bytes()
+    parts = [SEGMENTER_CODE_VERSION, jieba.__version__.encode(), hashlib.sha256(main_dict).digest(), userdict]
+    return hashlib.sha256(b"\x1f".join(parts)).hexdigest()
+
+
+def private_cache_dir() -> Path | None:
+    """A cache folder only this user can write: $XDG_CACHE_HOME/kbqa (or ~/.cache/kbqa), else kbqa-<uid> in
+    the temp folder; made mode 0700. A folder that is a link, or that another user owns, is not used (None):
+    whoever can write the cache decides how every question is cut into words."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    try:
+        home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except RuntimeError:  # no home folder known for this user
+        home = ""
+    candidates = [Path(home) / "kbqa"] if home else []
+    candidates.append(Path(tempfile.gettempdir()) / f"kbqa-{uid if uid is not None else 'user'}")
+    for folder in candidates:
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            info = folder.lstat()
+            if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid):
+                logging.getLogger(__name__).warning("segmenter cache folder %s is not ours; not used", folder)
+                continue
+            if uid is not None and stat.S_IMODE(info.st_mode) & 0o077:
+                folder.chmod(0o700)  # ours, but others could write or list it
+            return folder
+        except OSError as exc:
+            logging.getLogger(__name__).debug("segmenter cache folder %s unusable: %s", folder, exc)
+    return None
+
+
 @cache
 def segmenter() -> Segmenter:
-    """The segmenter, from a cache file when one matches jieba's version and our dictionary.
+    """The segmenter, from a cache file when it verifies against the dictionaries and code it came from.
 
     Building it means loading jieba's dictionary (~0.85 s); the cache loads in ~0.2 s. That is paid by
-    every process that tokenizes: the UI, each CLI call, ingest's writer. Like jieba's own cache it lives
-    in the temp folder; a cache that cannot be read or written is rebuilt or skipped, never trusted.
+    every process that tokenizes: the UI, each CLI call, ingest's writer. The cache lives in a folder only
+    this user can write, and holds the key it was built for and a digest of its contents: a file that
+    does not verify is rebuilt, never trusted.
     """
-    userdict = (DATA_DIR / "userdict.txt").read_bytes()
-    key = hashlib.sha1(b"\x1f".join([b"segmenter-1", jieba.__version__.encode(), userdict])).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"kbqa-segmenter-{key}.marshal"
-    cached = _cached_segmenter(path)
+    key = segmenter_cache_key()
+    folder = private_cache_dir()
+    path = folder / f"segmenter-{key[:16]}.marshal" if folder else None
+    cached = _cached_segmenter(path, key) if path else None
     if cached is not None:
         return cached
     built = Segmenter.from_jieba(tokenizer())
-    try:
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps((built.logp, built.unknown)))
-        os.replace(tmp, path)
-    except OSError as exc:
-        logging.getLogger(__name__).debug("segmenter cache not written to %s: %s", path, exc)
+    if path is not None:
+        payload = marshal.dumps((built.logp, built.unknown))
+        try:
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(_CACHE_MAGIC + key.encode("ascii") + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+        except OSError as exc:
+            logging.getLogger(__name__).debug("segmenter cache not written to %s: %s", path, exc)
     return built
 
 
-def _cached_segmenter(path: Path) -> Segmenter | None:
-    """The segmenter saved at `path`, or None when there is none or it is not what we wrote."""
+def _cached_segmenter(path: Path, key: str) -> Segmenter | None:
+    """The segmenter saved at `path`, or None when there is none or it does not verify."""
     try:
-        logp, unknown = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = _CACHE_MAGIC + key.encode("ascii")
+    digest, payload = data[len(head):len(head) + 32], data[len(head) + 32:]
+    if not data.startswith(head) or hashlib.sha256(payload).digest() != digest:
+        logging.getLogger(__name__).info("segmenter cache %s does not verify; rebuilding it", path)
+        return None
+    try:
+        logp, unknown = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
         return None
     return Segmenter(logp, unknown) if isinstance(logp, dict) and isinstance(unknown, float) else None
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,27 +65,74 @@ def test_segmenter_matches_jieba_on_the_sample_kb() -> None:
             assert tokenize(line) == jieba_tokens(line), line
 
 
-def test_segmenter_cache_round_trip_and_corrupt_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The dictionary is cached in the temp folder; a damaged cache file is rebuilt, never trusted."""
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh XDG cache home and temp folder; the process-wide segmenter is rebuilt before and after."""
     import tempfile
 
+    from app.text import segmenter
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    segmenter.cache_clear()
+    yield tmp_path / "cache" / "kbqa"
+    segmenter.cache_clear()
+
+
+def test_segmenter_cache_round_trip_in_a_private_folder(cache_home: Path) -> None:
     from app.text import Segmenter, segmenter
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     reference = Segmenter.from_jieba(tokenizer())
+    built = segmenter()  # no cache file yet: built from jieba, then written
+    assert len(list(cache_home.glob("segmenter-*.marshal"))) == 1
+    assert stat.S_IMODE(cache_home.stat().st_mode) == 0o700
     segmenter.cache_clear()
-    try:
-        built = segmenter()  # no cache file yet: built from jieba, then written
-        (cache,) = tmp_path.glob("kbqa-segmenter-*.marshal")
-        segmenter.cache_clear()
-        loaded = segmenter()
-        assert loaded is not built and loaded.logp == reference.logp and loaded.unknown == reference.unknown
-        cache.write_bytes(b"not a marshal file")
-        segmenter.cache_clear()
-        assert segmenter().logp == reference.logp
-        assert tokenize(SAMPLES[0]) == jieba_tokens(SAMPLES[0])
-    finally:
-        segmenter.cache_clear()
+    loaded = segmenter()
+    assert loaded is not built and loaded.logp == reference.logp and loaded.unknown == reference.unknown
+
+
+@pytest.mark.parametrize("planted", [
+    b"26 bytes of something else",
+    marshal.dumps(({"人工": -1.0, "智能": -1.0}, -30.0)),  # well-formed, but not built from jieba's dictionary
+])
+def test_a_planted_cache_file_is_rebuilt_not_trusted(cache_home: Path, planted: bytes) -> None:
+    """Before, any dict/float marshal at the predictable name in the shared temp folder was loaded as is:
+    the second file turned '人工智能' into two words for every later question."""
+    from app.text import segmenter
+
+    segmenter()
+    (cache,) = cache_home.glob("segmenter-*.marshal")
+    cache.write_bytes(planted)
+    segmenter.cache_clear()
+    assert tokenize(SAMPLES[0]) == jieba_tokens(SAMPLES[0]) and "人工智能" in tokenize(SAMPLES[0])
+    assert cache.read_bytes() != planted  # rebuilt and rewritten
+
+
+def test_a_cache_folder_others_can_write_is_tightened_and_a_link_is_refused(cache_home: Path, tmp_path: Path) -> None:
+    from app.text import private_cache_dir
+
+    cache_home.mkdir(parents=True)
+    cache_home.chmod(0o777)
+    assert private_cache_dir() == cache_home and stat.S_IMODE(cache_home.stat().st_mode) == 0o700
+    cache_home.rmdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cache_home.symlink_to(elsewhere, target_is_directory=True)
+    assert private_cache_dir() == tmp_path / "tmp" / f"kbqa-{os.getuid()}"  # the link is passed over
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a folder to another user")
+def test_a_cache_folder_owned_by_another_user_is_not_used(cache_home: Path, tmp_path: Path) -> None:
+    from app.text import private_cache_dir
+
+    cache_home.mkdir(parents=True, mode=0o700)
+    os.chown(cache_home, 12345, 12345)
+    fallback = tmp_path / "tmp" / f"kbqa-{os.getuid()}"
+    fallback.mkdir(mode=0o700)
+    os.chown(fallback, 12345, 12345)
+    assert private_cache_dir() is None
+    assert tokenize(SAMPLES[0]) == jieba_tokens(SAMPLES[0])  # no cache: built in memory, still right
 
 
 def test_a_closing_quote_stays_with_its_sentence() -> None:
