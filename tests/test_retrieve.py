@@ -29,13 +29,13 @@ def index_rows(path: Path, rows: list[dict[str, str]], settings: Settings) -> No
         ("2024年和2025年规上工业增加值是多少", ["2024年规上工业增加值是多少", "2025年规上工业增加值是多少"]),
         ("2024和2025年全市工业投资", ["2024年全市工业投资", "2025年全市工业投资"]),
         ("规上工业增加值和利润分别增长多少", ["规上工业增加值增长多少", "规上工业利润增长多少"]),
-        ("成都大运会和杭州亚运会开幕时间", ["成都大运会开幕时间", "杭州亚运会开幕时间"]),
-        ("北京冬奥会和冬残奥会的开幕日期", ["北京冬奥会的开幕日期", "北京冬残奥会的开幕日期"]),
-        ("有多少个国家和地区参加了北京冬奥会和杭州亚运会", ["有多少个国家和地区参加了北京冬奥会", "有多少个国家和地区参加了杭州亚运会"]),
-        ("女子双人10米跳台和男子双人10米跳台冠军是谁", ["女子双人10米跳台冠军是谁", "男子双人10米跳台冠军是谁"]),
-        ("德班世乒赛男女单打冠军是谁", ["德班世乒赛男子单打冠军是谁", "德班世乒赛女子单打冠军是谁"]),
-        ("EMNLP2022和2023的举办地", ["EMNLP2022的举办地", "EMNLP2023的举办地"]),
-        ("布林肯和耶伦访华时间", ["布林肯访华时间", "耶伦访华时间"]),  # jieba cuts 布 / 林肯: still two names
+        ("平湖农博会和嘉兴车展开幕时间", ["平湖农博会开幕时间", "嘉兴车展开幕时间"]),
+        ("嘉兴市运会和残运会的开幕日期", ["嘉兴市运会的开幕日期", "嘉兴残运会的开幕日期"]),
+        ("有多少家企业和机构参加了平湖农博会和嘉兴车展", ["有多少家企业和机构参加了平湖农博会", "有多少家企业和机构参加了嘉兴车展"]),
+        ("女子单人皮划艇和男子单人皮划艇冠军是谁", ["女子单人皮划艇冠军是谁", "男子单人皮划艇冠军是谁"]),
+        ("全市职工羽毛球赛男女单打冠军是谁", ["全市职工羽毛球赛男子单打冠军是谁", "全市职工羽毛球赛女子单打冠军是谁"]),
+        ("PHDX2024和2025的举办地", ["PHDX2024的举办地", "PHDX2025的举办地"]),
+        ("陆春林和闫博文到访时间", ["陆春林到访时间", "闫博文到访时间"]),  # jieba cuts 陆 / 春 / 林 and 闫 / 博文: still two names
         ("2025年人工智能和数字经济核心产业营收", ["2025年人工智能核心产业营收", "2025年数字经济核心产业营收"]),
         ("男女比例是多少", []),
         ("2025年人工智能产业规上营收是多少", []),
@@ -85,40 +85,40 @@ def test_answer_never_exceeds_200_characters(tmp_path: Path, settings: Settings)
 
 
 def test_each_part_of_a_two_part_answer_speaks_of_its_own_subject(tmp_path: Path, settings: Settings) -> None:
-    """'中国和美国经济分别增长了多少': a sentence about 美国 that has the year, the metric and a figure must
-    not answer the 中国 part (before, it did, and the 中国 figure never appeared)."""
+    """'平湖和海盐工业分别增长了多少': a sentence about 海盐 that has the year, the metric and a figure must
+    not answer the 平湖 part (before, it did, and the 平湖 figure never appeared)."""
     rows = [
-        {"id": "us", "title": "", "text": "数据显示，2021年美国经济增长5.7%，为1984年以来最快。"},
-        {"id": "us2", "title": "", "text": "2022年美国经济增长2.1%，较2021年5.7%的增速大幅放缓，欧洲经济同样承压。"},
-        {"id": "cn", "title": "", "text": "国家统计局公布，中国经济2021年强劲反弹，全年增长8.1%，经济总量突破110万亿元。"},
+        {"id": "hy", "title": "", "text": "数据显示，2025年海盐工业增长6.3%，为近五年来最快。"},
+        {"id": "hy2", "title": "", "text": "2026年一季度海盐工业增长4.2%，较2025年6.3%的增速有所放缓，周边县市同样承压。"},
+        {"id": "ph", "title": "", "text": "市统计局公布，平湖工业2025年稳中有进，全年增长7.5%，规上工业产值突破1900亿元。"},
     ]
-    index_rows(tmp_path / "gdp.jsonl", rows, settings)
-    answer = Assistant(settings).ask("2021年中国和美国经济分别增长了多少？")
+    index_rows(tmp_path / "growth.jsonl", rows, settings)
+    answer = Assistant(settings).ask("2025年平湖和海盐工业分别增长了多少？")
     first, second = answer.answer.split("；", 1)
-    assert "8.1%" in first and "5.7%" in second, answer.answer
-    assert answer.citations[0].source.endswith("#cn"), answer.citations
+    assert "7.5%" in first and "6.3%" in second, answer.answer
+    assert answer.citations[0].source.endswith("#ph"), answer.citations
 
 
 def test_trim_keeps_the_clause_with_the_asked_figure() -> None:
     """A long sentence whose asked words come first and whose figure comes three clauses later: the cut
-    keeps the figure (before, it kept '中国发布2022年一季度经济数据' and lost 4.8%)."""
-    sentence = "近日，中国发布2022年一季度经济数据，国内生产总值超过27万亿元人民币，经济增长率为4.8%，延续经济恢复发展态势，比上季度加快0.8个百分点。"
-    piece = trim(sentence, ["2022", "一季度", "中国", "经济", "增长率"], 40, NUMBER)
-    assert "4.8%" in piece and len(piece) <= 40, piece
+    keeps the figure (before, it kept the opening clause with the asked words and lost the figure)."""
+    sentence = "日前，平湖市发布2025年一季度工业运行数据，地区生产总值超过460亿元，工业增长率为6.9%，延续稳中向好态势，比上季度加快0.6个百分点。"
+    piece = trim(sentence, ["2025", "一季度", "平湖", "工业", "增长率"], 40, NUMBER)
+    assert "6.9%" in piece and len(piece) <= 40, piece
 
 
 def test_a_sentence_that_asks_is_no_answer(tmp_path: Path, settings: Settings) -> None:
-    """A teaser that repeats every word of the question ('很多人想知道…用了什么处理器') loses to the sentence
-    that names the thing, though that one says 'Xiaomi' instead of 小米."""
+    """A teaser that repeats every word of the question ('很多人想知道…用了什么芯片') loses to the sentence
+    that names the thing, though that one says 'Hengye' instead of 恒业."""
     rows = [
-        {"id": "teaser", "title": "", "text": "小米MIX4是小米旗下最强的黑科技手机，很多用户想要知道小米MIX4用了什么处理器，下面就给大家介绍一下。"},
-        {"id": "spec", "title": "", "text": "Xiaomi MIX 4采用高通骁龙888Plus八核处理器，配备6.67英寸屏幕。"},
-        {"id": "pad", "title": "", "text": "小米同场发布了小米平板5，售价1999元起。"},
-        {"id": "tv", "title": "", "text": "小米电视全年出货量继续位居国内第一。"},
+        {"id": "teaser", "title": "", "text": "恒业HY7是恒业电子今年主推的工控主机，很多客户想要知道恒业HY7用了什么芯片，下面就给大家介绍一下。"},
+        {"id": "spec", "title": "", "text": "Hengye HY 7采用国产飞腾D3000八核芯片，配备15.6英寸触控屏。"},
+        {"id": "pad", "title": "", "text": "恒业电子同场发布了恒业巡检平板P5，售价3999元起。"},
+        {"id": "box", "title": "", "text": "恒业工控机全年出货量继续位居省内第一。"},
     ]
-    index_rows(tmp_path / "phone.jsonl", rows, settings)
-    answer = Assistant(settings).ask("小米MIX4的处理器是什么")
-    assert answer.answer.startswith("Xiaomi MIX 4采用高通骁龙888Plus"), answer.answer
+    index_rows(tmp_path / "device.jsonl", rows, settings)
+    answer = Assistant(settings).ask("恒业HY7的芯片是什么")
+    assert answer.answer.startswith("Hengye HY 7采用国产飞腾D3000"), answer.answer
 
 
 def test_a_figure_of_another_subject_is_refused(tmp_path: Path, settings: Settings) -> None:
