@@ -395,15 +395,16 @@ def load(path: Path, source: str, problems: Problems | None = None, settings: Se
         raise LoadError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}；支持：{'、'.join(SUPPORTED)}。")
     limits = Limits.of(settings)
     name = display_name(path.name)
+    found: Problems = []
     try:
-        partial = precheck(path, limits)
+        found += precheck(path, limits)
         if path.stat().st_size == 0:
             raise LoadError(f"文件为空：{name}。请确认文件内容后重新上传。")
         if path.suffix.lower() in _PARSED_IN_CHILD:
             _import_parsers()
-            docs, found = in_child(_in_child, loader, path, source, name=name, limits=limits)
+            docs, in_child_found = in_child(_in_child, loader, path, source, name=name, limits=limits)
+            found += in_child_found
         else:
-            found = []
             docs = loader(path, source, found)
     except LoadError:
         raise
@@ -414,8 +415,9 @@ def load(path: Path, source: str, problems: Problems | None = None, settings: Se
     except Exception as exc:  # noqa: BLE001 - the one place any parser failure becomes a LoadError
         _log.exception("loading %s failed", name)
         raise LoadError(f"无法解析 {name}（{type(exc).__name__}），文件可能已损坏或格式不规范，已跳过；请用原软件另存一份再上传。") from None
-    if problems is not None:
-        problems.extend({"path": p["path"] or source, "reason": p["reason"]} for p in partial + found)
+    finally:
+        if problems is not None:  # what cost part of the file is reported even when the whole is refused
+            problems.extend({"path": p["path"] or source, "reason": p["reason"]} for p in found)
     return docs
 
 

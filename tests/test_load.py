@@ -172,3 +172,114 @@ def test_xlsx_two_level_header(tmp_path: Path) -> None:
         ("镇街道!B5", "2024年当湖街道规上工业产值为100.5亿元"),
         ("镇街道!C5", "2025年当湖街道规上工业产值为110.25亿元"),
     ]
+
+
+def _broken_xml(src: Path, dst: Path, member: str) -> Path:
+    """A copy of an Office file whose `member` XML is cut in half (a zip that opens, XML that does not)."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            body = zin.read(name)
+            zout.writestr(name, body[: len(body) // 2] if name == member else body)
+    return dst
+
+
+def test_one_run_skips_each_malformed_file_and_applies_deletions(tmp_path: Path, settings) -> None:
+    import os
+
+    from ingest.index import run_ingest
+
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    (kb / "articles" / "好.md").write_text("# 好文章\n\n全市新增专精特新企业17家。\n", encoding="utf-8")
+    (kb / "articles" / "旧.md").write_text("# 旧文章\n\n旧文章里的数字是42家。\n", encoding="utf-8")
+    run_ingest([kb], settings)
+    (kb / "articles" / "旧.md").unlink()
+    _broken_xml(write_docx(tmp_path / "d.docx", [("Normal", "正文。")]), kb / "articles" / "坏.docx", "word/document.xml")
+    _broken_xml(write_xlsx(tmp_path / "x.xlsx"), kb / "articles" / "坏.xlsx", "xl/worksheets/sheet1.xml")
+    (kb / "articles" / "长格.csv").write_text("指标,值\n营收," + "很" * (140 * 1024) + "\n", encoding="utf-8")
+    (kb / "articles" / "深.jsonl").write_text('{"id": "1", "text": "完好的一行。"}\n' + "[" * 100_000 + "\n", encoding="utf-8")
+    os.mkfifo(kb / "articles" / "管道.txt")
+    (kb / "articles" / os.fsdecode("名单".encode("gbk") + b".txt")).write_text("名单。", encoding="utf-8")
+    summary = run_ingest([kb], settings)
+    reasons = {s["path"]: s["reason"] for s in summary.skipped}
+    assert summary.files_read == 2 and summary.files_skipped == 5, reasons
+    assert "无法解析 坏.docx（XMLSyntaxError）" in reasons["kb/articles/坏.docx"]
+    assert "坏.xlsx" in reasons["kb/articles/坏.xlsx"] and "已损坏" in reasons["kb/articles/坏.xlsx"]
+    assert "第2行有单元格超过 128 KB" in reasons["kb/articles/长格.csv"]
+    assert "第2行嵌套层数过深" in reasons["kb/articles/深.jsonl#第2行"]
+    assert "命名管道" in reasons["kb/articles/管道.txt"]
+    assert "不是 UTF-8 编码" in reasons["kb/articles/名单.txt"]
+    assert summary.chunks_removed == 1  # 旧.md's chunk, deleted in the same run
+
+
+def test_bad_jsonl_line_skips_only_that_line(tmp_path: Path) -> None:
+    path = tmp_path / "语料.jsonl"
+    path.write_text('{"id": "a", "text": "第一条记录。"}\n{"id": "b", "text": 未加引号}\n{"id": "c", "text": "第三条记录。"}\n', encoding="utf-8")
+    problems: list[dict[str, str]] = []
+    docs = load(path, "kb/语料.jsonl", problems)
+    assert [d.source for d in docs] == ["kb/语料.jsonl#a", "kb/语料.jsonl#c"]
+    assert problems == [{"path": "kb/语料.jsonl#第2行", "reason": "语料.jsonl 第2行不是含 id 和 text 字段的 JSON 对象，已跳过这一行；其余各行照常编入。"}]
+
+
+@pytest.mark.parametrize("encoding", ["big5", "utf-16-le", "utf-16-be", "gbk", "utf-8", "gb18030"])
+def test_encodings_detected(encoding: str) -> None:
+    text = "經濟和資訊化局發布年度報告，規模以上工業產值增長7.2%。\n第二行\n" if encoding == "big5" else "经信局发布年度报告，规上工业产值增长7.2%。\n第二行\n"
+    assert decode(text.encode(encoding), "a.txt") == text
+
+
+def test_utf16_without_ascii_or_bom() -> None:
+    assert decode("数控机床产业集群".encode("utf-16-le"), "a.txt") == "数控机床产业集群"
+
+
+def test_short_fact_lines_without_full_stop_are_chunked(tmp_path: Path) -> None:
+    path = tmp_path / "要点.txt"
+    path.write_text("年度要点\n人工智能产业营收143.79亿元\n数字经济核心产业增长12%\n新增小巨人企业3家\n", encoding="utf-8")
+    assert [c.text for c in chunks_of(path)] == ["人工智能产业营收143.79亿元\n数字经济核心产业增长12%\n新增小巨人企业3家"]
+
+
+def test_long_lines_without_full_stop_stay_within_chunk_size(tmp_path: Path) -> None:
+    line = "全市规上工业企业数字化改造覆盖率达到百分之八十以上并建成省级智能工厂和数字化车间共计123456家"
+    path = tmp_path / "长行.txt"
+    path.write_text("标题\n" + (line + "\n") * 8, encoding="utf-8")
+    chunks = chunks_of(path, max_chars=100)
+    assert all(len(c.text) <= 100 for c in chunks)
+    assert "".join(c.text for c in chunks) == line * 8 and all("123456" in c.text or "123" not in c.text for c in chunks)
+
+
+def test_formula_cells_without_cached_value_are_reported(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "汇总"
+    sheet.append(["产业", "营收（亿元）"])
+    sheet.append(["人工智能产业", 143.79])
+    sheet.append(["合计", "=SUM(B2:B2)"])  # written by a script: no cached result in the file
+    path = tmp_path / "公式.xlsx"
+    book.save(path)
+    problems: list[dict[str, str]] = []
+    facts = [c.record.fact for d in load(path, "kb/公式.xlsx", problems) for c in chunk_document(d, 240) if c.record]
+    assert facts == ["人工智能产业营收为143.79亿元"]
+    assert problems == [{
+        "path": "kb/公式.xlsx",
+        "reason": "公式.xlsx 中有 1 个公式单元格没有计算结果（汇总!B3），这些单元格未编入；请在 Excel/WPS 中打开并保存后重新上传。",
+    }]
+
+
+def test_rejected_upload_is_not_kept(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from app.library import save_upload
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z, z.open("word/document.xml", "w") as fh:
+        for _ in range(120):
+            fh.write(b"a" * 1024 * 1024)
+    kb = tmp_path / "kb"
+    with pytest.raises(LoadError, match="解压后有 120 MB"):
+        save_upload(kb, "政策文件", "炸弹.docx", bomb.getvalue(), 20)
+    assert not any(p.is_file() for p in kb.rglob("*")) if kb.exists() else True
+    assert save_upload(kb, "文章", "好.md", "# 好\n\n正文。".encode(), 20).read_text(encoding="utf-8") == "# 好\n\n正文。"
