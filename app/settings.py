@@ -11,6 +11,9 @@ from pathlib import Path
 from app.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Per-type size limits in MB (KBQA_FILE_MAX_MB overrides some of them, e.g. "pdf=200,xlsx=50").
+DEFAULT_FILE_MAX_MB = (("txt", 20), ("md", 20), ("html", 20), ("htm", 20), ("csv", 20), ("jsonl", 200),
+                       ("docx", 50), ("xlsx", 30), ("pdf", 100))
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ class Settings:
     chat_requires_login: bool = False
     admin_emails: tuple[str, ...] = ()
     upload_max_mb: int = 20
+    file_max_mb: tuple[tuple[str, int], ...] = DEFAULT_FILE_MAX_MB  # per type, checked before parsing
+    max_unzipped_mb: int = 100  # a .docx/.xlsx's members together, as declared in the zip
+    max_cells: int = 200_000  # used area (rows x columns) of a workbook's sheets, summed
+    parse_timeout_s: float = 60.0  # one .docx/.xlsx/.pdf, parsed in a child process
+    parse_memory_mb: int = 1024  # what that child may map beyond what it inherits
     reference_date: dt.date | None = None  # what 去年/今年 in a question mean; None: the day it is asked
     ingest_wait_s: float = 60.0
 
@@ -49,6 +57,18 @@ class Settings:
             raise ConfigError(f"集合名 {self.collection!r} 必须只含 ASCII 字符（Chroma 的要求）。")
         if self.llm_model and not self.llm_api_key:
             raise ConfigError("已设置 KBQA_LLM_MODEL 但没有 API 密钥：请设置 KBQA_LLM_API_KEY 或 OPENAI_API_KEY。")
+        known = dict(DEFAULT_FILE_MAX_MB)
+        for kind, mb in self.file_max_mb:
+            if kind not in known or not 1 <= mb <= 10_000:
+                raise ConfigError(f"KBQA_FILE_MAX_MB 中的 {kind}={mb} 无效：类型应为 {'、'.join(known)} 之一，上限在 1 到 10000 MB 之间。")
+        if not 1 <= self.max_unzipped_mb <= 10_000:
+            raise ConfigError(f"KBQA_MAX_UNZIPPED_MB={self.max_unzipped_mb} 超出范围：应在 1 到 10000 之间。")
+        if not 1_000 <= self.max_cells <= 100_000_000:
+            raise ConfigError(f"KBQA_MAX_CELLS={self.max_cells} 超出范围：应在 1000 到 100000000 之间。")
+        if not 1.0 <= self.parse_timeout_s <= 3600.0:
+            raise ConfigError(f"KBQA_PARSE_TIMEOUT={self.parse_timeout_s} 超出范围：应在 1 到 3600 秒之间。")
+        if not 64 <= self.parse_memory_mb <= 1_000_000:
+            raise ConfigError(f"KBQA_PARSE_MEMORY_MB={self.parse_memory_mb} 超出范围：应不小于 64。")
         if not 0.0 <= self.llm_temperature <= 2.0:
             raise ConfigError(f"KBQA_LLM_TEMPERATURE={self.llm_temperature} 超出范围：应在 0 到 2 之间。")
         if self.reference_date is not None and not isinstance(self.reference_date, dt.date):
@@ -110,6 +130,19 @@ def _date(env: Mapping[str, str], name: str) -> dt.date | None:
         raise ConfigError(f"{name}={raw!r} 不是有效日期，请写成 2026-03-01 的形式（或不设置，表示提问当天）。") from None
 
 
+def _file_max_mb(env: Mapping[str, str], name: str) -> tuple[tuple[str, int], ...]:
+    """'pdf=200, xlsx=50' over the defaults; the types not named keep theirs."""
+    limits = dict(DEFAULT_FILE_MAX_MB)
+    for part in _get(env, name).replace("，", ",").split(","):
+        if not part.strip():
+            continue
+        kind, _, mb = part.partition("=")
+        if not mb.strip().isdigit():
+            raise ConfigError(f"{name} 中的 {part.strip()!r} 无法识别：请写成 pdf=200,xlsx=50 的形式（单位 MB）。")
+        limits[kind.strip().lower().lstrip(".")] = int(mb)
+    return tuple(limits.items())
+
+
 def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Build Settings from KBQA_* variables (and OPENAI_* for the model endpoint)."""
     env = os.environ if env is None else env
@@ -134,6 +167,11 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         "chat_requires_login": _flag(env, "KBQA_CHAT_REQUIRES_LOGIN", defaults.chat_requires_login),
         "admin_emails": tuple(e.strip().lower() for e in _get(env, "KBQA_ADMIN_EMAILS").split(",") if e.strip()),
         "upload_max_mb": int(_number(env, "KBQA_UPLOAD_MAX_MB", defaults.upload_max_mb, int)),
+        "file_max_mb": _file_max_mb(env, "KBQA_FILE_MAX_MB"),
+        "max_unzipped_mb": int(_number(env, "KBQA_MAX_UNZIPPED_MB", defaults.max_unzipped_mb, int)),
+        "max_cells": int(_number(env, "KBQA_MAX_CELLS", defaults.max_cells, int)),
+        "parse_timeout_s": _number(env, "KBQA_PARSE_TIMEOUT", defaults.parse_timeout_s, float),
+        "parse_memory_mb": int(_number(env, "KBQA_PARSE_MEMORY_MB", defaults.parse_memory_mb, int)),
         "reference_date": _date(env, "KBQA_REFERENCE_DATE"),
         "ingest_wait_s": _number(env, "KBQA_INGEST_WAIT_S", defaults.ingest_wait_s, float),
     }

@@ -188,7 +188,10 @@ def _ingest(
 
     summary = Summary()
     name_of = _namer(settings)
-    files = list(walk(paths))
+    walked: list[tuple[Path, str]] = []  # FIFOs, devices, links leaving the root, unreadable folders
+    files = list(walk(paths, walked, settings))
+    summary.skipped += [{"path": p.as_posix(), "reason": r} for p, r in walked]
+    summary.files_skipped += len(walked)
     scanned_roots = {f"{name_of(p)}/" for p in paths if p.is_dir()}
     seen: set[str] = set()
     changed: set[str] = set()
@@ -206,7 +209,7 @@ def _ingest(
             continue
         changed.add(source)
         try:
-            docs = load(file, source)
+            docs = load(file, source, summary.skipped, settings)
             chunks = [c for d in docs for c in chunk_document(d, settings.chunk_chars)]
         except LoadError as exc:
             summary.files_skipped += 1
