@@ -83,7 +83,7 @@ def _is_number(text: str) -> bool:
 
 def _units(text: str) -> list[str]:
     m = _UNIT_ROW.search(text)
-    return [u.strip() for u in re.split(r"[，,、/；;\s]+", m.group(1)) if u.strip()] if m else []
+    return [u.strip("（）() ") for u in re.split(r"[，,、/；;\s]+", m.group(1)) if u.strip("（）() ")] if m else []
 
 
 def split_unit(text: str) -> tuple[str, str]:
@@ -111,6 +111,19 @@ def _cell_unit(header_unit: str, header: str, row_unit: str, units: list[str]) -
     return plain[0] if plain else ""
 
 
+def _bare(text: str) -> str:
+    """A header or label without the period it names: '1—11月营收增速' -> '营收增速', '2025年' -> ''."""
+    return _SPAN.sub("", _YEAR.sub("", text)).strip()
+
+
+def _column_units(row: list[str]) -> dict[int, str] | None:
+    """Per-column units of a row under the header ('单位 | 亿元 | （%）'), or None when the row is not one."""
+    if row and row[0] and not _UNIT_HEADER.match(row[0]):
+        return None
+    found = {c: (m.group(1) if (m := _BRACKETED.fullmatch(v)) else v) for c, v in enumerate(row) if c and v}
+    return found if found and all(_UNIT.match(u) for u in found.values()) else None
+
+
 def _period_in(text: str) -> tuple[str, str]:
     """(year, span) named in a title, sheet name or header: ('2025年', '1-11月'), ('2026年', '一季度')."""
     year = m.group(1) + "年" if (m := _YEAR.search(text)) else ""
@@ -131,7 +144,10 @@ def _head(rows: list[list[str]]) -> tuple[list[str], list[str], int]:
         unit_cells = [v for v in values if _UNIT_ROW.search(v)]
         if unit_cells:
             units = _units(" ".join(dict.fromkeys(unit_cells)))
+            # '2025年主要指标（单位：亿元）': the words before 单位 are a title
+            before = [m.string[: m.start()].rstrip("（( ") for v in unit_cells if (m := _UNIT_ROW.search(v))]
             titles += [v for v in dict.fromkeys(values) if v not in unit_cells and not _is_number(v)]
+            titles += [t for t in dict.fromkeys(before) if t]
         elif len(set(values)) == 1 and not _is_number(values[0]) and len(values) != 2:
             titles.append(values[0])
         else:
@@ -162,8 +178,9 @@ def _two_row_header(headers: list[str], below: list[str]) -> list[str] | None:
 def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
     """Records for every data cell, plus one section that describes the sheet (title, unit, columns).
 
-    The period of a record is its column's (2024年, 1—11月) completed by the title's, or by the sheet
-    name's when the title names no year ('2026年一季度' sheets of one workbook), and it leads the fact
+    The period of a record is its column's (2024年, 1—11月), then its row's when the row label is only a
+    period (a row per year or month), then the title's, or the sheet name's when the title names no year
+    ('2026年一季度' sheets of one workbook); year and span are completed separately. It leads the fact
     line, so retrieval and the extractive answerer see '2025年1-11月…' on the cell itself."""
     rows = [[c.strip() for c in row] for row in grid]
     titles, units, i = _head(rows)
@@ -175,13 +192,19 @@ def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
     if i < len(rows) and (combined := _two_row_header(headers, rows[i])) is not None:
         headers = combined
         i += 1
-    while i < len(rows) and any(_UNIT_ROW.search(v) for v in rows[i] if v):
-        units = _units(" ".join(v for v in rows[i] if v))
+    column_units: dict[int, str] = {}
+    while i < len(rows):
+        if any(_UNIT_ROW.search(v) for v in rows[i] if v):
+            units = _units(" ".join(v for v in rows[i] if v))
+        elif (found := _column_units(rows[i])) is not None:
+            column_units = found
+        else:
+            break
         i += 1
     title = titles[0] if titles else sheet
-    base_year, base_span = _period_in(" ".join(titles))
-    if not base_year:
-        base_year, base_span = _period_in(sheet)[0], base_span or _period_in(sheet)[1]
+    base = _period_in(" ".join(titles))
+    if not base[0]:
+        base = (_period_in(sheet)[0], base[1] or _period_in(sheet)[1])
     unit_column = next((c for c, h in enumerate(headers) if _UNIT_HEADER.match(h)), None)
     described = [*titles, f"单位：{'、'.join(units)}" if units else "", "指标：" + "、".join(h for h in headers if h)]
     sections = [Section("；".join(x for x in described if x) + "。", f"{sheet}!A{header_index + 1}")]
@@ -190,6 +213,9 @@ def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
         if not row or not row[0] or not any(row[1:]):
             continue
         label, row_unit = split_unit(row[0])
+        row_period = ("", "")
+        if not _bare(label):  # the row is a period (2025年, 1-11月): it says when, not what
+            row_period, label = _period_in(label), ""
         if unit_column is not None and unit_column < len(row) and row[unit_column]:
             row_unit = row[unit_column]
         for c in range(1, min(len(row), len(headers))):
@@ -197,17 +223,17 @@ def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
             if not value or _NO_VALUE.match(value) or not headers[c] or c == unit_column:
                 continue
             column, header_unit = split_unit(headers[c])
-            unit = _cell_unit(header_unit, column, row_unit, units)
+            unit = _cell_unit(header_unit or column_units.get(c, ""), column, row_unit, units)
             if _is_number(value.translate(_SIGNS)):
                 value = value.translate(_SIGNS).replace(" ", "")
                 if value.endswith("%"):
                     value, unit = value[:-1], "%"
             else:
                 unit = ""
-            year, span = _period_in(column)
-            period = (year or base_year) + (span or base_span) if year or base_year else span or base_span
+            layers = (_period_in(column), row_period, base)
+            period = next((y for y, _ in layers if y), "") + next((sp for _, sp in layers if sp), "")
             cell = f"{sheet}!{column_letter(c)}{r + 1}"
-            fact = f"{period}{label}{_SPAN.sub('', _YEAR.sub('', column)).strip()}为{value}{unit}"
+            fact = f"{period}{label}{_bare(column)}为{value}{unit}"
             sections.append(
                 Section(
                     f"{fact}（{title}）",

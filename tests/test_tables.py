@@ -161,3 +161,24 @@ def test_cluster_growth_for_1_to_11_months_is_answered_from_the_sheet(tmp_path: 
     assert answer.answerable and "-3.2%" in answer.answer
     assert answer.citations[0].locator == "集群!D4"
     assert "-3.2%" in answer.citations[0].quote
+
+
+def test_a_row_per_period_and_units_under_the_header() -> None:
+    """Rows labelled only by a period (年份 or months) take it as theirs; the title's unit is in brackets."""
+    grid = [
+        ["规上工业主要指标（单位：亿元）"],
+        ["年份", "规上工业产值", "产值增速"],
+        ["", "", "（%）"],
+        ["2024年", "1795.6", "6.1"],
+        ["2025年", "1923.3", "7.2"],
+    ]
+    months = [["2025年规上工业产值"], ["月份", "产值（亿元）"], ["1-2月", "301.7"], ["1—3月", "468.2"]]
+    assert [(s.locator, s.record.fact) for s in sheet_sections(grid, "年度") + sheet_sections(months, "月度") if s.record] == [
+        ("年度!B4", "2024年规上工业产值为1795.6亿元"),
+        ("年度!C4", "2024年产值增速为6.1%"),
+        ("年度!B5", "2025年规上工业产值为1923.3亿元"),
+        ("年度!C5", "2025年产值增速为7.2%"),
+        ("月度!B3", "2025年1-2月产值为301.7亿元"),
+        ("月度!B4", "2025年1—3月产值为468.2亿元"),
+    ]
+    assert sheet_sections(grid, "年度")[0].text == "规上工业主要指标；单位：亿元；指标：年份、规上工业产值、产值增速。"
