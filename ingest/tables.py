@@ -92,7 +92,7 @@ def split_unit(text: str) -> tuple[str, str]:
     unit ('时尚产业（服装箱包童车）') stays in the name."""
     for m in reversed(list(_BRACKETED.finditer(text))):
         rest = text[m.end() :].strip()
-        if _UNIT.match(m.group(1)) and not _SPAN.sub("", _YEAR.sub("", rest)).strip():
+        if _UNIT.match(m.group(1)) and not _bare(rest):
             return (text[: m.start()] + rest).strip(), m.group(1)
     return text, ""
 
@@ -160,7 +160,7 @@ def _two_row_header(headers: list[str], below: list[str]) -> list[str] | None:
 
     Group labels are merged over their columns: openpyxl repeats them (filled from the merge), a CSV
     export leaves the cells after the first blank — those are filled from the left."""
-    if not any(v for v in below[1:]) or any(_is_number(v) for v in below[1:] if v):
+    if not any(v for v in below[1:]) or any(_is_number(v) for v in below[1:] if v) or _column_units(below):
         return None
     below = below + [""] * (len(headers) - len(below))
     named = [h for h in headers[1:] if h]
