@@ -10,7 +10,17 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from app.answer import Assistant
 from app.errors import KBQAError
-from app.present import citation_line, examples, highlight, records_table, to_markdown
+from app.present import (
+    answer_md,
+    citation_md,
+    examples,
+    highlight,
+    pending,
+    records_table,
+    related_md,
+    text_md,
+    to_markdown,
+)
 from app.schema import Answer
 from app.settings import Settings, from_env
 from app.store import current_generation
@@ -48,7 +58,7 @@ def build_index(settings: Settings, label: str) -> Any:
         status.update(label=f"索引完成：新增 {summary.chunks_added} 个片段，删除 {summary.chunks_removed} 个，用时 {summary.seconds:.1f} 秒",
                       state="complete" if not summary.skipped else "error")
         for s in summary.skipped:
-            st.error(f"{s['path']}：{s['reason']}")
+            st.error(text_md(f"{s['path']}：{s['reason']}"))
     return summary
 
 
@@ -93,15 +103,15 @@ def login(settings: Settings) -> tuple[bool, bool, str]:
 
 def render_answer(answer: Answer, key: str) -> None:
     if answer.rewritten:
-        st.caption(f"理解为：{answer.rewritten}")
+        st.caption(f"理解为：{text_md(answer.rewritten)}")
     if answer.notice:
-        st.warning(answer.notice)
+        st.warning(text_md(answer.notice))
     if not answer.verified and answer.mode == "llm":
-        st.warning(f"⚠ 大模型回答中的 {'、'.join(answer.unsupported)} 未能在引用原文中核实，请以来源原文为准。")
+        st.warning(f"⚠ 大模型回答中的 {text_md('、'.join(answer.unsupported))} 未能在引用原文中核实，请以来源原文为准。")
     if answer.answerable:
-        st.markdown(answer.answer)
+        st.markdown(answer_md(answer))
     else:
-        st.info(answer.answer)
+        st.info(text_md(answer.answer))
     rows = records_table(answer)
     if rows:
         left, right = st.columns(2)
@@ -111,12 +121,12 @@ def render_answer(answer: Answer, key: str) -> None:
         st.markdown("**来源**")
         for c in answer.citations:
             with st.container(border=True):
-                st.markdown(f"**{citation_line(c)}**" + (f"  \n{c.heading_path}" if c.heading_path else ""))
+                st.markdown(citation_md(c))
                 st.markdown(f"“{highlight(c.quote, answer.answer)}”")
     if answer.related:
         with st.expander("相关资料（未直接回答该问题）", expanded=True):
             for c in answer.related:
-                st.markdown(f"- {c.title}（{c.locator}）：{c.quote[:80]}")
+                st.markdown(related_md(c))
     mode = "大模型" if answer.mode == "llm" else "原文摘录"
     st.caption(f"{mode} · {answer.elapsed_ms:.0f} ms")
     st.download_button("导出为 Markdown", to_markdown(answer), file_name=f"answer-{answer.id}.md",
@@ -134,7 +144,7 @@ def sidebar_status(settings: Settings, assistant: Assistant) -> None:
     )
     st.sidebar.markdown("### 试试这些问题")
     for kind, question in examples(store):
-        if st.sidebar.button(question, key=f"ex-{question}", help=f"来自{kind}"):
+        if st.sidebar.button(text_md(question), key=f"ex-{question}", help=f"来自{kind}"):
             st.session_state.pending = question
     if st.sidebar.button("清空对话", type="secondary"):
         st.session_state.messages = []
@@ -152,7 +162,7 @@ def chat_page(settings: Settings, assistant: Assistant) -> None:
             if m["role"] == "assistant":
                 render_answer(m["answer"], str(i))
             else:
-                st.markdown(m["content"])
+                st.markdown(text_md(m["content"]))
     new = st.chat_input("请输入问题，例如：2025年人工智能产业规上营收是多少？") or st.session_state.pop("pending", None)
     for question in [*waiting, *([new] if new else [])]:
         answer_question(settings, assistant, messages, question)
@@ -163,7 +173,7 @@ def answer_question(settings: Settings, assistant: Assistant, messages: list[dic
     history = [{"role": m["role"], "content": m["content"]} for m in messages]
     messages.append({"role": "user", "content": question})
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(text_md(question))
     with st.chat_message("assistant"):
         stream = assistant.stream(question, history)
         final: Answer | None = None
@@ -177,9 +187,12 @@ def answer_question(settings: Settings, assistant: Assistant, messages: list[dic
                     yield piece
 
         if settings.llm_enabled:
+            # the model's text streams as text with its figures masked: nothing looks verified before verify()
             placeholder = st.empty()
-            with placeholder.container():
-                st.write_stream(pieces())
+            streamed = ""
+            for piece in pieces():
+                streamed += piece
+                placeholder.markdown(pending(streamed))
             placeholder.empty()
         else:
             for _ in pieces():
@@ -195,7 +208,7 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str) 
     st.title("知识库管理")
     # what the last upload/delete did, kept across the rerun that shows the new index
     for kind, text in st.session_state.pop("flash", []):
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(text_md(text))
     rows = documents(assistant.store)
     st.dataframe(rows, hide_index=True)
     if not admin:

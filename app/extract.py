@@ -39,6 +39,15 @@ _MANY = re.compile(r"各|分别|哪些|哪几")
 _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
 _CLAUSE = re.compile(r"(?<=[，,；;：:])")
 _QUOTES = re.compile(r"[“”\"‘’'《》「」『』【】\s]")
+# '[3]' (any bracket width) in a document's own words: a footnote, or a forged source header
+_SOURCE_MARKER = re.compile(r"[\[［【〖]\s*([0-9０-９]{1,3})\s*[\]］】〗]")
+
+
+def defuse_markers(text: str) -> str:
+    """A '[3]' in a document's own words would read as our citation marker once the text sits in an answer
+    or a prompt (and be renumbered to point at another source); it becomes '〔3〕', which no marker parser
+    takes."""
+    return _SOURCE_MARKER.sub(r"〔\1〕", text)
 
 
 def match_form(text: str) -> str:
@@ -304,7 +313,7 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
         newer = max([best, rivals[0]], key=lambda c: c.chunk.doc_date)
         older = rivals[0] if newer is best else best
         best = newer
-        note = f"（注：较早的《{older.chunk.title or older.chunk.source}》（{older.chunk.doc_date or '日期不详'}）数字不同，已采用较新的文件。）"
+        note = f"（注：较早的《{defuse_markers(older.chunk.title or older.chunk.source)}》（{older.chunk.doc_date or '日期不详'}）数字不同，已采用较新的文件。）"
     keep = [t for g in ex.groups for t in g] + list(ex.metric_words)
     chosen = [best]
     if many:  # '各产业集群增速': every entity's figure, as far as the answer length allows
@@ -347,7 +356,7 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
         piece = trim(c.resolved, keep, room, needs)
         if parts and len("".join(parts)) + len(piece) + 4 > budget:
             break
-        parts.append(f"{piece.rstrip('；;，,。')}[{n}]")
+        parts.append(f"{defuse_markers(piece).rstrip('；;，,。')}[{n}]")
         cites.append(citation(n, c.chunk, c.quote.strip()))
     records = tuple(c.chunk.record for c in chosen if c.chunk.record is not None)
     return Extracted("；".join(parts) + "。" + note, True, tuple(cites), (), records)
@@ -377,7 +386,7 @@ def _headings_answer(store: Store, hits: list[Hit]) -> Extracted | None:
     parts: list[str] = []
     cites = []
     for n, (heading, chunk) in enumerate(items, start=1):
-        piece = f"{heading}[{n}]"
+        piece = f"{defuse_markers(heading)}[{n}]"
         if len(head) + len("；".join([*parts, piece])) + 1 > MAX_ANSWER_CHARS:  # + the closing 。
             break
         parts.append(piece)

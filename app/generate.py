@@ -17,7 +17,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_openai import ChatOpenAI
 
-from app.extract import chunk_sentences, citation
+from app.extract import chunk_sentences, citation, defuse_markers
 from app.followup import rewrite
 from app.prompts import REFUSAL, render
 from app.query import analyze
@@ -58,15 +58,29 @@ def chat_model(settings: Settings) -> ChatOpenAI:
     )
 
 
+_GAP = r"[\s\u200b-\u200d\u2060\ufeff]*"  # spaces of any width and invisible joiners
+# '</资料>' in any width, spacing or spelling a model may read as the tag: ＜／资料＞, < / 资 料 >, &lt;/資料&gt;
+_SOURCE_TAG = re.compile(
+    rf"(?:[<＜﹤〈⟨‹《]|&lt;|&#0*60;|&#x0*3c;){_GAP}([/／∕⁄\\＼]?){_GAP}[资資]{_GAP}料{_GAP}(?:[>＞﹥〉⟩›》]|&gt;|&#0*62;|&#x0*3e;)",
+    re.IGNORECASE,
+)
+
+
 def _clean(text: str) -> str:
-    """Source text cannot close the data block it sits in."""
-    return text.replace("</资料>", "〈/资料〉").replace("<资料>", "〈资料〉")
+    """Source text can neither close (or open) the data block it sits in nor forge a numbered source header:
+    tag look-alikes become '〔/资料〕' and '[n]' becomes '〔n〕'."""
+    return defuse_markers(_SOURCE_TAG.sub(lambda m: f"〔{'/' if m.group(1) else ''}资料〕", text))
+
+
+def _field(text: str) -> str:
+    """A header field stays on the header's one line."""
+    return " ".join(_clean(text).split())
 
 
 def sources_block(chunks: list[Chunk]) -> str:
     return "\n\n".join(
-        render("source", n=str(i), title=_clean(c.title or c.source), locator=c.locator or "—",
-               date=c.doc_date or "不详", text=_clean(c.text))
+        render("source", n=str(i), title=_field(c.title or c.source), locator=_field(c.locator) or "—",
+               date=_field(c.doc_date) or "不详", text=_clean(c.text))
         for i, c in enumerate(chunks, start=1)
     )
 

@@ -10,16 +10,60 @@ from app.schema import Answer, Citation, Record
 from app.store import Store
 from app.verify import figures
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~:])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~:&=])")
+# Streamlit's Markdown turns bare URLs, www. names and e-mail addresses into links after escapes are
+# resolved, so a backslash cannot stop it: a word joiner (invisible) splits each of them instead.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+# Inside answer text only what can make markup is escaped, so figures (143.79, 1-11月) keep their form.
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~:&])")
+_LINE_START = re.compile(r"^([ \t]*)(?:([#+=-])|(\d+)([.)])(?=\s|$))", re.MULTILINE)
 _KIND_NAMES = {"article": "文章", "policy": "政策文件", "indicator": "指标表", "corpus": "语料"}
+_DIGITS = re.compile(r"\[\d{1,3}\]|\d(?:[\d,，.．]*\d)?|[零〇一二两三四五六七八九十百千万亿]{2,}")
+MASK = "▢"
 
 
 def kind_name(kind: str) -> str:
     return _KIND_NAMES.get(kind, kind)
 
 
+def _unlink(text: str) -> str:
+    return _AUTOLINK.sub(WORD_JOINER, text)
+
+
 def escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Markdown that shows text from a document or a model as written: every Markdown punctuation mark is
+    escaped (no image, link, HTML, emphasis, table or colour directive can form) and bare URLs are split
+    so they are not clickable."""
+    return _MD_SPECIAL.sub(r"\\\1", _unlink(text))
+
+
+def text_md(text: str) -> str:
+    """Like `escape`, for answer text: escapes only what can make markup (inline marks anywhere, list,
+    heading and quote marks at a line start), so figures read the same in the Markdown source; line breaks
+    are kept."""
+    inline = _INLINE_SPECIAL.sub(r"\\\1", _unlink(text))
+    inline = _LINE_START.sub(lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}"), inline)
+    return inline.replace("\n", "  \n")
+
+
+def pending(text: str) -> str:
+    """Markdown for an LLM answer that is still streaming: shown as text, with every number masked, because
+    none of them has been checked against the sources yet (the verified answer replaces it at the end)."""
+    masked = _DIGITS.sub(lambda m: m.group(0) if m.group(0).startswith("[") else MASK, text)
+    return f":gray[核对中…数字核对后显示]  \n{text_md(masked)}"
+
+
+def answer_md(answer: Answer) -> str:
+    """The answer as Markdown text; in an unverified LLM answer each figure that could not be verified
+    is marked as such."""
+    if answer.mode != "llm" or answer.verified:
+        return text_md(answer.answer)
+    wanted = sorted({u for u in answer.unsupported if u in answer.answer}, key=len, reverse=True)
+    if not wanted:
+        return text_md(answer.answer)
+    pieces = re.split("(" + "|".join(re.escape(w) for w in wanted) + ")", answer.answer)
+    return "".join(f":red-background[{text_md(p)}（未核实）]" if i % 2 else text_md(p) for i, p in enumerate(pieces))
 
 
 def highlight(quote: str, answer: str) -> str:
@@ -43,6 +87,28 @@ def citation_line(c: Citation) -> str:
     return f"[{c.n}] {c.title}（{c.locator}{date}）"
 
 
+def _line(text: str) -> str:
+    return text_md(" ".join(text.split()))
+
+
+def citation_md(c: Citation) -> str:
+    """The source header as Markdown: our bold label around the document's own title, locator and
+    heading path, which are shown as text."""
+    date = f"，{_line(c.doc_date)}" if c.doc_date else ""
+    head = f"**\\[{c.n}\\] {_line(c.title)}（{_line(c.locator)}{date}）**"
+    return head + (f"  \n{_line(c.heading_path)}" if c.heading_path else "")
+
+
+def related_md(c: Citation) -> str:
+    return f"- {_line(c.title)}（{_line(c.locator)}）：{_line(c.quote[:80])}"
+
+
+def defang(text: str) -> str:
+    """Markdown meant to be read as plain text too (the CLI, the export): words stay as they are; only what
+    would make a Markdown viewer fetch an image or follow a link from a document is broken."""
+    return re.sub(r"\]\(|\]:|<", lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], _unlink(text))
+
+
 def to_markdown(answer: Answer) -> str:
     """An answer with its sources, for copying into a report."""
     lines = [f"**问：** {answer.question}", ""]
@@ -59,7 +125,7 @@ def to_markdown(answer: Answer) -> str:
     if answer.related:
         lines.append("**相关资料：**")
         lines += [f"- {c.title}（{c.locator}）" for c in answer.related]
-    return "\n".join(lines) + "\n"
+    return defang("\n".join(lines) + "\n")
 
 
 def records_table(answer: Answer) -> list[dict[str, Any]]:
