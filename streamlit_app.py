@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from app.answer import Assistant
+from app.answer import MAX_QUESTION_CHARS, Assistant
 from app.errors import KBQAError
 from app.present import (
     answer_md,
@@ -69,28 +70,58 @@ def oidc_configured() -> bool:
         return False
 
 
-def login(settings: Settings) -> tuple[bool, bool, str]:
-    """(logged in, admin, how to enable admin). streamlit-authenticator, or st.login with OIDC."""
-    if settings.auth_config:
-        import streamlit_authenticator as stauth
+def set_cookie(name: str, value: str, max_age_s: int) -> None:
+    """Write (or with max_age_s=0 delete) a browser cookie. Only JavaScript can do this from a script run, so the
+    cookie cannot be HttpOnly; it holds a random token that the server forgets at logout (app/auth.py)."""
+    script = (f"document.cookie = {json.dumps(name)} + '=' + {json.dumps(value)} + '; Path=/; Max-Age={max_age_s}; SameSite=Strict'"
+              " + (location.protocol === 'https:' ? '; Secure' : '');")
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
-        from app.auth import is_admin, load_auth_config
+
+def login(settings: Settings) -> tuple[bool, bool, str]:
+    """(logged in, admin, how to enable admin). Our own form over a server-side session table, or st.login with OIDC."""
+    if settings.auth_config:
+        from app.auth import AuthStore, is_admin, load_auth_config, state_path
 
         config = load_auth_config(settings.auth_config)
-        authenticator = stauth.Authenticate(
-            config["credentials"], config["cookie"]["name"], config["cookie"]["key"],
-            float(config["cookie"].get("expiry_days", 1)), auto_hash=False,
-        )
+        store = AuthStore(state_path(settings), config, settings)
+        cookie = str(config["cookie"]["name"])
+        state = st.session_state
+
+        def attempt() -> None:
+            result = store.attempt(state.get("login_name", ""), state.get("login_password", ""))
+            state.login_password = ""
+            state.auth_token, state.auth_message = result.token, result.message
+            state.auth_logged_out = False
+            if result.token:
+                state.auth_cookie = (result.token, int(store.session_s))
+
+        def logout() -> None:
+            store.logout(state.get("auth_token", ""))
+            state.auth_token, state.auth_logged_out, state.auth_cookie = "", True, ("", 0)
+
+        token = state.get("auth_token", "")
+        if not token and not state.get("auth_logged_out"):
+            token = st.context.cookies.get(cookie, "")  # sent by the browser when the page was opened
+        # checked on every run: a logout in another tab, an expiry or a new cookie.key ends this session too
+        username = store.session_user(token)
+        state.auth_token = token if username else ""
         with st.sidebar:
-            authenticator.login(location="sidebar", fields={"Form name": "管理员登录", "Username": "用户名",
-                                                             "Password": "密码", "Login": "登录"})
-            if st.session_state.get("authentication_status"):
-                st.caption(f"已登录：{st.session_state.get('name')}")
-                authenticator.logout("退出登录", location="sidebar")
-            elif st.session_state.get("authentication_status") is False:
-                st.error("用户名或密码错误。")
-        username = st.session_state.get("username")
-        return bool(st.session_state.get("authentication_status")), is_admin(config, username), ""
+            if "auth_cookie" in state:
+                set_cookie(cookie, *state.pop("auth_cookie"))
+            if username:
+                shown = config["credentials"]["usernames"][username].get("name") or username
+                st.caption(f"已登录：{shown}")
+                st.button("退出登录", on_click=logout)
+            else:
+                with st.form("login"):
+                    st.markdown("**管理员登录**")
+                    st.text_input("用户名", max_chars=64, key="login_name")
+                    st.text_input("密码", type="password", max_chars=256, key="login_password")
+                    st.form_submit_button("登录", on_click=attempt)
+                if message := state.pop("auth_message", ""):
+                    st.error(message)
+        return bool(username), is_admin(config, username), ""
     if oidc_configured():
         if not st.user.is_logged_in:
             st.sidebar.button("登录", on_click=st.login)
@@ -163,7 +194,7 @@ def chat_page(settings: Settings, assistant: Assistant) -> None:
                 render_answer(m["answer"], str(i))
             else:
                 st.markdown(text_md(m["content"]))
-    new = st.chat_input("请输入问题，例如：2025年人工智能产业规上营收是多少？") or st.session_state.pop("pending", None)
+    new = st.chat_input("请输入问题，例如：2025年人工智能产业规上营收是多少？", max_chars=MAX_QUESTION_CHARS) or st.session_state.pop("pending", None)
     for question in [*waiting, *([new] if new else [])]:
         answer_question(settings, assistant, messages, question)
 
@@ -202,13 +233,16 @@ def answer_question(settings: Settings, assistant: Assistant, messages: list[dic
     messages.append({"role": "assistant", "content": final.answer, "answer": final})
 
 
-def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str) -> None:
+def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str, logged_in: bool) -> None:
     from app.library import ALLOWED, FOLDERS, delete_document, documents, save_upload
 
     st.title("知识库管理")
     # what the last upload/delete did, kept across the rerun that shows the new index
     for kind, text in st.session_state.pop("flash", []):
         (st.success if kind == "success" else st.error)(text_md(text))
+    if settings.chat_requires_login and not logged_in:  # main() stops before; kept so no caller can skip it
+        st.info("请先在左侧登录后再查看知识库。")
+        return
     rows = documents(assistant.store)
     st.dataframe(rows, hide_index=True)
     if not admin:
@@ -275,7 +309,7 @@ def main() -> None:
     if page == "问答":
         chat_page(settings, assistant)
     else:
-        admin_page(settings, assistant, admin, how)
+        admin_page(settings, assistant, admin, how, logged_in)
 
 
 main()

@@ -22,7 +22,7 @@ from app.query import analyze, sub_questions
 from app.retrieve import retrieve
 from app.schema import Answer, Citation, Hit, content_id
 from app.settings import Settings
-from app.store import Store
+from app.store import Store, current_name
 from app.text import pos_tag, tokenize
 
 MAX_QUESTION_CHARS = 500
@@ -41,9 +41,15 @@ class Assistant:
             self._store = Store.open(self.settings)
         return self._store
 
-    def reload(self) -> None:
-        """Re-open the index after an ingest, so deleted files stop answering at once."""
+    def reload(self, if_changed: bool = False) -> bool:
+        """Re-open the index after an ingest, so deleted files stop answering at once. With `if_changed`,
+        only when CURRENT names another generation than the open one (an ingest by another process, e.g.
+        the CLI or cron): the UI calls it before each run, never in the middle of a question, since hit
+        positions from one generation mean nothing in another. Returns whether it re-opened."""
+        if if_changed and self._store is not None and current_name(self.settings.index_dir) == self._store.generation:
+            return False
         self._store = Store.open(self.settings)
+        return True
 
     def search(self, question: str, top_k: int | None = None, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
         query = analyze(question, self.settings.question_date())

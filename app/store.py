@@ -119,7 +119,15 @@ def embedding_signature(ef: Any) -> dict[str, Any]:
     return {"name": ef.name(), "config": ef.get_config()}
 
 
-def chroma_client(settings: Settings) -> Any:
+# index folder -> the generation this process's local Chroma was last in step with (see chroma_client)
+_CHROMA_VIEW: dict[str, str] = {}
+
+
+def chroma_client(settings: Settings, fresh: bool = False) -> Any:
+    """A Chroma client for the settings. `fresh` matters for the local PersistentClient: Chroma keeps one
+    in-memory view per folder and process, and another process's writes never reach it (gets of new ids
+    fail with 'Error finding id', deleted ids keep answering), so a fresh view is built for a writer and
+    for a reader that finds a generation it has not seen. Clients already handed out keep their view."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -128,7 +136,20 @@ def chroma_client(settings: Settings) -> Any:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
     path = settings.index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def chroma_in_step(settings: Settings, generation: str) -> None:
+    """Record that this process's local Chroma view matches `generation` (it wrote it, or just read it)."""
+    _CHROMA_VIEW[str(settings.index_dir.resolve())] = generation
+
+
+def _chroma_in_step_with(settings: Settings, generation: str) -> bool:
+    return bool(settings.chroma_host) or _CHROMA_VIEW.get(str(settings.index_dir.resolve())) == generation
 
 
 def open_collection(settings: Settings, client: Any | None = None) -> Any:
@@ -223,12 +244,14 @@ class Store:
         check_embedding(settings)
         chunks = read_chunks(gen)
         bm25 = bm25s.BM25.load(str(gen / "bm25")) if chunks else None
+        collection = open_collection(settings, chroma_client(settings, fresh=not _chroma_in_step_with(settings, name)))
+        chroma_in_step(settings, name)
         return cls(
             settings=settings,
             chunks=chunks,
             by_id={c.id: i for i, c in enumerate(chunks)},
             bm25=bm25,
-            collection=open_collection(settings),
+            collection=collection,
             manifest=read_manifest(gen),
             embedder=embedding_function(settings),
             generation=gen.name,

@@ -37,6 +37,7 @@ from app.store import (
     MARKER,
     check_embedding,
     chroma_client,
+    chroma_in_step,
     current_generation,
     current_name,
     embedding_function,
@@ -252,7 +253,8 @@ def _ingest(
     chroma_open = False
     if not (summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted):
         check_embedding(settings)  # nothing to write, but a changed embedding setting is still refused
-        if _vector_ids(open_collection(settings)) == old_ids:
+        if _vector_ids(open_collection(settings, chroma_client(settings, fresh=True))) == old_ids:
+            chroma_in_step(settings, gen.name)
             return summary
         # vectors and chunks disagree (damage from before the writer lock, or a lost disk write): repair below
         logger.warning("索引 %s 的向量与片段不一致，正在修复", index_dir)
@@ -265,6 +267,7 @@ def _ingest(
         big=not chroma_open and sum(len(c.index_text) for c in new_chunks) >= _PARALLEL_MIN_CHARS,
     )
     _publish(index_dir, name)
+    chroma_in_step(settings, name)
     _write_atomic(
         index_dir / "embedding.json",
         json.dumps(embedding_signature(embedding_function(settings)), ensure_ascii=False),
@@ -289,7 +292,7 @@ def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool) -> Any:
     PENDING marker goes down before the first vector does, so the next run knows to check the vectors of
     a generation that never went live."""
     check_embedding(settings)
-    client = chroma_client(settings)
+    client = chroma_client(settings, fresh=True)  # another process may have written since this one last looked
     if rebuild:
         from chromadb.errors import NotFoundError
 
