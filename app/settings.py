@@ -40,15 +40,15 @@ class Settings:
     chat_requires_login: bool = False
     admin_emails: tuple[str, ...] = ()
     upload_max_mb: int = 20
-    login_max_failures: int = 5
-    login_lockout_minutes: float = 15.0
-    login_delay_s: float = 1.0
     file_max_mb: tuple[tuple[str, int], ...] = DEFAULT_FILE_MAX_MB  # per type, checked before parsing
     max_unzipped_mb: int = 100  # a .docx/.xlsx's members together, as declared in the zip
     max_cells: int = 200_000  # used area (rows x columns) of a workbook's sheets, summed
     parse_timeout_s: float = 60.0  # one .docx/.xlsx/.pdf, parsed in a child process
     parse_memory_mb: int = 1024  # what that child may map beyond what it inherits
     reference_date: dt.date | None = None  # what 去年/今年 in a question mean; None: the day it is asked
+    login_max_failures: int = 5
+    login_lockout_minutes: float = 15.0
+    login_delay_s: float = 1.0
     ingest_wait_s: float = 60.0
 
     def __post_init__(self) -> None:
@@ -78,11 +78,6 @@ class Settings:
             raise ConfigError(f"KBQA_REFERENCE_DATE={self.reference_date!r} 不是日期：请写成 2026-03-01 的形式。")
         if not 0.0 <= self.ingest_wait_s <= 3600.0:
             raise ConfigError(f"KBQA_INGEST_WAIT_S={self.ingest_wait_s} 超出范围：应在 0 到 3600 秒之间。")
-
-    def question_date(self) -> dt.date:
-        """The date a question's 去年/今年 are read against: fixed by KBQA_REFERENCE_DATE (tests, replaying an
-        evaluation later), else the day it is asked. Called where a question enters, never deep inside."""
-        return self.reference_date or dt.date.today()
         if not 1 <= self.login_max_failures <= 100:
             raise ConfigError(f"KBQA_LOGIN_MAX_FAILURES={self.login_max_failures} 超出范围：应在 1 到 100 之间。")
         if not 0.0 < self.login_lockout_minutes <= 1440.0:
@@ -187,7 +182,6 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         "parse_timeout_s": _number(env, "KBQA_PARSE_TIMEOUT", defaults.parse_timeout_s, float),
         "parse_memory_mb": int(_number(env, "KBQA_PARSE_MEMORY_MB", defaults.parse_memory_mb, int)),
         "reference_date": _date(env, "KBQA_REFERENCE_DATE"),
-        "ingest_wait_s": _number(env, "KBQA_INGEST_WAIT_S", defaults.ingest_wait_s, float),
         "login_max_failures": int(_number(env, "KBQA_LOGIN_MAX_FAILURES", defaults.login_max_failures, int)),
         "login_lockout_minutes": _number(env, "KBQA_LOGIN_LOCKOUT_MINUTES", defaults.login_lockout_minutes, float),
         "login_delay_s": _number(env, "KBQA_LOGIN_DELAY_S", defaults.login_delay_s, float),
