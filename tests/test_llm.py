@@ -78,7 +78,7 @@ def test_equivalent_figures_verify() -> None:
                   "2025年营收1.5亿元，增长45.30%，提高３个百分点。", "2026-01-10", ("2025",), "2025", 0)
     assert verify("2025年营收15000万元，增长45.3%，提高3个百分点[1]。", [chunk]).verified
     wrong = verify("2024年营收1.6亿元，增长45.3%[1]。", [chunk])
-    assert not wrong.verified and wrong.unsupported == ("1.6亿元", "2024年")
+    assert not wrong.verified and wrong.unsupported == ("2024年", "1.6亿元")  # in the order the answer states them
     assert verify("营收1.5亿元。", [chunk]).unsupported == ("1.5亿元", "（回答没有标注任何来源）")
 
 
