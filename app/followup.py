@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from app.query import METRICS
-from app.text import normalize, resolve_dates, tokenizer
+from app.text import normalize, resolve_dates
 
 PERIOD_KINDS = ("year", "span")
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)\s*(?:年度|年)?(?![\d.%])")
@@ -101,9 +101,9 @@ def _replace(base: Frame, new: Frame) -> Frame:
     parts = list(base.parts)
     for kind in ("year", "span", "entity", "metric"):
         text = new.first(kind)
-        if not text:
-            continue
         at = next((i for i, p in enumerate(parts) if p.kind == kind), None)
+        if not text or (kind == "entity" and at is not None and parts[at].text.endswith(text)):
+            continue  # '该产业的利润呢' names the head of the entity it points back to: the entity stays
         if at is not None:
             parts[at] = Part(kind, text)
         else:
@@ -208,9 +208,9 @@ def _is_metric(word: str) -> bool:
     return any(m == w or (len(m) > 1 and m in w) for m in _metric_words())
 
 
-@cache
 def _posseg() -> object:
-    """jieba's part-of-speech cutter over our dictionary (the same one app.text tags single words with)."""
-    import jieba.posseg
+    """jieba's part-of-speech cutter over our dictionary: app.text's one instance (its word-tag table is
+    tens of MB, so it is shared rather than built twice)."""
+    from app.text import _pos_tokenizer
 
-    return jieba.posseg.POSTokenizer(tokenizer())
+    return _pos_tokenizer()
