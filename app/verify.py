@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 
 from app.patterns import Value, half_width, scan, unit_of
 from app.schema import Chunk
+from app.text import tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -163,12 +164,21 @@ def _scope(claim: str, start: int) -> tuple[str, int]:
     window = claim[max(0, start - 12) : start]
     stops = list(_SCOPE_STOP.finditer(window))
     offset = stops[-1].end() if stops else 0
-    verbs = list(_RANK_VERB.finditer(window, offset))
+    verbs = [m for m in _RANK_VERB.finditer(window, offset) if not _inside_word(window, m)]
     if not verbs:
         return "", start
     verb = verbs[-1]
     scope = re.sub(r"\s", "", window[verb.end() :]).strip("在于的中")
     return scope, start - len(window) + verb.start()
+
+
+def _inside_word(text: str, m: re.Match[str]) -> bool:
+    """居/列/排 inside a word (居民, 列入, 安排) is no rank verb: jieba's dictionary says which pairs are words."""
+    if len(m.group(0)) > 1:
+        return False
+    freq = tokenizer().FREQ
+    i = m.start()
+    return bool((i and freq.get(text[i - 1 : i + 1])) or freq.get(text[i : i + 2]))
 
 
 def _issuer(before: str) -> str:

@@ -41,6 +41,12 @@ def test_rank_scope_must_match_the_source() -> None:
     assert verify("集群营收进入全省前十位[1]。", [INDUSTRY]).verified
 
 
+def test_rank_verb_inside_a_word_gives_no_scope() -> None:
+    listed = source("该企业入选省级第一批智能工厂名单。")
+    assert verify("该企业被列入省级第一批智能工厂名单[1]。", [listed]).verified  # 列入 is a word, not 列 + scope
+    assert not verify("该企业被列入省级第二批智能工厂名单[1]。", [listed]).verified
+
+
 def test_first_place_equals_rank_one() -> None:
     top = source("全县工业增加值增速居全市首位。")
     assert verify("工业增加值增速居全市第一[1]。", [top]).verified
