@@ -7,9 +7,9 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from app.answer import Assistant
+from app.answer import Assistant, check_history, check_question
 from app.errors import KBQAError
 from app.present import to_markdown
 from app.settings import from_env
@@ -39,18 +39,46 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+MAX_LINE_BYTES = 64 * 1024  # a question line holds one bounded question and its id; more is not a question
+MAX_HISTORY_BYTES = 2 * 1024 * 1024
+
+
+def _decode(raw: bytes | str, where: str) -> str:
+    """Text of one input, strictly UTF-8 (a BOM is dropped): bytes in another encoding get a message, never
+    a traceback or characters that cannot be printed back."""
+    if isinstance(raw, str):  # a text stream handed in by a caller (tests pass io.StringIO)
+        raw = raw.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise KBQAError(f"{where}不是 UTF-8 编码（可能是 GBK）：请先转换为 UTF-8，例如 iconv -f GBK -t UTF-8。") from None
+
+
 def _read_jsonl(name: str) -> Iterator[dict[str, Any]]:
-    stream: TextIO = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
+    """Rows of a question file, each checked like a typed question; the first bad line stops the run."""
+    try:
+        stream: BinaryIO | TextIO = getattr(sys.stdin, "buffer", sys.stdin) if name == "-" else open(name, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise KBQAError(f"无法读取问题文件 {name}：{exc.strerror}。") from None
+    name = "标准输入" if name == "-" else name
     with stream:
-        for number, line in enumerate(stream, start=1):
+        lines: Iterator[bytes | str] = iter(stream)
+        for number, raw in enumerate(lines, start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise KBQAError(f"{name} 第{number}行超过 {MAX_LINE_BYTES // 1024} KB，不像一个问题：每行应为一个 {{\"question\", \"id\"}}。")
+            line = _decode(raw, f"{name} 第{number}行")
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise KBQAError(f"{name} 第{number}行不是有效的 JSON。") from None
-            if not isinstance(row, dict) or not str(row.get("question", "")).strip():
+            if not isinstance(row, dict):
+                raise KBQAError(f"{name} 第{number}行应为 JSON 对象 {{\"question\": \"…\", \"id\": \"…\"}}，收到的是 {type(row).__name__}。")
+            if "question" not in row:
                 raise KBQAError(f"{name} 第{number}行缺少 question 字段。")
+            if problem := check_question(row["question"]):
+                raise KBQAError(f"{name} 第{number}行：{problem}")
             yield row
 
 
@@ -58,12 +86,14 @@ def _history(path: Path | None) -> list[dict[str, str]]:
     if path is None:
         return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        if path.stat().st_size > MAX_HISTORY_BYTES:
+            raise KBQAError(f"对话历史 {path} 超过 {MAX_HISTORY_BYTES // 1024 // 1024} MB：只需保留最近几轮对话。")
+        data = json.loads(_decode(path.read_bytes(), f"对话历史 {path} "))
+    except (OSError, json.JSONDecodeError, RecursionError) as exc:
         raise KBQAError(f"无法读取对话历史 {path}：{exc}。应为 JSON 列表 [{{\"role\", \"content\"}}]。") from None
-    if not isinstance(data, list) or not all(isinstance(m, dict) and "role" in m and "content" in m for m in data):
-        raise KBQAError(f"对话历史 {path} 格式不对：应为 [{{\"role\": \"user\", \"content\": \"…\"}}, …]。")
-    return data
+    if problem := check_history(data):
+        raise KBQAError(f"对话历史 {path} 格式不对：{problem}")
+    return list(data)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +103,14 @@ def main(argv: list[str] | None = None) -> int:
 
         from app.auth import hash_password
 
-        password = getpass.getpass("密码：") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        try:
+            if sys.stdin.isatty():
+                password = getpass.getpass("密码：")
+            else:
+                password = _decode(getattr(sys.stdin, "buffer", sys.stdin).readline(), "密码").rstrip("\r\n")
+        except KBQAError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
         if len(password) < 8:
             print("密码至少 8 个字符。", file=sys.stderr)
             return 2
@@ -90,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if (args.question is None) == (args.jsonl is None):
             print("请给出一个问题，或用 --jsonl 给出问题文件（二者选一）。", file=sys.stderr)
+            return 2
+        if args.question is not None and (problem := check_question(args.question)):
+            print(f"错误：{problem}", file=sys.stderr)
             return 2
         if args.command == "ask":
             if not settings.llm_enabled and not args.json and args.jsonl is None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from app.errors import KBQAError
 from app.extract import (
     GENERIC_NOUNS,
     MAX_ANSWER_CHARS,
@@ -26,6 +27,8 @@ from app.store import Store, current_name
 from app.text import pos_tag, tokenize
 
 MAX_QUESTION_CHARS = 500
+MAX_REPLY_CHARS = 10 * MAX_QUESTION_CHARS  # an earlier answer in the history; a model's answer may run long
+_SURROGATE = re.compile("[\ud800-\udfff]")  # what undecodable bytes become in argv ('surrogateescape')
 
 
 class Assistant:
@@ -52,11 +55,15 @@ class Assistant:
         return True
 
     def search(self, question: str, top_k: int | None = None, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
+        if problem := check_question(question):
+            raise KBQAError(problem)
         query = analyze(question, self.settings.question_date())
         return retrieve(self.store, query, top_k or self.settings.top_k, kinds or None, year)
 
     def ask(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Answer:
         """Answer extractively, or through the configured LLM (with verification and fallback)."""
+        if problem := check_question(question) or check_history(history):
+            return refused(question, qid, problem, self.settings.mode)
         if self.settings.llm_enabled:
             from app.generate import LLMAnswerer
 
@@ -65,6 +72,9 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Iterator[str | Answer]:
         """Text pieces as they arrive, then the final Answer (LLM mode); extractive yields the Answer at once."""
+        if problem := check_question(question) or check_history(history):
+            yield refused(question, qid, problem, self.settings.mode)
+            return
         if self.settings.llm_enabled:
             from app.generate import LLMAnswerer
 
@@ -74,11 +84,14 @@ class Assistant:
 
     def ask_extractive(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Answer:
         started = time.perf_counter()
-        problem = check_question(question)
+        problem = check_question(question) or check_history(history)
         if problem:
-            return Answer(qid or content_id(question), question, problem, False, (), "extractive", 0.0)
+            return refused(question, qid, problem, "extractive")
         today = self.settings.question_date()  # once per question: 去年 means one year throughout
         standalone = rewrite(question, history, today)
+        if len(standalone) > MAX_QUESTION_CHARS:  # the earlier question carried over can make it long again
+            problem = f"追问与上文合起来有 {len(standalone)} 字，超过 {MAX_QUESTION_CHARS} 字：请把问题完整、简短地重新问一遍。"
+            return refused(question, qid, problem, "extractive")
         result = self.extract(standalone, today)
         return Answer(
             id=qid or content_id(question),
@@ -148,10 +161,40 @@ def renumber(text: str, offset: int) -> str:
     return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
 
 
-def check_question(question: str) -> str:
-    """A Chinese message for unusable input, or '' when the question is fine."""
-    if not question or not question.strip():
+def check_question(question: object) -> str:
+    """A Chinese message for unusable input, or '' when the question is fine. Every entry (UI, CLI, JSON
+    lines, history) is held to the same bound: tokenizing and matching grow faster than the length."""
+    if not isinstance(question, str):
+        return f"问题应为文字，收到的是 {type(question).__name__}。"
+    if not question.strip():
         return "请输入问题，例如：2025年人工智能产业规上营收是多少？"
     if len(question) > MAX_QUESTION_CHARS:
         return f"问题太长（{len(question)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内。"
+    if _SURROGATE.search(question):
+        return "问题中有无法识别的字符（输入可能不是 UTF-8 编码，例如 GBK）：请改用 UTF-8 重新输入。"
+    return ""
+
+
+def refused(question: object, qid: str, problem: str, mode: str) -> Answer:
+    """The Answer for unusable input; undecodable characters are shown as '?', so the answer can be printed."""
+    text = str(question).encode("utf-8", "replace").decode("utf-8")
+    return Answer(qid or content_id(text), text, problem, False, (), mode, 0.0)
+
+
+def check_history(history: object) -> str:
+    """A Chinese message when the conversation cannot be used, or ''. Earlier questions are bounded like a new
+    one (a follow-up carries them over); earlier answers get a wider bound, as a model's answer may be long."""
+    if not isinstance(history, Sequence) or isinstance(history, str):
+        return "对话历史应为列表：[{\"role\": \"user\", \"content\": \"…\"}, …]。"
+    for number, message in enumerate(history, start=1):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            return f"对话历史第{number}条应为 {{\"role\": \"user\" 或 \"assistant\", \"content\": \"…\"}}。"
+        content = message.get("content")
+        if not isinstance(content, str):
+            return f"对话历史第{number}条的 content 应为文字，收到的是 {type(content).__name__}。"
+        bound = MAX_QUESTION_CHARS if message["role"] == "user" else MAX_REPLY_CHARS
+        if len(content) > bound:
+            return f"对话历史第{number}条太长（{len(content)} 字，上限 {bound} 字）：请删减对话历史。"
+        if _SURROGATE.search(content):
+            return f"对话历史第{number}条中有无法识别的字符（可能不是 UTF-8 编码，例如 GBK）：请改用 UTF-8。"
     return ""
