@@ -309,7 +309,7 @@ def _list_ordinal(text: str, start: int, end: int) -> bool:
 def _counted(run: str, text: str, end: int) -> bool:
     """A Chinese numeral without 万/亿 is a figure only when it counts something: at least two, followed
     by a measure word (三家, 五批, 两年) — not 一是/一些/进一步/二是/十四五规划."""
-    if all(c in "一" for c in run):
+    if set(run) == {"一"}:
         return False
     nxt = text[end : end + 1]
     return bool(nxt) and _is_cjk(nxt) and _tag(nxt) in ("q", "m", "mq")
