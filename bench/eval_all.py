@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FIGURES = ["answer_accuracy", "lead_accuracy", "baseline_accuracy", "baseline_200_accuracy", "unanswerable_refused",
+FIGURES = ["answer_accuracy", "lead_accuracy", "baseline_accuracy", "baseline_5x200_accuracy", "unanswerable_refused",
            "wrong_refusals"]
 
 

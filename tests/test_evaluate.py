@@ -72,7 +72,7 @@ def test_baselines_read_only_the_heads_of_the_passages() -> None:
 
 
 def test_table_columns_align_with_cjk_width() -> None:
-    summary = {key: 0.5 for key in NEW_KEYS | OLD_KEYS | {"baseline_200_accuracy"}} | {"n": 3}
+    summary = {key: 0.5 for key in NEW_KEYS | OLD_KEYS | {"baseline_5x200_accuracy"}} | {"n": 3}
     report = {"file": "问题.jsonl", "overall": summary, "by_type": {"numeric": summary, "不可答": summary},
               "latency_ms": {"p50": 1.0, "p95": 2.0}, "failures": [], "lead_failures": []}
     lines = render_report(report).splitlines()[1:5]
