@@ -6,6 +6,7 @@ Screenshots go to $KBQA_SCREENSHOT_DIR (default: the test's tmp dir)."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     auth = tmp / "auth.yaml"
     auth.write_text(yaml.safe_dump({
         "credentials": {"usernames": {"admin": {"name": "管理员", "password": hash_password("s3cret-pass"), "roles": ["admin"]}}},
-        "cookie": {"name": "kbqa_browser", "key": "b" * 32, "expiry_days": 1},
+        "cookie": {"name": "kbqa_browser", "key": secrets.token_urlsafe(32), "expiry_days": 1},
     }, allow_unicode=True), encoding="utf-8")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KBQA_", "OPENAI_"))}

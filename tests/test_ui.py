@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def test_admin_login_then_delete_removes_answers(ui_env: Settings, tmp_path: Pat
     config = {
         "credentials": {"usernames": {"admin": {"name": "管理员", "password": hash_password("s3cret-pass"), "roles": ["admin"]},
                                       "staff": {"name": "职员", "password": hash_password("staff-pass"), "roles": []}}},
-        "cookie": {"name": "kbqa_test", "key": "k" * 32, "expiry_days": 1},
+        "cookie": {"name": "kbqa_test", "key": secrets.token_urlsafe(32), "expiry_days": 1},
     }
     path = tmp_path / "auth.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
