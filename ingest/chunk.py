@@ -91,7 +91,7 @@ def _heading_text(line: str) -> str:
 
 
 def _short(heading: str) -> str:
-    """'谋创新拓赛道，布局未来发展“新蓝图”' -> '谋创新拓赛道' for display in a heading path."""
+    """'强链补链，培育发展新动能' -> '强链补链' for display in a heading path."""
     head = re.split(r"[，,\s]", heading, maxsplit=1)[0]
     return head if len(head) >= 4 and not re.match(r"^第.+[章节]$", head) else heading
 

@@ -109,7 +109,7 @@ def test_jsonl_corpus_sources_carry_ids(tmp_path: Path) -> None:
 
 
 def test_sentences_never_cut_and_chunks_bounded(tmp_path: Path) -> None:
-    sentence = "全年新开工项目356项，完成率达120%。"
+    sentence = "全年开工建设新项目356项，完成年度计划的120%。"
     path = tmp_path / "长文.md"
     path.write_text("# 长文\n\n" + sentence * 30 + "\n", encoding="utf-8")
     chunks = chunks_of(path, max_chars=100)
