@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("questions", type=Path)
     ev.add_argument("--top-k", type=int, default=5, help="recall@k 的 k")
     sub.add_parser("hash-password", help="为登录配置生成 bcrypt 密码哈希（从标准输入读取密码）")
+    serve = sub.add_parser("serve", help="启动 OpenAI 兼容的 HTTP 接口（/v1/chat/completions、/v1/search）")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认只限本机；其他地址须设置 KBQA_API_KEY）")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--index-dir", type=Path)
     for sp in (ask, search, ev):
         sp.add_argument("--index-dir", type=Path)
         sp.add_argument("--json", action="store_true", help="输出 JSON")
@@ -118,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         settings = from_env(**({"index_dir": args.index_dir} if args.index_dir else {}))
+        if args.command == "serve":
+            from app.api import serve
+
+            return serve(settings, args.host, args.port)
         assistant = Assistant(settings)
         if args.command == "eval":
             from app.evaluate import evaluate, render_report

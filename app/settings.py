@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Per-type size limits in MB (KBQA_FILE_MAX_MB overrides some of them, e.g. "pdf=200,xlsx=50").
 DEFAULT_FILE_MAX_MB = (("txt", 20), ("md", 20), ("html", 20), ("htm", 20), ("csv", 20), ("jsonl", 200),
                        ("docx", 50), ("xlsx", 30), ("pdf", 100))
+MIN_API_KEY_CHARS = 16  # a key guessable by trying is no key; secrets.token_urlsafe(32) gives 43
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Settings:
     login_lockout_minutes: float = 15.0
     login_delay_s: float = 1.0
     ingest_wait_s: float = 60.0
+    api_key: str = field(default="", repr=False)  # Bearer key of python -m app serve; '' = no key (loopback only)
 
     def __post_init__(self) -> None:
         if not 50 <= self.chunk_chars <= 4000:
@@ -84,6 +86,10 @@ class Settings:
             raise ConfigError(f"KBQA_LOGIN_LOCKOUT_MINUTES={self.login_lockout_minutes} 超出范围：应大于 0、不超过 1440（一天）。")
         if not 0.0 <= self.login_delay_s <= 60.0:
             raise ConfigError(f"KBQA_LOGIN_DELAY_S={self.login_delay_s} 超出范围：应在 0 到 60 秒之间。")
+        if self.api_key and (len(self.api_key) < MIN_API_KEY_CHARS or not self.api_key.isascii()
+                             or not self.api_key.isprintable() or " " in self.api_key):
+            raise ConfigError(f"KBQA_API_KEY 应为至少 {MIN_API_KEY_CHARS} 个字符、不含空格的 ASCII 随机串（它要放进 HTTP 头）。"
+                              '生成一个：python -c "import secrets; print(secrets.token_urlsafe(32))"。')
 
     def question_date(self) -> dt.date:
         """The date a question's 去年/今年 are read against: fixed by KBQA_REFERENCE_DATE (tests, replaying an
@@ -186,6 +192,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         "login_lockout_minutes": _number(env, "KBQA_LOGIN_LOCKOUT_MINUTES", defaults.login_lockout_minutes, float),
         "login_delay_s": _number(env, "KBQA_LOGIN_DELAY_S", defaults.login_delay_s, float),
         "ingest_wait_s": _number(env, "KBQA_INGEST_WAIT_S", defaults.ingest_wait_s, float),
+        "api_key": _get(env, "KBQA_API_KEY"),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,340 @@
+"""python -m app serve: an OpenAI-compatible HTTP API over the same Assistant the UI and the CLI use, so an
+OA system or a 企业微信/钉钉 bot can ask with any OpenAI client, unchanged.
+
+Starlette + uvicorn, not FastAPI: both already come with Streamlit (no new dependency), and every input is
+held to the project's own checks (check_question, check_history), whose messages are Chinese; FastAPI's
+schema validation would answer malformed bodies with English 422s that would have to be translated back.
+
+Answers are computed in Starlette's thread pool. Every request is answered from one index generation (see
+Service.assistant); the answer text is the Answer's, with its [n] markers, and everything else the Answer
+carries (citations, answerable, verified, the rewritten question) travels in an extra "kbqa" field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import re
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from app.answer import Assistant, check_history, check_question
+from app.errors import ConfigError, IndexStateError, KBQAError
+from app.schema import Answer, Hit
+from app.settings import Settings
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+MODEL = "kbqa"
+MAX_BODY_BYTES = 2 * 1024 * 1024  # the CLI's bound on a --history file: a conversation, never more
+MAX_MESSAGES = 100  # follow-ups are rewritten turn by turn; a bot keeps a few recent turns, not a log
+KINDS = ("article", "policy", "indicator", "corpus")
+_KEEPALIVE_S = 1.0  # while a model's text is being verified, an SSE comment this often keeps proxies patient
+_PIECE = re.compile(r".+?(?:[。；！？](?![\[\d])|$)", re.DOTALL)  # a sentence with its [n] markers
+
+
+class RequestProblem(KBQAError):
+    """A request the API refuses: the HTTP status, OpenAI's error code and a Chinese message."""
+
+    def __init__(self, status: int, message: str, code: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.param = status, code, param
+
+
+def error_body(message: str, code: str, status: int, param: str | None = None) -> dict[str, Any]:
+    """OpenAI's error shape, so its clients raise BadRequestError/AuthenticationError/... with our message."""
+    kind = {401: "authentication_error", 500: "server_error", 503: "server_error"}.get(status, "invalid_request_error")
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # any other name may resolve to a LAN address
+
+
+class Service:
+    """The process's one Assistant, shared by every request, and the lock that guards its reload."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._shared = Assistant(settings)
+        self._lock = threading.Lock()
+        self._live: Store | None = None
+
+    def assistant(self) -> Assistant:
+        """An Assistant pinned to the live generation for one request. The shared one re-opens the index when
+        an ingest publishes a new generation (Assistant.reload); a question already running keeps the Store
+        it started with, since hit positions from one generation mean nothing in another. A reload that fails
+        half-way through a publish keeps answering from the previous generation."""
+        with self._lock:
+            try:
+                self._shared.reload(if_changed=True)
+                self._live = self._shared.store
+            except IndexStateError:
+                if self._live is None:
+                    raise
+                log.warning("index reload failed; answering from generation %s", self._live.generation)
+            return Assistant(self.settings, self._live)
+
+
+def _authorize(request: Request, settings: Settings) -> None:
+    if not settings.api_key:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), settings.api_key.encode()):
+        raise RequestProblem(401, "API 密钥不正确或缺失：请在请求头中提供 Authorization: Bearer <KBQA_API_KEY>。",
+                             "invalid_api_key")
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, read no further than MAX_BODY_BYTES."""
+    too_big = RequestProblem(413, f"请求体超过 {MAX_BODY_BYTES // 1024 // 1024} MB：只需发送问题和最近几轮对话。",
+                             "request_too_large")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_big
+    raw = bytearray()
+    async for part in request.stream():
+        raw += part
+        if len(raw) > MAX_BODY_BYTES:
+            raise too_big
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise RequestProblem(400, "请求体不是有效的 UTF-8 JSON。", "invalid_json") from None
+    if not isinstance(body, dict):
+        raise RequestProblem(400, f"请求体应为 JSON 对象，收到的是 {type(body).__name__}。", "invalid_json")
+    return body
+
+
+def _text(content: object, number: int) -> object:
+    """A message's text; OpenAI clients may send content as a list of {"type": "text", "text": …} parts."""
+    if not isinstance(content, list):
+        return content
+    texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+    if len(texts) != len(content) or not all(isinstance(t, str) for t in texts):
+        raise RequestProblem(400, f"第{number}条消息只能含文字内容（type 为 text），不支持图片或文件。", "invalid_content", "messages")
+    return "".join(t for t in texts if isinstance(t, str))
+
+
+def conversation(body: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+    """(question, history) from OpenAI `messages`: the last user message is the question, earlier user and
+    assistant messages the history. System messages are left out: the answer's rules are ours."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise RequestProblem(400, "缺少 messages：应为 [{\"role\": \"user\", \"content\": \"问题\"}, …]。", "invalid_messages", "messages")
+    if len(messages) > MAX_MESSAGES:
+        raise RequestProblem(400, f"messages 有 {len(messages)} 条，超过 {MAX_MESSAGES} 条：只需保留最近几轮对话。", "too_many_messages", "messages")
+    turns: list[dict[str, Any]] = []
+    for number, message in enumerate(messages, start=1):
+        if not isinstance(message, dict):
+            raise RequestProblem(400, f"第{number}条消息应为 {{\"role\", \"content\"}} 对象。", "invalid_messages", "messages")
+        if message.get("role") in ("system", "developer"):
+            continue
+        turns.append({"role": message.get("role"), "content": _text(message.get("content"), number)})
+    if not turns or turns[-1]["role"] != "user":
+        raise RequestProblem(400, "最后一条消息应为用户的问题（role 为 user）。", "invalid_messages", "messages")
+    *history, last = turns
+    if problem := check_history(history):
+        raise RequestProblem(400, problem, "invalid_history", "messages")
+    if problem := check_question(last["content"]):
+        raise RequestProblem(400, problem, "invalid_question", "messages")
+    return str(last["content"]), history
+
+
+def kbqa_field(answer: Answer) -> dict[str, Any]:
+    """Everything the Answer carries beside its text: citations, answerable, verified, rewritten …"""
+    return {k: v for k, v in answer.to_json().items() if k != "answer"}
+
+
+def completion(answer: Answer) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()), "model": MODEL,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
+                     "finish_reason": "stop", "logprobs": None}],
+        "kbqa": kbqa_field(answer),
+    }
+
+
+def _event(data: dict[str, Any]) -> str:
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def completion_events(assistant: Assistant, question: str, history: Sequence[dict[str, str]]) -> Iterator[str]:
+    """OpenAI's chat.completion.chunk events, ending with data: [DONE]. Only verified text is sent: a model's
+    pieces are held until verify() (an SSE comment keeps the connection alive meanwhile), because a figure
+    a client has shown cannot be taken back when the answer falls back to the extractive one."""
+    head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion.chunk", "created": int(time.time()), "model": MODEL}
+
+    def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
+        return _event({**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra})
+
+    yield chunk({"role": "assistant", "content": ""})
+    final: Answer | None = None
+    beat = time.monotonic()
+    try:
+        for piece in assistant.stream(question, history):
+            if isinstance(piece, Answer):
+                final = piece
+            elif time.monotonic() - beat >= _KEEPALIVE_S:
+                beat = time.monotonic()
+                yield ": 核对中\n\n"
+    except KBQAError as exc:
+        yield _event(error_body(str(exc), "answer_failed", 503))
+        return
+    if final is None:  # Assistant.stream always ends with its Answer; say so rather than end silently
+        yield _event(error_body("回答中断：没有得到答案，请重试。", "answer_failed", 500))
+        return
+    for piece in _PIECE.findall(final.answer):
+        yield chunk({"content": piece})
+    yield chunk({}, "stop", kbqa=kbqa_field(final))
+    yield "data: [DONE]\n\n"
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    c = hit.chunk
+    return {"rank": hit.rank, "score": round(hit.score, 5), "source": c.source, "title": c.title, "locator": c.locator,
+            "chunk_id": c.id, "doc_date": c.doc_date, "text": c.text}
+
+
+def _search_args(body: dict[str, Any], settings: Settings) -> tuple[str, int, set[str], str]:
+    query, top_k, kinds, year = body.get("query"), body.get("top_k", settings.top_k), body.get("kind", []), body.get("year", "")
+    if problem := check_question(query):
+        raise RequestProblem(400, problem, "invalid_query", "query")
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 50:
+        raise RequestProblem(400, f"top_k 应为 1 到 50 之间的整数，收到的是 {top_k!r}。", "invalid_top_k", "top_k")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if not isinstance(kinds, list) or any(k not in KINDS for k in kinds):
+        raise RequestProblem(400, f"kind 应为 {'、'.join(KINDS)} 中的一个或几个。", "invalid_kind", "kind")
+    if not isinstance(year, str) or not re.fullmatch(r"((19|20)\d\d)?", year):
+        raise RequestProblem(400, "year 应为四位年份，例如 \"2025\"。", "invalid_year", "year")
+    return str(query), top_k, set(kinds), year
+
+
+def create_app(settings: Settings, service: Service | None = None) -> Starlette:
+    """The ASGI app; `serve` runs it under uvicorn, tests may run it any way they like."""
+    service = service or Service(settings)
+
+    async def pinned() -> Assistant:
+        try:
+            return await run_in_threadpool(service.assistant)
+        except IndexStateError as exc:
+            raise RequestProblem(503, str(exc), "index_unavailable") from None
+
+    async def chat(request: Request) -> Response:
+        _authorize(request, settings)
+        body = await _json_body(request)
+        question, history = conversation(body)
+        stream = body.get("stream", False)
+        if not isinstance(stream, bool):
+            raise RequestProblem(400, "stream 应为 true 或 false。", "invalid_stream", "stream")
+        assistant = await pinned()
+        if stream:
+            return StreamingResponse(completion_events(assistant, question, history), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        try:
+            answer = await run_in_threadpool(assistant.ask, question, history)
+        except KBQAError as exc:
+            raise RequestProblem(503, str(exc), "answer_failed") from None
+        return JSONResponse(completion(answer))
+
+    async def search(request: Request) -> Response:
+        _authorize(request, settings)
+        query, top_k, kinds, year = _search_args(await _json_body(request), settings)
+        assistant = await pinned()
+        try:
+            hits = await run_in_threadpool(assistant.search, query, top_k, kinds, year)
+        except IndexStateError as exc:
+            raise RequestProblem(503, str(exc), "index_unavailable") from None
+        except KBQAError as exc:
+            raise RequestProblem(400, str(exc), "invalid_query", "query") from None
+        return JSONResponse({"object": "list", "query": query, "data": [hit_json(h) for h in hits]})
+
+    async def models(request: Request) -> Response:
+        _authorize(request, settings)
+        return JSONResponse({"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "kbqa"}]})
+
+    async def healthz(request: Request) -> Response:
+        """Open to all (a load balancer has no key): says only whether an index answers, in which mode."""
+        assistant = await pinned()
+        return JSONResponse({"status": "ok", "mode": settings.mode, "generation": assistant.store.generation})
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestProblem)
+        return JSONResponse(error_body(str(exc), exc.code, exc.status, exc.param), status_code=exc.status)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = {404: f"没有这个接口：{request.url.path}。可用的有 /v1/chat/completions、/v1/search、/v1/models、/healthz。",
+                   405: f"{request.url.path} 不接受 {request.method} 请求。"}.get(exc.status_code, str(exc.detail))
+        return JSONResponse(error_body(message, "not_found" if exc.status_code == 404 else "bad_request", exc.status_code),
+                            status_code=exc.status_code)
+
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.error("request %s failed", request.url.path, exc_info=exc)
+        return JSONResponse(error_body("服务内部错误，详情见服务端日志；请稍后重试。", "internal_error", 500), status_code=500)
+
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/v1/search", search, methods=["POST"]),
+            Route("/v1/models", models, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        exception_handlers={RequestProblem: refused, HTTPException: http_error, Exception: crashed},
+    )
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Run the API until interrupted. Refuses a non-loopback host without KBQA_API_KEY: the chat answers from
+    internal documents, and a LAN address would open it to every machine that can reach this one."""
+    import uvicorn
+
+    from app.text import pos_tag, tokenize
+
+    if not settings.api_key and not is_loopback(host):
+        raise ConfigError(
+            f"在 {host} 上提供接口会让局域网内的任何人都能提问：请先设置 KBQA_API_KEY（至少 16 个字符的随机串，"
+            "例如 python -c \"import secrets; print(secrets.token_urlsafe(32))\" 的输出），"
+            "调用方在请求头中带上 Authorization: Bearer <密钥>；只在本机使用请用 --host 127.0.0.1。"
+        )
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"端口 {port} 无效：应在 1 到 65535 之间。")
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"无法在 {host}:{port} 上监听（{exc.strerror}）：端口可能已被占用，请用 --port 换一个。") from None
+    service = Service(settings)
+    tokenize("经信知识助手")  # load the segmenter and the tagger now, not inside the first question
+    pos_tag("产业")
+    try:
+        service.assistant()
+    except IndexStateError as exc:
+        print(f"注意：{exc}（接口已启动，建好索引后即可回答。）", file=sys.stderr, flush=True)
+    key = "需要 API 密钥" if settings.api_key else "无需密钥，仅限本机"
+    print(f"经信知识助手接口：http://{host}:{port}/v1（{key}；{'大模型' if settings.llm_enabled else '抽取式'}模式）", file=sys.stderr, flush=True)
+    uvicorn.Server(uvicorn.Config(create_app(settings, service), log_level="info", server_header=False)).run(sockets=[sock])
+    return 0
