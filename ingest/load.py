@@ -206,6 +206,9 @@ def load_pdf(path: Path, source: str, problems: Problems) -> list[Document]:
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(f"PDF 文件 {path.name} 已损坏或无法解析（{type(exc).__name__}），请重新导出 PDF。") from None
     sections = [Section(text, f"第{i}页") for i, text in enumerate(pages, start=1) if text.strip()]
+    from ingest.pdf_tables import with_tables
+
+    sections = with_tables(path, sections, problems)  # ruled tables -> cell records, once (not also as page text)
     return [_document(source, path, sections)]
 
 
@@ -359,6 +362,8 @@ def _import_parsers() -> None:
     import docx  # noqa: F401
     import openpyxl  # noqa: F401
     import pypdf  # noqa: F401
+
+    from ingest import pdf_tables  # noqa: F401 - pdfplumber, for tables inside PDFs
 
 
 def precheck(path: Path, limits: Limits) -> Problems:

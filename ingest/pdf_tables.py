@@ -1,0 +1,190 @@
+"""Tables inside a PDF -> indicator records, as for a sheet: '第2页 表1!B3' with its row, column and unit.
+
+pypdf reads a ruled table as a stream of loose cells ('当湖街道\\n312.5\\n6.2'), one per line, with the
+header far above: a chunk of that text carries figures without the column they belong to, and the
+extractive answerer could quote '312.5' for a question about growth. So on a page where pdfplumber
+finds a table, the page text keeps only what lies outside the tables (pdfplumber's reading of the same
+page) and each table becomes a grid for `tables.sheet_sections`, with the caption lines right above it
+('表1 2025年各镇街道规上工业产值', '单位：亿元，%') as its title and unit rows. Every figure of the table is
+then in the index once, as a fact line with its row label, column, period and unit. Pages without a
+table keep pypdf's text untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdfexceptions import PDFException
+from pdfminer.psexceptions import PSException
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+from app.schema import Section
+from ingest import tables
+
+_log = logging.getLogger(__name__)
+_PAGE = re.compile(r"^第(\d+)页")
+_TEXT_PAGE = re.compile(r"第(\d+)页")  # a page read from its text layer; '第3页·OCR识别' is kept as it is
+_TABLE_LABEL = re.compile(r"^表\s*[\d一二三四五六七八九十]+\s*[.、:：]?\s*")
+_CAPTION_MAX_CHARS = 50  # a caption is a line, never a paragraph of body text
+_CAPTION_LINES = 3  # table number + title, a subtitle, a unit line
+_CAPTION_GAP = 2.5  # a caption sits within this many line heights of what it captions
+_SENTENCE_END = tuple("。；;！？!?")
+_MINUS = "−－﹣-"
+_UNSIGNED = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+_FAILURES = (PdfminerException, MalformedPDFException, PDFException, PSException, ValueError, KeyError, TypeError)
+
+
+@dataclass(frozen=True)
+class _Table:
+    bbox: tuple[float, float, float, float]
+    grid: list[list[str]]
+
+
+def _cell(text: str | None) -> str:
+    """A cell as one line: a Chinese label wrapped inside its cell is joined without a space."""
+    if not text:
+        return ""
+    return re.sub(r"(?<=[^\x00-\x7f])\s*\n\s*|\s*\n\s*(?=[^\x00-\x7f])", "", text).replace("\n", " ").strip()
+
+
+def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
+    x = (float(obj.get("x0", 0)) + float(obj.get("x1", 0))) / 2
+    y = (float(obj.get("top", 0)) + float(obj.get("bottom", 0))) / 2
+    return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+
+def _caption(lines: list[dict[str, Any]], table: _Table, floor: float) -> list[str]:
+    """The caption lines right above a table (nearest last), between `floor` (the previous table's
+    bottom or the page top) and the table: short lines that are no sentence, each close to the next."""
+    above = [ln for ln in lines if floor <= float(ln["bottom"]) <= table.bbox[1] + 1]
+    found: list[str] = []
+    edge = table.bbox[1]
+    for ln in reversed(above):
+        text = str(ln["text"]).strip()
+        height = max(1.0, float(ln["bottom"]) - float(ln["top"]))
+        if (
+            len(found) == _CAPTION_LINES
+            or edge - float(ln["bottom"]) > _CAPTION_GAP * height
+            or not text
+            or len(text) > _CAPTION_MAX_CHARS
+            or text.endswith(_SENTENCE_END)
+        ):
+            break
+        found.append(text)
+        edge = float(ln["top"])
+    return [_TABLE_LABEL.sub("", t) or t for t in reversed(found)]
+
+
+def _signed(grid: list[list[str]], page_text: str) -> list[list[str]]:
+    """Restore a minus sign pdfminer dropped: some CID fonts (STSong-Light's U+2212) decode to nothing
+    there while the page's other text layer (pypdf) has '−1.5'. A figure that stands on the page only
+    with a minus before it gets the sign back; one found unsigned anywhere is left as it is."""
+    out = []
+    for row in grid:
+        fixed = []
+        for value in row:
+            if _UNSIGNED.fullmatch(value):
+                before = [page_text[: m.start()].rstrip()[-1:] for m in re.finditer(rf"(?<![\d.]){re.escape(value)}(?![\d.])", page_text)]
+                if before and all(b and b in _MINUS for b in before):
+                    value = "-" + value
+            fixed.append(value)
+        out.append(fixed)
+    return out
+
+
+def _shifted(section: Section, rows: int) -> Section:
+    """A section of the grid with `rows` caption lines on top, located in the table itself: its first
+    ruled row is row 1 (the caption is no row of the table)."""
+    sheet, _, cell = section.locator.rpartition("!")
+    m = re.fullmatch(r"([A-Z]+)(\d+)", cell)
+    if not rows or not m:
+        return section
+    locator = f"{sheet}!{m.group(1)}{max(1, int(m.group(2)) - rows)}"
+    record = replace(section.record, cell=locator) if section.record else None
+    return replace(section, locator=locator, record=record)
+
+
+def _page_tables(page: Any) -> list[_Table]:
+    """Ruled tables of a page with text in at least two rows and two columns (a frame or a box
+    around one paragraph is no table)."""
+    found = []
+    for t in page.find_tables():
+        grid = [[_cell(c) for c in row] for row in t.extract()]
+        grid = [row for row in grid if any(row)]
+        if len(grid) >= 2 and max(sum(1 for c in row if c) for row in grid) >= 2:
+            found.append(_Table(tuple(t.bbox), grid))
+    return found
+
+
+def read_tables(path: Path, page_texts: dict[int, str], skip: set[int]) -> dict[int, tuple[str, list[Section]]]:
+    """Page number -> (the page's text outside its tables, the tables' sections) for each page with
+    a table; tables are numbered through the document (表1, 表2 …), as bulletins number them. Pages in
+    `skip` (read by OCR) are not looked at.
+
+    Raises the pdfplumber/pdfminer errors in `_FAILURES`; `with_tables` turns them into a problem."""
+    out: dict[int, tuple[str, list[Section]]] = {}
+    number = 0
+    with pdfplumber.open(str(path)) as pdf:
+        for page in pdf.pages:
+            found = _page_tables(page) if page.page_number not in skip else []
+            if not found:
+                page.close()
+                continue
+            found.sort(key=lambda t: t.bbox[1])
+            boxes = [t.bbox for t in found]
+            lines = page.extract_text_lines()
+            sections: list[Section] = []
+            floor = 0.0
+            for table in found:
+                number += 1
+                caption = _caption(lines, table, floor)
+                floor = table.bbox[3]
+                grid = _signed(table.grid, page_texts.get(page.page_number, ""))
+                width = max(len(row) for row in grid)
+                rows = [[c] + [""] * (width - 1) for c in caption] + grid
+                sheet = tables.sheet_sections(rows, f"第{page.page_number}页 表{number}")
+                sections += [_shifted(s, len(caption)) for s in sheet]
+            outside = page.filter(lambda obj, boxes=boxes: not _inside(obj, boxes)).extract_text() or ""
+            out[page.page_number] = (outside, sections)
+            page.close()
+    return out
+
+
+def with_tables(path: Path, sections: list[Section], problems: list[dict[str, str]]) -> list[Section]:
+    """A PDF's page sections ('第N页') with each ruled table read as records; the page keeps the text
+    outside its tables. When the tables cannot be read, the pages are kept as they are and a problem
+    says the tables were not read as tables."""
+    page_texts = {int(m.group(1)): s.text for s in sections if (m := _TEXT_PAGE.fullmatch(s.locator))}
+    skip = {int(m.group(1)) for s in sections if (m := _PAGE.match(s.locator))} - page_texts.keys()
+    try:
+        found = read_tables(path, page_texts, skip)
+    except _FAILURES as exc:
+        _log.warning("tables of %s not read: %r", path.name, exc)
+        problems.append({
+            "path": "",
+            "reason": f"{path.name} 中的表格未能按表格识别（{type(exc).__name__}），已按页面文字编入；"
+            "表格数字可能缺少所属的行列，请核对原文或另存为 Excel 后上传。",
+        })
+        return sections
+    out: list[Section] = []
+    for s in sections:
+        m = _TEXT_PAGE.fullmatch(s.locator)
+        page = int(m.group(1)) if m else 0
+        if page not in found:
+            out.append(s)
+            continue
+        outside, table_sections = found.pop(page)
+        if outside.strip():
+            out.append(Section(outside, s.locator))
+        out += table_sections
+    for page in sorted(found):  # a page whose only text is its table: pypdf gave it no section
+        outside, table_sections = found[page]
+        if outside.strip():
+            out.append(Section(outside, f"第{page}页"))
+        out += table_sections
+    return out
