@@ -240,3 +240,15 @@ def test_api_key_setting_is_validated_and_hidden() -> None:
     with pytest.raises(ConfigError):
         Settings(api_key="has a space in it 0123")
     assert KEY not in repr(Settings(api_key=KEY))
+
+
+def test_ui_listens_on_loopback_without_deploy_button_unless_opened() -> None:
+    """Streamlit's effective config in the project folder (what run.sh starts with), and the override
+    README names for a LAN; before, the address was unset (every interface) and the toolbar mode auto."""
+    streamlit = [sys.executable, "-m", "streamlit", "config", "show"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    shown = subprocess.run(streamlit, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120).stdout
+    assert 'address = "127.0.0.1"' in shown and 'toolbarMode = "viewer"' in shown
+    opened = subprocess.run(streamlit, cwd=ROOT, env=env | {"STREAMLIT_SERVER_ADDRESS": "0.0.0.0"},
+                            capture_output=True, text=True, timeout=120).stdout
+    assert 'address = "0.0.0.0"' in opened
