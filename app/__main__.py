@@ -13,6 +13,7 @@ from app.answer import Assistant, check_history, check_question
 from app.errors import KBQAError
 from app.present import to_markdown
 from app.settings import from_env
+from app.status import IN_FORCE, of_store, only_in_force, status_label
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--kind", choices=["article", "policy", "indicator", "corpus"], action="append",
                         help="只检索这类文档（可重复）")
     search.add_argument("--year", help="只检索提到该年份的片段，例如 2025")
+    search.add_argument("--in-force", action="store_true", help="只保留现行有效的文件（去掉已废止、已过有效期的政策文件）")
     ev = sub.add_parser("eval", help="评测：must 格式或 RGB 格式的问题集")
     ev.add_argument("questions", type=Path)
     ev.add_argument("--top-k", type=int, default=5, help="recall@k 的 k")
@@ -153,13 +155,18 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         rows = _read_jsonl(args.jsonl) if args.jsonl is not None else iter([{"question": args.question, "id": ""}])
         for row in rows:
-            hits = assistant.search(str(row["question"]), args.top_k, set(args.kind or ()), args.year or "")
+            k = args.top_k or settings.top_k
+            hits = assistant.search(str(row["question"]), k * 4 if args.in_force else k, set(args.kind or ()), args.year or "")
+            known = of_store(assistant.store, settings.question_date())
+            if args.in_force:
+                hits = only_in_force(hits, known)[:k]
             out = {
                 "id": str(row.get("id", "")),
                 "question": row["question"],
                 "hits": [
                     {"rank": h.rank, "source": h.chunk.source, "title": h.chunk.title, "locator": h.chunk.locator,
-                     "chunk_id": h.chunk.id, "text": h.chunk.text, "score": round(h.score, 5)}
+                     "chunk_id": h.chunk.id, "text": h.chunk.text, "score": round(h.score, 5),
+                     "status": status_label(known, h.chunk.source)}
                     for h in hits
                 ],
             }
@@ -167,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(out, ensure_ascii=False, indent=None if args.jsonl else 1))
             else:
                 for h in out["hits"]:
-                    print(f"{h['rank']}. [{h['score']:.4f}] {h['title'] or h['source']}（{h['locator']}）{h['text'][:80]}")
+                    mark = f"【{h['status']}】" if h["status"] and h["status"] != IN_FORCE else ""
+                    print(f"{h['rank']}. [{h['score']:.4f}] {mark}{h['title'] or h['source']}（{h['locator']}）{h['text'][:80]}")
         return 0
     except KBQAError as exc:
         print(f"错误：{exc}", file=sys.stderr)

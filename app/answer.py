@@ -23,6 +23,7 @@ from app.query import analyze, sub_questions
 from app.retrieve import retrieve
 from app.schema import Answer, Citation, Hit, content_id
 from app.settings import Settings
+from app.status import with_notes
 from app.store import Store, current_name
 from app.text import pos_tag, tokenize
 
@@ -67,8 +68,8 @@ class Assistant:
         if self.settings.llm_enabled:
             from app.generate import LLMAnswerer
 
-            return LLMAnswerer(self).answer(question, history, qid)
-        return self.ask_extractive(question, history, qid)
+            return self.noted(LLMAnswerer(self).answer(question, history, qid))
+        return self.noted(self.ask_extractive(question, history, qid))
 
     def stream(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Iterator[str | Answer]:
         """Text pieces as they arrive, then the final Answer (LLM mode); extractive yields the Answer at once."""
@@ -78,9 +79,15 @@ class Assistant:
         if self.settings.llm_enabled:
             from app.generate import LLMAnswerer
 
-            yield from LLMAnswerer(self).stream(question, history, qid)
+            for piece in LLMAnswerer(self).stream(question, history, qid):
+                yield self.noted(piece) if isinstance(piece, Answer) else piece
         else:
-            yield self.ask_extractive(question, history, qid)
+            yield self.noted(self.ask_extractive(question, history, qid))
+
+    def noted(self, answer: Answer) -> Answer:
+        """The final answer with a note for each document it draws on (or the question names) that is
+        repealed, expired or not yet in force on the question's date (app/status.py)."""
+        return with_notes(self.store, answer, self.settings.question_date())
 
     def ask_extractive(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Answer:
         started = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.embed import hash_vectors
 from app.query import Query, analyze, sub_questions
 from app.schema import Hit
+from app.status import in_force_first
 from app.store import Store
 
 RRF_K = 60
@@ -64,7 +65,7 @@ def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None
         hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1))
         if len(hits) == top_k * 4:
             break
-    return _distinct_first(hits)[:top_k]
+    return _distinct_first(in_force_first(store, hits, query.text, query.today))[:top_k]
 
 
 def _distinct_first(hits: list[Hit]) -> list[Hit]:

@@ -51,6 +51,7 @@ from app.store import (
 from app.text import tokenize
 from ingest.chunk import chunk_document
 from ingest.load import load, walk
+from ingest.policy import policy_fields
 
 _PARALLEL_MIN_CHARS = 300_000  # below this, forking a writer costs more than it saves
 _PENDING = "PENDING"
@@ -229,6 +230,7 @@ def _ingest(
             "kind": first.kind,
             "date": first.date if len(docs) == 1 else "",
             "effective": first.effective,
+            "policy": policy_fields(first) if len(docs) == 1 else {},  # 文号, dates, repeals: app/status.py
             "documents": len(docs),
             "chunks": len(chunks),
             "bytes": file.stat().st_size,
