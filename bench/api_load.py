@@ -35,6 +35,7 @@ class LoadResult:
     first_content: list[float] = field(default_factory=list)  # seconds to the first non-empty delta
     errors: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)  # the question of each answer, in the same order
     wall_s: float = 0.0
 
 
@@ -73,6 +74,7 @@ def run_load(base_url: str, key: str, questions: list[str], clients: int = 4, se
             with lock:
                 result.latencies.append(elapsed)
                 result.answers.append(text)
+                result.asked.append(question)
                 (result.streamed if stream else result.plain).append(elapsed)
                 if stream and first is not None:
                     result.first_content.append(first)
@@ -142,9 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plain     p50 {median(plain):7.1f} ms  p95 {percentile(plain, 0.95):7.1f} ms")
     print(f"streamed  p50 {median(streamed):7.1f} ms  p95 {percentile(streamed, 0.95):7.1f} ms  "
           f"(first content p50 {median([x * 1000 for x in result.first_content]):.1f} ms)")
+    texts: dict[str, set[str]] = {}
+    for question, text in zip(result.asked, result.answers, strict=True):
+        texts.setdefault(question, set()).add(text)
+    differing = [q for q, t in texts.items() if len(t) > 1]
+    print(f"{len(texts)} questions asked; {len(differing)} got different answers on different requests (plain, streamed, in parallel)")
+    for question in differing[:5]:
+        print("differs:", question)
     for error in result.errors[:5]:
         print("error:", error)
-    return 1 if result.errors else 0
+    return 1 if result.errors or differing else 0
 
 
 if __name__ == "__main__":

@@ -252,3 +252,32 @@ def test_ui_listens_on_loopback_without_deploy_button_unless_opened() -> None:
     opened = subprocess.run(streamlit, cwd=ROOT, env=env | {"STREAMLIT_SERVER_ADDRESS": "0.0.0.0"},
                             capture_output=True, text=True, timeout=120).stdout
     assert 'address = "0.0.0.0"' in opened
+
+
+def test_llm_stream_sends_only_verified_text(server: dict[str, Any]) -> None:
+    """LLM mode through the real openai client (in-process app): a model figure that does not verify never
+    reaches the client, since the answer falls back to the source's words after the client has read it."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from app.api import create_app
+    from tests.fake_openai import Behaviour, FakeOpenAI
+
+    fake = FakeOpenAI(Behaviour(reply="2025年人工智能产业规上营收为150.00亿元[1]。", chunk_chars=3)).start()
+    try:
+        settings = replace(server["settings"], llm_model="fake-model", llm_api_key="sk-test", llm_base_url=fake.base_url,
+                           llm_timeout_s=5.0, llm_max_retries=0, api_key=KEY)
+        with TestClient(create_app(settings)) as http:
+            client = openai.OpenAI(base_url="http://testserver/v1", api_key=KEY, http_client=http, max_retries=0)
+            chunks = list(client.chat.completions.create(model="kbqa", messages=[{"role": "user", "content": QUESTION}], stream=True))
+            text = "".join(c.choices[0].delta.content or "" for c in chunks)
+            extra = (chunks[-1].model_extra or {})["kbqa"]
+            assert "150.00" not in text and "143.79" in text
+            assert extra["verified"] is False and extra["mode"] == "extractive" and "150.00" in extra["notice"]
+            fake.behaviour.reply = "2025年人工智能产业规上营收为143.79亿元[1]。"
+            chunks = list(client.chat.completions.create(model="kbqa", messages=[{"role": "user", "content": QUESTION}], stream=True))
+            assert "".join(c.choices[0].delta.content or "" for c in chunks) == fake.behaviour.reply
+            assert (chunks[-1].model_extra or {})["kbqa"]["verified"] is True
+    finally:
+        fake.stop()
