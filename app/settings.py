@@ -13,7 +13,8 @@ from app.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Per-type size limits in MB (KBQA_FILE_MAX_MB overrides some of them, e.g. "pdf=200,xlsx=50").
 DEFAULT_FILE_MAX_MB = (("txt", 20), ("md", 20), ("html", 20), ("htm", 20), ("csv", 20), ("jsonl", 200),
-                       ("docx", 50), ("xlsx", 30), ("pdf", 100))
+                       ("docx", 50), ("xlsx", 30), ("pdf", 100),
+                       ("xls", 30), ("et", 30), ("pptx", 100), ("ppt", 100), ("doc", 50), ("wps", 50), ("ofd", 100))
 MIN_API_KEY_CHARS = 16  # a key guessable by trying is no key; secrets.token_urlsafe(32) gives 43
 
 

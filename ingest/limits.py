@@ -37,7 +37,7 @@ _MAX_RATIO = 100
 _RATIO_MIN_BYTES = 10 * 1024 * 1024
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _MB = 1024 * 1024
-_OFFICE = {".docx": "Word 文件", ".xlsx": "Excel 文件"}
+_OFFICE = {".docx": "Word 文件", ".xlsx": "Excel 文件", ".pptx": "PowerPoint 文件", ".ofd": "OFD 文件"}
 
 
 @dataclass(frozen=True)

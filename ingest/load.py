@@ -26,13 +26,14 @@ from app.errors import LoadError
 from app.schema import Document, Section
 from app.settings import Settings
 from app.text import detect_date, detect_validity
-from ingest import tables
+from ingest import ofd, office, tables
 from ingest.limits import Limits, check_file, check_size, check_xlsx, check_zip, display_name, in_child
 
-SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", ".jsonl")
+SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", ".jsonl",
+             ".xls", ".et", ".pptx", ".doc", ".wps", ".ppt", ".ofd")
 _KIND_DIRS = {"articles": "article", "policies": "policy", "indicators": "indicator"}
 _POLICY_MARK = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
-_PARSED_IN_CHILD = (".docx", ".xlsx", ".pdf")
+_PARSED_IN_CHILD = (".docx", ".xlsx", ".pdf", ".xls", ".et", ".pptx", ".ofd")
 _FORMULAS_NAMED = 5
 _UTF16_PLAIN_SHARE = 0.95  # real UTF-16 text is ~1.0; GBK or binary read as UTF-16 is far below  # how many formula cells without a result a message names
 _log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def kind_of(rel_path: str, suffix: str, text: str = "") -> str:
     for part in Path(rel_path).parts[:-1]:
         if part in _KIND_DIRS:
             return _KIND_DIRS[part]
-    if suffix in (".xlsx", ".csv"):
+    if suffix in (".xlsx", ".csv", ".xls", ".et"):
         return "indicator"
     if suffix == ".jsonl":
         return "corpus"
@@ -223,6 +224,24 @@ def load_xlsx(path: Path, source: str, problems: Problems) -> list[Document]:
         raise LoadError(f"Excel 文件 {path.name} 已损坏或不是 .xlsx 格式（{type(exc).__name__}）。") from None
     sections = [s for sheet in book.worksheets for s in tables.sheet_sections(tables.xlsx_grid(sheet), sheet.title)]
     return [_document(source, path, sections, title=_sheet_title(sections, path))]
+
+
+def load_xls(path: Path, source: str, problems: Problems) -> list[Document]:
+    """.xls (and .et as WPS writes it) through the same indicator-sheet path as .xlsx (ingest/office.py)."""
+    sections = office.xls_sections(path)
+    return [_document(source, path, sections, title=_sheet_title(sections, path))]
+
+
+def load_pptx(path: Path, source: str, problems: Problems) -> list[Document]:
+    """One section per slide (第N张幻灯片), its tables as records (ingest/office.py)."""
+    title, sections = office.pptx_sections(path)
+    return [_document(source, path, sections, title=title)]
+
+
+def load_ofd(path: Path, source: str, problems: Problems) -> list[Document]:
+    """The text layer of an OFD (GB/T 33190) page by page (ingest/ofd.py)."""
+    title, sections = ofd.read_ofd(path)
+    return [_document(source, path, sections, title=title)]
 
 
 def load_csv(path: Path, source: str, problems: Problems) -> list[Document]:
@@ -349,6 +368,13 @@ LOADERS: dict[str, Loader] = {
     ".html": load_html,
     ".htm": load_html,
     ".jsonl": load_jsonl,
+    ".xls": load_xls,
+    ".et": load_xls,  # a BIFF workbook; any other .et is converted to .xlsx by LibreOffice first
+    ".pptx": load_pptx,
+    ".ofd": load_ofd,
+    ".doc": load_docx,  # after LibreOffice converts it (office.converted)
+    ".wps": load_docx,
+    ".ppt": load_pptx,
 }
 
 
@@ -361,7 +387,9 @@ def _import_parsers() -> None:
     """Import the parsers before forking: a child never imports (another thread may hold the lock)."""
     import docx  # noqa: F401
     import openpyxl  # noqa: F401
+    import pptx  # noqa: F401
     import pypdf  # noqa: F401
+    import xlrd  # noqa: F401
 
     from ingest import pdf_tables  # noqa: F401 - pdfplumber, for tables inside PDFs
 
@@ -375,7 +403,7 @@ def precheck(path: Path, limits: Limits) -> Problems:
         raise LoadError(f"文件名 {name} 不是 UTF-8 编码（常见于 Windows 上打包的 zip），已跳过；请重命名该文件后重新放入。")
     check_file(path, limits)
     suffix = path.suffix.lower()
-    if suffix == ".docx":
+    if suffix in (".docx", ".pptx", ".ofd"):
         check_zip(path, limits)
     if suffix != ".xlsx":
         return []
@@ -405,12 +433,16 @@ def load(path: Path, source: str, problems: Problems | None = None, settings: Se
         found += precheck(path, limits)
         if path.stat().st_size == 0:
             raise LoadError(f"文件为空：{name}。请确认文件内容后重新上传。")
-        if path.suffix.lower() in _PARSED_IN_CHILD:
-            _import_parsers()
-            docs, in_child_found = in_child(_in_child, loader, path, source, name=name, limits=limits)
-            found += in_child_found
-        else:
-            docs = loader(path, source, found)
+        with office.converted(path, limits) as parsed:  # .doc/.wps/.ppt: LibreOffice's .docx/.pptx copy
+            if parsed != path:
+                loader = LOADERS[parsed.suffix.lower()]
+                found += precheck(parsed, limits)
+            if parsed.suffix.lower() in _PARSED_IN_CHILD:
+                _import_parsers()
+                docs, in_child_found = in_child(_in_child, loader, parsed, source, name=name, limits=limits)
+                found += in_child_found
+            else:
+                docs = loader(parsed, source, found)
     except LoadError:
         raise
     except PermissionError:
