@@ -63,7 +63,7 @@ def test_ask_with_history_file(index: str, tmp_path: Path, capsys: pytest.Captur
 def test_search_json_and_jsonl(index: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "人工智能 规上营收", "--top-k", "3", "--index-dir", index, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert len(data["hits"]) == 3 and set(data["hits"][0]) == {"rank", "source", "title", "locator", "chunk_id", "text", "score"}
+    assert len(data["hits"]) == 3 and set(data["hits"][0]) == {"rank", "source", "title", "locator", "chunk_id", "text", "score", "status"}
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"id": "x", "question": "局长"}\n', encoding="utf-8")
     assert main(["search", "--jsonl", str(questions), "--index-dir", index]) == 0
