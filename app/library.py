@@ -13,7 +13,7 @@ from app.errors import LoadError
 from app.settings import Settings
 from app.store import Store
 
-ALLOWED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", ".jsonl", ".xls", ".et", ".pptx", ".doc", ".wps", ".ppt", ".ofd")
+ALLOWED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", ".jsonl", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".xls", ".et", ".pptx", ".doc", ".wps", ".ppt", ".ofd")
 FOLDERS = {"文章": "articles", "政策文件": "policies", "指标表": "indicators"}
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
 

@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Per-type size limits in MB (KBQA_FILE_MAX_MB overrides some of them, e.g. "pdf=200,xlsx=50").
 DEFAULT_FILE_MAX_MB = (("txt", 20), ("md", 20), ("html", 20), ("htm", 20), ("csv", 20), ("jsonl", 200),
                        ("docx", 50), ("xlsx", 30), ("pdf", 100),
+                       ("png", 20), ("jpg", 20), ("jpeg", 20), ("tif", 50), ("tiff", 50), ("bmp", 50),
                        ("xls", 30), ("et", 30), ("pptx", 100), ("ppt", 100), ("doc", 50), ("wps", 50), ("ofd", 100))
 MIN_API_KEY_CHARS = 16  # a key guessable by trying is no key; secrets.token_urlsafe(32) gives 43
 
@@ -47,6 +48,9 @@ class Settings:
     max_cells: int = 200_000  # used area (rows x columns) of a workbook's sheets, summed
     parse_timeout_s: float = 60.0  # one .docx/.xlsx/.pdf, parsed in a child process
     parse_memory_mb: int = 1024  # what that child may map beyond what it inherits
+    ocr: bool = True  # read scanned PDF pages and image files with RapidOCR (offline)
+    ocr_page_timeout_s: float = 300.0  # each OCR'd page extends the child's time limit by this much (dense A4: ~30 CPU-s)
+    image_max_pixels: int = 50_000_000  # an image file's declared width x height, checked before decoding
     reference_date: dt.date | None = None  # what 去年/今年 in a question mean; None: the day it is asked
     login_max_failures: int = 5
     login_lockout_minutes: float = 15.0
@@ -75,6 +79,10 @@ class Settings:
             raise ConfigError(f"KBQA_PARSE_TIMEOUT={self.parse_timeout_s} 超出范围：应在 1 到 3600 秒之间。")
         if not 64 <= self.parse_memory_mb <= 1_000_000:
             raise ConfigError(f"KBQA_PARSE_MEMORY_MB={self.parse_memory_mb} 超出范围：应不小于 64。")
+        if not 1.0 <= self.ocr_page_timeout_s <= 3600.0:
+            raise ConfigError(f"KBQA_OCR_PAGE_TIMEOUT={self.ocr_page_timeout_s} 超出范围：应在 1 到 3600 秒之间。")
+        if not 1_000_000 <= self.image_max_pixels <= 1_000_000_000:
+            raise ConfigError(f"KBQA_IMAGE_MAX_PIXELS={self.image_max_pixels} 超出范围：应在 1000000 到 1000000000 之间。")
         if not 0.0 <= self.llm_temperature <= 2.0:
             raise ConfigError(f"KBQA_LLM_TEMPERATURE={self.llm_temperature} 超出范围：应在 0 到 2 之间。")
         if self.reference_date is not None and not isinstance(self.reference_date, dt.date):
@@ -188,6 +196,9 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         "max_cells": int(_number(env, "KBQA_MAX_CELLS", defaults.max_cells, int)),
         "parse_timeout_s": _number(env, "KBQA_PARSE_TIMEOUT", defaults.parse_timeout_s, float),
         "parse_memory_mb": int(_number(env, "KBQA_PARSE_MEMORY_MB", defaults.parse_memory_mb, int)),
+        "ocr": _flag(env, "KBQA_OCR", defaults.ocr),
+        "ocr_page_timeout_s": _number(env, "KBQA_OCR_PAGE_TIMEOUT", defaults.ocr_page_timeout_s, float),
+        "image_max_pixels": int(_number(env, "KBQA_IMAGE_MAX_PIXELS", defaults.image_max_pixels, int)),
         "reference_date": _date(env, "KBQA_REFERENCE_DATE"),
         "login_max_failures": int(_number(env, "KBQA_LOGIN_MAX_FAILURES", defaults.login_max_failures, int)),
         "login_lockout_minutes": _number(env, "KBQA_LOGIN_LOCKOUT_MINUTES", defaults.login_lockout_minutes, float),

@@ -49,11 +49,14 @@ class Limits:
     max_cells: int
     timeout_s: float
     memory_mb: int
+    page_timeout_s: float = 300.0  # more time granted each time the child starts OCR of a page
+    image_max_pixels: int = 50_000_000
 
     @classmethod
     def of(cls, settings: Settings | None) -> Limits:
         s = settings or Settings()
-        return cls(dict(s.file_max_mb), s.max_unzipped_mb, s.max_cells, s.parse_timeout_s, s.parse_memory_mb)
+        return cls(dict(s.file_max_mb), s.max_unzipped_mb, s.max_cells, s.parse_timeout_s, s.parse_memory_mb,
+                   page_timeout_s=s.ocr_page_timeout_s, image_max_pixels=s.image_max_pixels)
 
     def max_bytes(self, suffix: str) -> int:
         return self.max_mb.get(suffix.lower().lstrip("."), max(self.max_mb.values())) * _MB
@@ -256,8 +259,44 @@ def check_xlsx(path: Path, limits: Limits) -> list[SheetScan]:
     return scans
 
 
-def in_child(fn: Callable[..., _T], *args: Any, name: str, limits: Limits) -> _T:
+def check_image(path: Path, limits: Limits) -> None:
+    """Refuse an image whose header declares more pixels than the limit, before anything decodes it
+    (a 100 KB PNG can declare 50000 x 50000 pixels: 7.5 GB once decoded). Only the header is read."""
+    from PIL import Image, UnidentifiedImageError
+
+    name = display_name(path.name)
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise LoadError(f"图片 {name} 已损坏或不是有效的图片文件（{type(exc).__name__}），请重新导出后再上传。") from None
+    if width * height > limits.image_max_pixels:
+        raise LoadError(
+            f"图片 {name} 有 {width} × {height} 像素，超过上限 {limits.image_max_pixels // 1_000_000} 百万像素；"
+            "请缩小后（扫描件 300 dpi 足够）重新上传，或调大 KBQA_IMAGE_MAX_PIXELS。"
+        )
+
+
+_progress_fd: int | None = None  # set in a child made by in_child: where progress() writes
+
+
+def progress(message: str) -> None:
+    """Say that a long step (OCR of one page) starts. In a child made by in_child the parent hears it,
+    logs it, passes it to its on_progress and grants limits.page_timeout_s more; elsewhere it is logged."""
+    if _progress_fd is None:
+        _log.info("%s", message)
+        return
+    os.write(_progress_fd, message.replace("\n", " ").encode("utf-8")[:1000] + b"\n")
+
+
+def in_child(
+    fn: Callable[..., _T], *args: Any, name: str, limits: Limits, on_progress: Callable[[str], None] | None = None
+) -> _T:
     """Run fn(*args) in a forked child with limits.timeout_s and limits.memory_mb; return its result.
+
+    Each progress() message from the child (one per OCR'd page) is logged, handed to on_progress and
+    moves the deadline to at least limits.page_timeout_s from then: a 50-page scan takes minutes, yet
+    no single page may hang.
 
     Why a fork and not signal.alarm: Streamlit runs scripts in a worker thread, where alarm cannot be
     set, and a runaway parser must be killed, not merely abandoned. The child inherits the imported
@@ -266,10 +305,14 @@ def in_child(fn: Callable[..., _T], *args: Any, name: str, limits: Limits) -> _T
     A LoadError in the child comes back as a LoadError; anything else comes back as its type name and
     traceback, is logged here, and becomes a LoadError that names the type.
     """
+    global _progress_fd
     read_fd, write_fd = os.pipe()
+    said_fd, say_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
         os.close(read_fd)
+        os.close(said_fd)
+        _progress_fd = say_fd
         code = 0
         payload: tuple[Any, ...]
         try:
@@ -291,27 +334,51 @@ def in_child(fn: Callable[..., _T], *args: Any, name: str, limits: Limits) -> _T
             code = 3
         os._exit(code)
     os.close(write_fd)
+    os.close(say_fd)
     chunks: list[bytes] = []
+    said = b""
+    message = ""
     deadline = time.monotonic() + limits.timeout_s
     timed_out = False
+    watched = [read_fd, said_fd]
+    finished = False  # False while an exception (from on_progress, say) leaves the loop: the child is killed
     try:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 timed_out = True
                 break
-            ready, _, _ = select.select([read_fd], [], [], left)
-            if not ready:
+            ready, _, _ = select.select(watched, [], [], left)
+            if said_fd in ready:
+                block = os.read(said_fd, 1 << 16)
+                if not block:
+                    watched.remove(said_fd)
+                said += block
+                *lines, said = said.split(b"\n")
+                for line in lines:
+                    deadline = max(deadline, time.monotonic() + limits.page_timeout_s)
+                    message = line.decode("utf-8", errors="replace")
+                    _log.info("%s", message)
+                    if on_progress is not None:
+                        on_progress(message)
+            if read_fd not in ready:
                 continue
             block = os.read(read_fd, 1 << 20)
             if not block:
                 break
             chunks.append(block)
+        finished = True
     finally:
         os.close(read_fd)
-        if timed_out:
+        os.close(said_fd)
+        if timed_out or not finished:
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
+    if timed_out and message:
+        raise LoadError(
+            f"{name} 的文字识别（{message}）超过 {limits.page_timeout_s:g} 秒仍未完成，已跳过；"
+            "请拆分文件或换用更清晰的扫描件后重新上传，或调大 KBQA_OCR_PAGE_TIMEOUT。"
+        )
     if timed_out:
         raise LoadError(
             f"解析 {name} 超过 {limits.timeout_s:g} 秒仍未完成，已跳过；文件可能已损坏或内容过多，"

@@ -11,6 +11,7 @@ caller's `problems` list; the rest of the file is loaded.
 from __future__ import annotations
 
 import csv
+import functools
 import html.parser
 import io
 import json
@@ -26,14 +27,23 @@ from app.errors import LoadError
 from app.schema import Document, Section
 from app.settings import Settings
 from app.text import detect_date, detect_validity
-from ingest import ofd, office, tables
-from ingest.limits import Limits, check_file, check_size, check_xlsx, check_zip, display_name, in_child
+from ingest import ocr, ofd, office, tables
+from ingest.limits import (
+    Limits,
+    check_file,
+    check_image,
+    check_size,
+    check_xlsx,
+    check_zip,
+    display_name,
+    in_child,
+)
 
-SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", ".jsonl",
+SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", ".jsonl", *ocr.IMAGE_SUFFIXES,
              ".xls", ".et", ".pptx", ".doc", ".wps", ".ppt", ".ofd")
 _KIND_DIRS = {"articles": "article", "policies": "policy", "indicators": "indicator"}
 _POLICY_MARK = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
-_PARSED_IN_CHILD = (".docx", ".xlsx", ".pdf", ".xls", ".et", ".pptx", ".ofd")
+_PARSED_IN_CHILD = (".docx", ".xlsx", ".pdf", *ocr.IMAGE_SUFFIXES, ".xls", ".et", ".pptx", ".ofd")
 _FORMULAS_NAMED = 5
 _UTF16_PLAIN_SHARE = 0.95  # real UTF-16 text is ~1.0; GBK or binary read as UTF-16 is far below  # how many formula cells without a result a message names
 _log = logging.getLogger(__name__)
@@ -197,7 +207,8 @@ def load_docx(path: Path, source: str, problems: Problems) -> list[Document]:
     return [_document(source, path, sections, title=doc.core_properties.title or "")]
 
 
-def load_pdf(path: Path, source: str, problems: Problems) -> list[Document]:
+def load_pdf(path: Path, source: str, problems: Problems, use_ocr: bool = True) -> list[Document]:
+    """Text layer per page; pages without a usable one that draw an image are OCR'd (ingest/ocr.py)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -206,11 +217,21 @@ def load_pdf(path: Path, source: str, problems: Problems) -> list[Document]:
         pages = [(page.extract_text() or "") for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(f"PDF 文件 {path.name} 已损坏或无法解析（{type(exc).__name__}），请重新导出 PDF。") from None
-    sections = [Section(text, f"第{i}页") for i, text in enumerate(pages, start=1) if text.strip()]
+    scanned = ocr.read_pdf_pages(path, pages, problems, use_ocr)
+    sections = [
+        Section(scanned[i - 1], f"第{i}页·{ocr.MARK}") if i - 1 in scanned else Section(text, f"第{i}页")
+        for i, text in enumerate(pages, start=1)
+        if (scanned.get(i - 1) or text).strip()
+    ]
     from ingest.pdf_tables import with_tables
 
     sections = with_tables(path, sections, problems)  # ruled tables -> cell records, once (not also as page text)
     return [_document(source, path, sections)]
+
+
+def load_image(path: Path, source: str, problems: Problems, use_ocr: bool = True) -> list[Document]:
+    """A scanned notice or a photo of one, read by OCR; the locator says so."""
+    return [_document(source, path, ocr.image_sections(path, use_ocr))]
 
 
 def load_xlsx(path: Path, source: str, problems: Problems) -> list[Document]:
@@ -368,6 +389,7 @@ LOADERS: dict[str, Loader] = {
     ".html": load_html,
     ".htm": load_html,
     ".jsonl": load_jsonl,
+    **dict.fromkeys(ocr.IMAGE_SUFFIXES, load_image),
     ".xls": load_xls,
     ".et": load_xls,  # a BIFF workbook; any other .et is converted to .xlsx by LibreOffice first
     ".pptx": load_pptx,
@@ -389,7 +411,9 @@ def _import_parsers() -> None:
     import openpyxl  # noqa: F401
     import pptx  # noqa: F401
     import pypdf  # noqa: F401
+    import pypdfium2  # noqa: F401 - renders scanned pages for OCR
     import xlrd  # noqa: F401
+    from PIL import Image  # noqa: F401
 
     from ingest import pdf_tables  # noqa: F401 - pdfplumber, for tables inside PDFs
 
@@ -403,6 +427,8 @@ def precheck(path: Path, limits: Limits) -> Problems:
         raise LoadError(f"文件名 {name} 不是 UTF-8 编码（常见于 Windows 上打包的 zip），已跳过；请重命名该文件后重新放入。")
     check_file(path, limits)
     suffix = path.suffix.lower()
+    if suffix in ocr.IMAGE_SUFFIXES:
+        check_image(path, limits)
     if suffix in (".docx", ".pptx", ".ofd"):
         check_zip(path, limits)
     if suffix != ".xlsx":
@@ -418,14 +444,26 @@ def precheck(path: Path, limits: Limits) -> Problems:
     }]
 
 
-def load(path: Path, source: str, problems: Problems | None = None, settings: Settings | None = None) -> list[Document]:
+def load(
+    path: Path,
+    source: str,
+    problems: Problems | None = None,
+    settings: Settings | None = None,
+    on_page: Callable[[str], None] | None = None,
+) -> list[Document]:
     """Load one file; raises LoadError (and nothing else) with a Chinese reason for anything we cannot use.
 
     Problems that cost part of the file are appended to `problems` as {"path", "reason"} entries.
+    `on_page` hears each page OCR starts on ("扫描件.pdf OCR 第3页（3/12）"), for a progress display.
     """
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoadError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}；支持：{'、'.join(SUPPORTED)}。")
+    if loader in (load_pdf, load_image):  # the loaders that may OCR hear whether they may
+        use_ocr = (settings or Settings()).ocr
+        if use_ocr:
+            ocr.preload()
+        loader = functools.partial(load_pdf if loader is load_pdf else load_image, use_ocr=use_ocr)
     limits = Limits.of(settings)
     name = display_name(path.name)
     found: Problems = []
@@ -439,7 +477,7 @@ def load(path: Path, source: str, problems: Problems | None = None, settings: Se
                 found += precheck(parsed, limits)
             if parsed.suffix.lower() in _PARSED_IN_CHILD:
                 _import_parsers()
-                docs, in_child_found = in_child(_in_child, loader, parsed, source, name=name, limits=limits)
+                docs, in_child_found = in_child(_in_child, loader, parsed, source, name=name, limits=limits, on_progress=on_page)
                 found += in_child_found
             else:
                 docs = loader(parsed, source, found)
