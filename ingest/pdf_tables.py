@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 from pdfminer.pdfexceptions import PDFException
+from pdfminer.pdftypes import PDFStream, resolve1
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
@@ -36,6 +39,12 @@ _CAPTION_GAP = 2.5  # a caption sits within this many line heights of what it ca
 _SENTENCE_END = tuple("。；;！？!?")
 _MINUS = "−－﹣-"
 _UNSIGNED = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+_PATH_OP = re.compile(rb"(?<![A-Za-z*'\"])(?:re|l)(?=\s)")  # a rectangle or a line segment
+_MIN_RULES = 4  # two rows of two cells need at least four rules (or four cell rectangles)
+# Table reading stops after this long and the remaining pages keep their plain text: the whole PDF is
+# parsed under KBQA_PARSE_TIMEOUT (60 s by default), and tables must never cost the file its text.
+# ~0.35 s a table page (bench/pdf_tables_bench.py): about 85 table pages fit.
+BUDGET_S = 30.0
 _FAILURES = (PdfminerException, MalformedPDFException, PDFException, PSException, ValueError, KeyError, TypeError)
 
 
@@ -56,6 +65,10 @@ def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]])
     x = (float(obj.get("x0", 0)) + float(obj.get("x1", 0))) / 2
     y = (float(obj.get("top", 0)) + float(obj.get("bottom", 0))) / 2
     return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+
+def _outside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
+    return not _inside(obj, boxes)
 
 
 def _caption(lines: list[dict[str, Any]], table: _Table, floor: float) -> list[str]:
@@ -109,6 +122,18 @@ def _shifted(section: Section, rows: int) -> Section:
     return replace(section, locator=locator, record=record)
 
 
+def _draws_rules(page: Any) -> bool:
+    """Whether the page's own content stream draws enough lines or rectangles to rule a table.
+
+    Laying a page out (pdfminer) is what costs: ~190 ms a page against pypdf's ~35 ms, which would
+    put a 300-page report past the parse time limit. Counting path operators in the raw stream costs
+    next to nothing and rules out the prose pages. A table drawn inside a form XObject is not seen."""
+    contents = resolve1(page.page_obj.attrs.get("Contents"))
+    streams = contents if isinstance(contents, list) else [contents]
+    data = b"".join(s.get_data() for s in (resolve1(x) for x in streams) if isinstance(s, PDFStream))
+    return len(_PATH_OP.findall(data)) >= _MIN_RULES
+
+
 def _page_tables(page: Any) -> list[_Table]:
     """Ruled tables of a page with text in at least two rows and two columns (a frame or a box
     around one paragraph is no table)."""
@@ -121,17 +146,22 @@ def _page_tables(page: Any) -> list[_Table]:
     return found
 
 
-def read_tables(path: Path, page_texts: dict[int, str], skip: set[int]) -> dict[int, tuple[str, list[Section]]]:
-    """Page number -> (the page's text outside its tables, the tables' sections) for each page with
-    a table; tables are numbered through the document (表1, 表2 …), as bulletins number them. Pages in
-    `skip` (read by OCR) are not looked at.
+def read_tables(
+    path: Path, page_texts: dict[int, str], skip: set[int], budget_s: float = BUDGET_S
+) -> tuple[dict[int, tuple[str, list[Section]]], int]:
+    """(page number -> (the page's text outside its tables, the tables' sections) for each page with
+    a table, the first page left unread because `budget_s` ran out, or 0); tables are numbered through
+    the document (表1, 表2 …), as bulletins number them. Pages in `skip` (read by OCR) are not looked at.
 
     Raises the pdfplumber/pdfminer errors in `_FAILURES`; `with_tables` turns them into a problem."""
     out: dict[int, tuple[str, list[Section]]] = {}
     number = 0
+    deadline = time.monotonic() + budget_s
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
-            found = _page_tables(page) if page.page_number not in skip else []
+            if time.monotonic() > deadline:
+                return out, page.page_number
+            found = _page_tables(page) if page.page_number not in skip and _draws_rules(page) else []
             if not found:
                 page.close()
                 continue
@@ -149,20 +179,22 @@ def read_tables(path: Path, page_texts: dict[int, str], skip: set[int]) -> dict[
                 rows = [[c] + [""] * (width - 1) for c in caption] + grid
                 sheet = tables.sheet_sections(rows, f"第{page.page_number}页 表{number}")
                 sections += [_shifted(s, len(caption)) for s in sheet]
-            outside = page.filter(lambda obj, boxes=boxes: not _inside(obj, boxes)).extract_text() or ""
+            outside = page.filter(partial(_outside, boxes=boxes)).extract_text() or ""
             out[page.page_number] = (outside, sections)
             page.close()
-    return out
+    return out, 0
 
 
-def with_tables(path: Path, sections: list[Section], problems: list[dict[str, str]]) -> list[Section]:
+def with_tables(
+    path: Path, sections: list[Section], problems: list[dict[str, str]], budget_s: float = BUDGET_S
+) -> list[Section]:
     """A PDF's page sections ('第N页') with each ruled table read as records; the page keeps the text
-    outside its tables. When the tables cannot be read, the pages are kept as they are and a problem
-    says the tables were not read as tables."""
+    outside its tables. When the tables cannot be read, or `budget_s` runs out, those pages are kept
+    as they are and a problem says their tables were not read as tables."""
     page_texts = {int(m.group(1)): s.text for s in sections if (m := _TEXT_PAGE.fullmatch(s.locator))}
     skip = {int(m.group(1)) for s in sections if (m := _PAGE.match(s.locator))} - page_texts.keys()
     try:
-        found = read_tables(path, page_texts, skip)
+        found, stopped = read_tables(path, page_texts, skip, budget_s)
     except _FAILURES as exc:
         _log.warning("tables of %s not read: %r", path.name, exc)
         problems.append({
@@ -171,6 +203,12 @@ def with_tables(path: Path, sections: list[Section], problems: list[dict[str, st
             "表格数字可能缺少所属的行列，请核对原文或另存为 Excel 后上传。",
         })
         return sections
+    if stopped:
+        problems.append({
+            "path": "",
+            "reason": f"{path.name} 表格较多，第{stopped}页起的表格因耗时超过 {budget_s:g} 秒未按表格识别，已按页面文字编入；"
+            "这些表格的数字可能缺少所属的行列，请核对原文，或把表格另存为 Excel 后上传。",
+        })
     out: list[Section] = []
     for s in sections:
         m = _TEXT_PAGE.fullmatch(s.locator)

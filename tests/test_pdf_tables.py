@@ -90,3 +90,18 @@ def test_docx_table_cells_are_records_with_table_locators(tmp_path: Path) -> Non
     assert set(records) == {f"表1!{c}{r}" for c in "BC" for r in (2, 3, 4)}
     cell = records["表1!B4"]
     assert cell is not None and (cell.row_label, cell.value, cell.unit) == ("新埭镇", "95.7", "亿元")
+
+
+def test_table_reading_out_of_time_keeps_the_page_text(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from app.schema import Section
+    from ingest.pdf_tables import with_tables
+
+    path = write_bulletin(tmp_path / "公报.pdf")
+    pages = [Section(p.extract_text(), f"第{i}页") for i, p in enumerate(PdfReader(path).pages, start=1)]
+    problems: list[dict[str, str]] = []
+    assert with_tables(path, pages, problems, budget_s=0.0) == pages
+    assert len(problems) == 1 and "第1页起的表格" in problems[0]["reason"] and "已按页面文字编入" in problems[0]["reason"]
+    scanned = [pages[0], Section("当湖街道 312.5", "第2页·OCR识别")]  # a page read by OCR is left as it is
+    assert with_tables(path, scanned, []) == scanned
