@@ -22,6 +22,7 @@ import stat
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from app.errors import LoadError
 from app.schema import Document, Section
@@ -203,8 +204,18 @@ def load_docx(path: Path, source: str, problems: Problems) -> list[Document]:
     sections = [Section("\n\n".join(lines))]
     for t_index, table in enumerate(doc.tables, start=1):
         grid = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-        sections.extend(tables.docx_table_sections(grid, t_index))
+        sections.extend(tables.docx_table_sections(grid, t_index, tables.caption_of(_lines_before(table))))
     return [_document(source, path, sections, title=doc.core_properties.title or "")]
+
+
+def _lines_before(table: Any, most: int = 3) -> list[str]:
+    """The texts of the paragraphs right above a Word table (its caption, if it has one), in order."""
+    lines: list[str] = []
+    element = table._element.getprevious()
+    while element is not None and element.tag.endswith("}p") and len(lines) < most:
+        lines.insert(0, "".join(t.text or "" for t in element.iter() if t.tag.endswith("}t")))
+        element = element.getprevious()
+    return lines
 
 
 def load_pdf(path: Path, source: str, problems: Problems, use_ocr: bool = True) -> list[Document]:

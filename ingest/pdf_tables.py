@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,11 +32,7 @@ from ingest import tables
 _log = logging.getLogger(__name__)
 _PAGE = re.compile(r"^第(\d+)页")
 _TEXT_PAGE = re.compile(r"第(\d+)页")  # a page read from its text layer; '第3页·OCR识别' is kept as it is
-_TABLE_LABEL = re.compile(r"^表\s*[\d一二三四五六七八九十]+\s*[.、:：]?\s*")
-_CAPTION_MAX_CHARS = 50  # a caption is a line, never a paragraph of body text
-_CAPTION_LINES = 3  # table number + title, a subtitle, a unit line
 _CAPTION_GAP = 2.5  # a caption sits within this many line heights of what it captions
-_SENTENCE_END = tuple("。；;！？!?")
 _MINUS = "−－﹣-"
 _UNSIGNED = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
 _PATH_OP = re.compile(rb"(?<![A-Za-z*'\"])(?:re|l)(?=\s)")  # a rectangle or a line segment
@@ -72,25 +68,17 @@ def _outside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]
 
 
 def _caption(lines: list[dict[str, Any]], table: _Table, floor: float) -> list[str]:
-    """The caption lines right above a table (nearest last), between `floor` (the previous table's
-    bottom or the page top) and the table: short lines that are no sentence, each close to the next."""
+    """The caption lines right above a table (`tables.caption_of`), between `floor` (the previous
+    table's bottom or the page top) and the table, each within a few line heights of the next."""
     above = [ln for ln in lines if floor <= float(ln["bottom"]) <= table.bbox[1] + 1]
-    found: list[str] = []
+    near: list[str] = []
     edge = table.bbox[1]
     for ln in reversed(above):
-        text = str(ln["text"]).strip()
-        height = max(1.0, float(ln["bottom"]) - float(ln["top"]))
-        if (
-            len(found) == _CAPTION_LINES
-            or edge - float(ln["bottom"]) > _CAPTION_GAP * height
-            or not text
-            or len(text) > _CAPTION_MAX_CHARS
-            or text.endswith(_SENTENCE_END)
-        ):
+        if edge - float(ln["bottom"]) > _CAPTION_GAP * max(1.0, float(ln["bottom"]) - float(ln["top"])):
             break
-        found.append(text)
+        near.append(str(ln["text"]))
         edge = float(ln["top"])
-    return [_TABLE_LABEL.sub("", t) or t for t in reversed(found)]
+    return tables.caption_of(near[::-1])
 
 
 def _signed(grid: list[list[str]], page_text: str) -> list[list[str]]:
@@ -108,18 +96,6 @@ def _signed(grid: list[list[str]], page_text: str) -> list[list[str]]:
             fixed.append(value)
         out.append(fixed)
     return out
-
-
-def _shifted(section: Section, rows: int) -> Section:
-    """A section of the grid with `rows` caption lines on top, located in the table itself: its first
-    ruled row is row 1 (the caption is no row of the table)."""
-    sheet, _, cell = section.locator.rpartition("!")
-    m = re.fullmatch(r"([A-Z]+)(\d+)", cell)
-    if not rows or not m:
-        return section
-    locator = f"{sheet}!{m.group(1)}{max(1, int(m.group(2)) - rows)}"
-    record = replace(section.record, cell=locator) if section.record else None
-    return replace(section, locator=locator, record=record)
 
 
 def _draws_rules(page: Any) -> bool:
@@ -175,10 +151,7 @@ def read_tables(
                 caption = _caption(lines, table, floor)
                 floor = table.bbox[3]
                 grid = _signed(table.grid, page_texts.get(page.page_number, ""))
-                width = max(len(row) for row in grid)
-                rows = [[c] + [""] * (width - 1) for c in caption] + grid
-                sheet = tables.sheet_sections(rows, f"第{page.page_number}页 表{number}")
-                sections += [_shifted(s, len(caption)) for s in sheet]
+                sections += tables.captioned_sections(grid, caption, f"第{page.page_number}页 表{number}")
             outside = page.filter(partial(_outside, boxes=boxes)).extract_text() or ""
             out[page.page_number] = (outside, sections)
             page.close()

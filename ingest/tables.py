@@ -7,6 +7,7 @@ quoting: "2025年人工智能产业规上营收为143.79亿元".
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from app.schema import Record, Section
@@ -244,6 +245,42 @@ def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
     return sections
 
 
-def docx_table_sections(grid: list[list[str]], number: int) -> list[Section]:
-    """A table inside a Word document, read as a small sheet named 表N."""
-    return sheet_sections(grid, f"表{number}")
+_TABLE_LABEL = re.compile(r"^表\s*[\d一二三四五六七八九十]+\s*[.、:：]?\s*")
+_CAPTION_MAX_CHARS = 50  # a caption is a line, never a paragraph of body text
+_CAPTION_LINES = 3  # table number + title, a subtitle, a unit line
+_SENTENCE_END = tuple("。；;！？!?")
+
+
+def caption_of(lines_above: list[str]) -> list[str]:
+    """The caption of a table inside a document: the short lines right above it that are no sentence
+    ('表1 2025年各镇街道规上工业产值', '单位：亿元，%'), nearest last, without the table's number."""
+    found: list[str] = []
+    for text in reversed([t.strip() for t in lines_above]):
+        if len(found) == _CAPTION_LINES or not text or len(text) > _CAPTION_MAX_CHARS or text.endswith(_SENTENCE_END):
+            break
+        found.append(text)
+    return [_TABLE_LABEL.sub("", t) or t for t in reversed(found)]
+
+
+def captioned_sections(grid: list[list[str]], caption: list[str], sheet: str) -> list[Section]:
+    """A table inside a document read as a sheet with its caption lines as the title and unit rows
+    above it (the period and units they name reach every record); cells are located in the table
+    itself, whose first row is row 1."""
+    width = max((len(row) for row in grid), default=1)
+    sections = sheet_sections([[c] + [""] * (width - 1) for c in caption] + grid, sheet)
+    return [_shifted(s, len(caption)) for s in sections] if caption else sections
+
+
+def _shifted(section: Section, rows: int) -> Section:
+    sheet, _, cell = section.locator.rpartition("!")
+    m = re.fullmatch(r"([A-Z]+)(\d+)", cell)
+    if not m:
+        return section
+    locator = f"{sheet}!{m.group(1)}{max(1, int(m.group(2)) - rows)}"
+    record = replace(section.record, cell=locator) if section.record else None
+    return replace(section, locator=locator, record=record)
+
+
+def docx_table_sections(grid: list[list[str]], number: int, caption: list[str] | None = None) -> list[Section]:
+    """A table inside a Word document, read as a small sheet named 表N under its caption."""
+    return captioned_sections(grid, caption or [], f"表{number}")
