@@ -4,6 +4,7 @@ indicator tables. Citations are always rendered from the Answer object, never by
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from app.schema import Answer, Citation, Record
@@ -131,16 +132,52 @@ def to_markdown(answer: Answer) -> str:
 def records_table(answer: Answer) -> list[dict[str, Any]]:
     """Rows for a table/chart when the answer cites indicator records for several entities or periods."""
     rows: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for r in answer.records:
         try:
             value = float(r.value)
         except ValueError:
             continue
-        if (r.row_label, r.column) not in seen:
-            seen.add((r.row_label, r.column))
+        if (r.row_label, r.column, r.period) not in seen:
+            seen.add((r.row_label, r.column, r.period))
             rows.append({"对象": r.row_label, "指标": metric_name(r), "数值": value, "单位": r.unit, "单元格": r.cell})
     return rows if len(rows) >= 2 else []
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One measure (a value, or a growth rate — never both) across entities or periods, with its unit."""
+
+    title: str
+    unit: str
+    points: dict[str, float]
+
+
+def charts(answer: Answer) -> list[Chart]:
+    """Charts for the answer's cited records: one per measure (column name without its period, and unit),
+    each across the entities or periods it was cited for. A value and its growth rate on one axis would draw
+    a rate of 7.5 beside 358.6亿元, so they are never mixed; an answer with more than two measures gets
+    none (its table says it better), and a measure cited once gets none (one bar compares nothing)."""
+    measures: dict[tuple[str, str], list[Record]] = {}
+    for r in answer.records:
+        try:
+            float(r.value)
+        except ValueError:
+            continue
+        measure = re.sub(r"(?:19|20)\d\d年|\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月", "", r.column)
+        measures.setdefault((measure, r.unit), []).append(r)
+    out = []
+    for (measure, unit), records in measures.items():
+        periods = {r.period for r in records}
+        entities = {r.row_label for r in records}
+        points: dict[str, float] = {}
+        for r in records:
+            label = r.row_label if len(periods) == 1 else r.period if len(entities) == 1 else f"{r.period}{r.row_label}"
+            points.setdefault(label, float(r.value))
+        if len(points) >= 2:
+            period = next(iter(periods)) if len(periods) == 1 else ""
+            out.append(Chart(f"{period}{measure}", unit, points))
+    return out if len(out) == len(measures) <= 2 else []
 
 
 def metric_name(r: Record) -> str:

@@ -57,6 +57,8 @@ class Settings:
     login_delay_s: float = 1.0
     ingest_wait_s: float = 60.0
     api_key: str = field(default="", repr=False)  # Bearer key of python -m app serve; '' = no key (loopback only)
+    store_questions: bool = True  # keep questions: saved conversations, the question log of the gap report
+    retention_days: int = 180  # saved conversations, feedback and logged questions older than this are deleted
 
     def __post_init__(self) -> None:
         if not 50 <= self.chunk_chars <= 4000:
@@ -95,6 +97,8 @@ class Settings:
             raise ConfigError(f"KBQA_LOGIN_LOCKOUT_MINUTES={self.login_lockout_minutes} 超出范围：应大于 0、不超过 1440（一天）。")
         if not 0.0 <= self.login_delay_s <= 60.0:
             raise ConfigError(f"KBQA_LOGIN_DELAY_S={self.login_delay_s} 超出范围：应在 0 到 60 秒之间。")
+        if not 1 <= self.retention_days <= 3650:
+            raise ConfigError(f"KBQA_RETENTION_DAYS={self.retention_days} 超出范围：应在 1 到 3650 天之间，例如 180。")
         if self.api_key and (len(self.api_key) < MIN_API_KEY_CHARS or not self.api_key.isascii()
                              or not self.api_key.isprintable() or " " in self.api_key):
             raise ConfigError(f"KBQA_API_KEY 应为至少 {MIN_API_KEY_CHARS} 个字符、不含空格的 ASCII 随机串（它要放进 HTTP 头）。"
@@ -205,6 +209,8 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         "login_delay_s": _number(env, "KBQA_LOGIN_DELAY_S", defaults.login_delay_s, float),
         "ingest_wait_s": _number(env, "KBQA_INGEST_WAIT_S", defaults.ingest_wait_s, float),
         "api_key": _get(env, "KBQA_API_KEY"),
+        "store_questions": _flag(env, "KBQA_STORE_QUESTIONS", defaults.store_questions),
+        "retention_days": int(_number(env, "KBQA_RETENTION_DAYS", defaults.retention_days, int)),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
