@@ -7,10 +7,10 @@
 
 Hash a password with: .venv/bin/python -m app hash-password
 
-Why a table on the server: a signed cookie (a JWT) stays valid until it expires, whatever logout does, and
-the browser side can only set cookies through JavaScript, so they cannot be HttpOnly. Here the cookie holds
-a random token and the server keeps only an HMAC of it (keyed with cookie.key): logout deletes the row, so a
-copied cookie is dead afterwards, and rotating cookie.key ends every session at once. Failures are counted
+Why a table on the server: a signed cookie (a JWT) stays valid until it expires, whatever logout does. Here
+the cookie holds a random token and the server keeps only an HMAC of it (keyed with cookie.key): logout deletes
+the row, so a copied cookie is dead afterwards, and rotating cookie.key ends every session at once. The cookie
+is set by the login page's HTTP response (app/login_page.py), so it is HttpOnly and SameSite=Strict. Failures are counted
 per user name in the same SQLite file, so every browser session of one server (and every server process on
 the same file) sees the same count: each failure makes the next attempt wait longer, and N failures lock
 the name for M minutes (Settings.login_*).
@@ -226,6 +226,14 @@ class AuthStore:
         if not row or float(row[1]) <= now or row[0] not in self.config["credentials"]["usernames"]:
             return ""
         return str(row[0])
+
+    def form_token(self, token: str) -> str:
+        """The anti-forgery value a logout form carries: derived from the session token, so only a page
+        that was served to that session knows it (the cookie itself is HttpOnly and SameSite=Strict)."""
+        return hmac.new(self._key, b"logout\0" + token.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+
+    def form_token_ok(self, token: str, sent: str) -> bool:
+        return bool(token) and hmac.compare_digest(self.form_token(token), sent.encode("ascii", "replace").decode())
 
     def logout(self, token: str) -> None:
         """End the session on the server: the token stops working in every browser that holds it."""
