@@ -248,7 +248,7 @@ def sheet_sections(grid: list[list[str]], sheet: str) -> list[Section]:
 _TABLE_LABEL = re.compile(r"^表\s*[\d一二三四五六七八九十]+\s*[.、:：]?\s*")
 _CAPTION_MAX_CHARS = 50  # a caption is a line, never a paragraph of body text
 _CAPTION_LINES = 3  # table number + title, a subtitle, a unit line
-_SENTENCE_END = tuple("。；;！？!?")
+_SENTENCE_END = tuple("。；;！？!?：:，,")  # a caption ends in none of these ("详见下表：" leads into it)
 
 
 def caption_of(lines_above: list[str]) -> list[str]:

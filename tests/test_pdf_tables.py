@@ -109,9 +109,10 @@ def test_table_reading_out_of_time_keeps_the_page_text(tmp_path: Path) -> None:
 
 def test_docx_table_caption_gives_title_period_and_unit(tmp_path: Path) -> None:
     rows = [["镇街道", "规上工业产值"], ["当湖街道", "312.5"], ["新埭镇", "95.7"]]
-    paragraphs = [("Title", "工业简报（测试）"), ("Normal", "各镇街道产值见下表。"), ("Normal", "表1 2025年各镇街道规上工业产值"), ("Normal", "单位：亿元")]
+    paragraphs = [("Title", "工业简报（测试）"), ("Normal", "各镇街道产值如下："), ("Normal", "表1 2025年各镇街道规上工业产值"), ("Normal", "单位：亿元")]
     doc = load(write_docx(tmp_path / "简报.docx", paragraphs, rows), "kb/简报.docx")[0]
     records = {s.locator: s.record for s in doc.sections if s.record}
     cell = records["表1!B3"]
     assert cell is not None and (cell.row_label, cell.value, cell.unit, cell.period) == ("新埭镇", "95.7", "亿元", "2025年")
     assert cell.fact == "2025年新埭镇规上工业产值为95.7亿元"
+    assert next(s.text for s in doc.sections if s.locator == "表1!B3") == "2025年新埭镇规上工业产值为95.7亿元（2025年各镇街道规上工业产值）"
