@@ -19,7 +19,8 @@ from app.extract import (
     match_form,
 )
 from app.followup import rewrite
-from app.query import analyze, sub_questions
+from app.query import Query, analyze
+from app.refusal import Verdict, judge, refusal, threshold
 from app.retrieve import retrieve
 from app.schema import Answer, Citation, Hit, content_id
 from app.settings import Settings
@@ -35,9 +36,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")  # what undecodable bytes become in a
 class Assistant:
     """Holds the opened index; cheap to ask many questions of (the UI caches one per process)."""
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None, refusal_limit: float | None = None) -> None:
         self.settings = settings
         self._store = store
+        self.refusal_limit = refusal_limit  # None: the fitted threshold (app/data/refusal.json); bench/fit.py sets 0
+        self.trace: list[tuple[Query, Extracted, Verdict | None]] | None = None  # bench/fit.py: each gated result
 
     @property
     def store(self) -> Store:
@@ -58,7 +61,7 @@ class Assistant:
     def search(self, question: str, top_k: int | None = None, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
         if problem := check_question(question):
             raise KBQAError(problem)
-        query = analyze(question, self.settings.question_date())
+        query = analyze(question, self.settings.question_date(), self.store.idf)
         return retrieve(self.store, query, top_k or self.settings.top_k, kinds or None, year)
 
     def ask(self, question: str, history: Sequence[dict[str, str]] = (), qid: str = "") -> Answer:
@@ -113,26 +116,42 @@ class Assistant:
             records=result.records,
         )
 
-    def extract(self, question: str, today: dt.date | None = None) -> Extracted:
+    def extract(self, question: str, today: dt.date | None = None, limit: float | None = None) -> Extracted:
         """Extractive answer; a question about two things is answered part by part. `today` is the date
-        the question's 去年/今年 are read against (default: Settings.question_date())."""
+        the question's 去年/今年 are read against (default: Settings.question_date()). The question is
+        analysed once here (`plan`) and the plan is passed down; each extracted answer then passes the
+        refusal gate and threshold (`limit`: default the fitted one, app/data/refusal.json)."""
+        plan = analyze(question, today or self.settings.question_date(), self.store.idf)
+        return self.extract_plan(plan, self.refusal_limit if limit is None else limit)
+
+    def extract_plan(self, plan: Query, limit: float | None = None) -> Extracted:
+        """The extractive answer for an analysed question (see `extract`)."""
         top_k = self.settings.top_k
-        today = today or self.settings.question_date()
-        parts = sub_questions(question)
-        if not parts:
-            query = analyze(question, today)
+        if not plan.facets:
             # a question for several things ('各产业集群增速') reads twice as many passages
-            return extract(self.store, query, retrieve(self.store, query, top_k * 2 if asks_for_many(question) else top_k))
+            hits = retrieve(self.store, plan, top_k * 2 if asks_for_many(plan.text) else top_k)
+            return self.gate(plan, extract(self.store, plan, hits), hits, limit)
         answers = []
+        parts = [facet.text for facet in plan.facets]
         share = (MAX_ANSWER_CHARS - (len(parts) - 1)) // len(parts)  # combine() joins the parts with "；"
-        for part in parts:
-            query = analyze(part, today)
-            hits = retrieve(self.store, query, top_k)
-            answers.append(extract(self.store, query, hits, share, own_words(part, [p for p in parts if p != part])))
+        for facet in plan.facets:
+            hits = retrieve(self.store, facet, top_k)
+            about = own_words(facet.text, [p for p in parts if p != facet.text])
+            answers.append(self.gate(facet, extract(self.store, facet, hits, share, about), hits, limit))
         if not any(a.answerable for a in answers):
-            query = analyze(question, today)
-            return extract(self.store, query, retrieve(self.store, query, top_k))
+            hits = retrieve(self.store, plan, top_k)
+            return self.gate(plan, extract(self.store, plan, hits), hits, limit)
         return combine(answers, parts)
+
+    def gate(self, plan: Query, result: Extracted, hits: list[Hit], limit: float | None) -> Extracted:
+        """The result, or the normal refusal when its lead evidence misses a place, organisation, year or
+        period the question names, or scores below the threshold (`limit`; None: the fitted one)."""
+        verdict = judge(plan, result, hits)
+        if self.trace is not None:
+            self.trace.append((plan, result, verdict))
+        if verdict is None or not verdict.refuses(threshold() if limit is None else limit):
+            return result
+        return refusal(plan, hits)
 
 
 def own_words(part: str, others: list[str]) -> tuple[str, ...]:

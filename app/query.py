@@ -1,45 +1,105 @@
-"""Question analysis: tokens (+synonyms), asked period, metric, question type."""
+"""The question plan: what is asked, about what, under which constraints — computed once per question.
+
+`analyze()` returns a frozen `Query` (the plan) that retrieval, the extractor and the refusal gate all read;
+none of them analyses the question again. Lexicons are data files under app/data/ (question words, metric
+words, term weights by part of speech, place suffixes); constraints come from jieba's part-of-speech tags
+(ns place, nt organisation, nr/nz names) and from the question's structure, never from lists of names.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
 
-from app.text import expand, normalize, pos_tag, resolve_dates, synonyms, tokenize, years_in
+from app.text import (
+    DATA_DIR,
+    STOPWORDS,
+    _pos_tokenizer,
+    expand,
+    normalize,
+    pos_tag,
+    resolve_dates,
+    synonyms,
+    tokenize,
+    years_in,
+)
 
-# Metric words and what else may stand for them in a source sentence.
-METRICS: dict[str, tuple[str, ...]] = {
-    "营收": ("营收", "营业收入", "收入"),
-    "产值": ("产值",),
-    "增加值": ("增加值",),
-    "增速": ("增速", "增长", "增幅", "同比"),
-    "投资": ("投资",),
-    "供地": ("供地", "亩"),
-    "资金": ("资金", "补助", "奖励", "激励"),
-    "GDP": ("GDP", "地区生产总值", "生产总值"),
-    "利润": ("利润",),
-    "税收": ("税收", "税"),
-    "出口": ("出口",),
-    "销量": ("销量", "交付"),
-}
+
+def _load_metrics() -> dict[str, tuple[str, ...]]:
+    """app/data/metrics.txt: the metric name first, then every word that may stand for it."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in (DATA_DIR / "metrics.txt").read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words and not words[0].startswith("#"):
+            table[words[0]] = tuple(words[1:]) or (words[0],)
+    return table
+
+
+# Metric words and what else may stand for them in a source sentence (data: app/data/metrics.txt).
+METRICS: dict[str, tuple[str, ...]] = _load_metrics()
 _METRIC_ORDER = sorted(((w, m) for m, ws in METRICS.items() for w in ws), key=lambda x: -len(x[0]))
 
 _BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d年.%])")
 MONTH_SPAN = re.compile(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月")
-_LIST = re.compile(r"哪些|哪几|有什么|列举|分别是")
-_HEADINGS = re.compile(r"(重点|主要|哪些|几项)(工作|任务|举措|措施|方向)")
-_DATE_Q = re.compile(r"时间|什么时候|何时|哪天|哪一天|日期|哪年|哪一年|几月|几号")
-_NUMERIC_Q = re.compile(r"多少|几[个家项亩名次位年%]|几$|增速|增幅|增长率|比例|比重|占比|规模|金额|数量|销量|交付量|票房|人数|排名第|第几")
-_ENTITY_Q = re.compile(r"谁|哪家|哪个|哪位|哪支|哪国|什么|名称|名字|称号|冠军|是哪")
-_PERSON_Q = re.compile(r"谁|哪位|什么人|导演|主演|演员|创始人|得主|局长|市长|总统|主席")
-_PLACE_Q = re.compile(r"哪里|在哪|地点|哪个国家|哪国|哪个城市|哪座城市|哪个省|举办地")
-_ORG_Q = re.compile(r"哪家|哪个公司|哪个企业|哪些企业|哪些公司|哪个单位")
-_RANK_Q = re.compile(r"第几|排名|排第|位列|列第")
+# other periods a question can name besides years and month spans: quarters and half years
+_PERIOD = re.compile(r"第?[一二三四1-4]\s*季度|前[一二三1-3]\s*个?季度|[上下]半年")
+_NAME_TAGS = ("nr", "nz", "nrt")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_NOT_NAME = frozenset({"v", "vn", "d", "c", "u", "uj", "r", "m", "q", "f"})  # '驻' before 天津滨海新区
+
+
+@cache
+def _question_words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    raw = json.loads((DATA_DIR / "question_words.json").read_text(encoding="utf-8"))
+    return {key: [(label, re.compile(rx)) for label, rx in raw[key]] for key in ("asked", "legacy", "wants")}
+
+
+def _first(key: str, text: str, default: str) -> str:
+    return next((label for label, rx in _question_words()[key] if rx.search(text)), default)
+
+
+@cache
+def _tag_factors() -> tuple[float, dict[str, float]]:
+    raw = json.loads((DATA_DIR / "term_weights.json").read_text(encoding="utf-8"))
+    return float(raw["default"]), {str(k): float(v) for k, v in raw["by_tag"].items()}
+
+
+@cache
+def place_suffixes() -> tuple[str, ...]:
+    """Administrative-division suffixes (app/data/places.txt), longest first."""
+    lines = (DATA_DIR / "places.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(sorted((w.strip() for w in lines if w.strip() and not w.startswith("#")), key=len, reverse=True))
+
+
+def place_stem(place: str) -> str:
+    """'辽宁省' -> '辽宁', '当湖街道' -> '当湖': the name a text may use without its suffix (kept whole when
+    the name would be shorter than two characters: '沙县')."""
+    for suffix in place_suffixes():
+        if place.endswith(suffix) and len(place) - len(suffix) >= 2:
+            return place[: -len(suffix)]
+    return place
+
+
+@dataclass(frozen=True)
+class Term:
+    """A content word of the question with its weight: idf in the index x its part-of-speech factor."""
+
+    text: str
+    tag: str
+    weight: float
+    synonyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Query:
+    """The question plan. `qtype` is the extractor's older label (numeric | date | rank | entity | list |
+    headings | other); `asked` is what the question words ask for (number | date | person | place | list |
+    rank | conditions | reason | description)."""
+
     text: str
     resolved: str
     tokens: tuple[str, ...]
@@ -47,15 +107,30 @@ class Query:
     years: tuple[str, ...]
     months: str
     metric: str
-    qtype: str  # numeric | date | rank | entity | list | headings | other
+    qtype: str
     wants: str = ""  # for entity/list questions, the kind of name asked for: nr person, ns place, nt org
     today: dt.date | None = None  # what 去年/今年 were read against; parts of the question are read the same way
+    asked: str = "description"
+    terms: tuple[Term, ...] = ()
+    periods: tuple[str, ...] = ()  # quarters and half years (一季度, 上半年); month spans are `months`
+    places: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    facets: tuple[Query, ...] = field(default=())  # 'A和B…分别': one plan per part, split once here
 
 
-def analyze(question: str, today: dt.date | None = None) -> Query:
-    """Understand what is asked; relative years (去年/今年) are read against `today`, the date the caller
-    got from `Settings.question_date()` where the question entered. Without one they stay as written: the
-    clock is never read here, so an answer does not change with the day the code runs."""
+Plan = Query
+
+
+def analyze(question: str, reference_date: dt.date | None = None, idf: Callable[[str], float] | None = None) -> Query:
+    """The plan of one question. Relative years (去年/今年) are read against `reference_date`, the date the
+    caller got from `Settings.question_date()` where the question entered; without one they stay as written
+    (the clock is never read here, so an answer does not change with the day the code runs). `idf` (the
+    index's, `Store.idf`) weighs the terms; without it every term weighs its part-of-speech factor alone."""
+    return _analyze(question, reference_date, idf, facets=True)
+
+
+def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] | None, facets: bool) -> Query:
     text = normalize(question.strip())
     resolved = resolve_dates(text, today.year if today else None)
     years = tuple(dict.fromkeys(years_in(resolved) + _BARE_YEAR.findall(resolved)))
@@ -63,6 +138,8 @@ def analyze(question: str, today: dt.date | None = None) -> Query:
     metric = next((m for w, m in _METRIC_ORDER if w.lower() in resolved.lower()), "")
     base = tokenize(resolved)
     content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years)
+    tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(resolved)]  # type: ignore[attr-defined]
+    parts = sub_questions(question) if facets else []
     return Query(
         text=question.strip(),
         resolved=resolved,
@@ -71,36 +148,79 @@ def analyze(question: str, today: dt.date | None = None) -> Query:
         years=years,
         months=months,
         metric=metric,
-        qtype=_qtype(resolved),
-        wants=_wants(resolved),
+        qtype=_first("legacy", resolved, "other"),
+        wants=_first("wants", resolved, ""),
         today=today,
+        asked=_first("asked", resolved, "description"),
+        terms=_terms(content, idf),
+        periods=tuple(dict.fromkeys(p.replace(" ", "") for p in _PERIOD.findall(resolved))),
+        places=places_in(tagged),
+        orgs=tuple(dict.fromkeys(w for w, f in tagged if f == "nt" and len(w) >= 2)),
+        names=tuple(dict.fromkeys(w for w, f in tagged if f in _NAME_TAGS and len(w) >= 2)),
+        facets=tuple(_analyze(p, today, idf, facets=False) for p in parts),
     )
 
 
-def _wants(q: str) -> str:
-    if _PLACE_Q.search(q):
-        return "ns"
-    if _ORG_Q.search(q):
-        return "nt"
-    if _PERSON_Q.search(q):
-        return "nr"
-    return ""
+def _terms(content: tuple[str, ...], idf: Callable[[str], float] | None) -> tuple[Term, ...]:
+    """Each content word weighted idf x part-of-speech factor (RAGFlow's term weight, factors from data)."""
+    default, factors = _tag_factors()
+    table = synonyms()
+    out = []
+    for word in content:
+        tag = pos_tag(word)
+        factor = factors.get(tag, default)
+        rarity = max((idf(w) for w in (word, *table.get(word, ()))), default=1.0) if idf else 1.0
+        out.append(Term(word, tag, round(rarity * factor, 4), table.get(word, ())))
+    return tuple(out)
 
 
-def _qtype(q: str) -> str:
-    if _HEADINGS.search(q):
-        return "headings"
-    if _DATE_Q.search(q):
-        return "date"
-    if _RANK_Q.search(q):
-        return "rank"
-    if _LIST.search(q):
-        return "list"
-    if _NUMERIC_Q.search(q):
-        return "numeric"
-    if _ENTITY_Q.search(q):
-        return "entity"
-    return "other"
+def places_in(tagged: list[tuple[str, str]]) -> tuple[str, ...]:
+    """Places by structure: a word tagged ns, or a word ending in an administrative suffix (街道, 镇, 港镇)
+    with the name right before it: single characters or name words ('当' '湖' '街道' -> '当湖街道'; jieba
+    tags some place names as person names: '白沙' '省'). The name
+    must be two characters at least ('全省' is no place); a place name before another place stays its own
+    ('平湖市' '独山港镇')."""
+    suffixes = place_suffixes()
+    out: list[str] = []
+    used = -1
+    for i, (word, flag) in enumerate(tagged):
+        if _suffix_word(word, flag, suffixes):
+            start = i
+            while start - 1 > used:
+                prev, prev_flag = tagged[start - 1]
+                name = "".join(w for w, _ in tagged[start - 1 : i])
+                if not _HAN.fullmatch(prev) or prev in STOPWORDS or prev.endswith(suffixes) or len(name) > 4 \
+                        or (len(prev) > 1 and prev_flag not in (*_NAME_TAGS, "ns", "j")) or prev_flag in _NOT_NAME:
+                    break
+                start -= 1
+            place = "".join(w for w, _ in tagged[start : i + 1])
+            if len(place_stem(place)) < len(place) or (flag == "ns" and len(word) >= 2):
+                out.append(place)
+                used = i
+        elif flag == "ns" and len(word) >= 2 and not _suffix_ahead(tagged, i + 1, suffixes) \
+                and not (i > 0 and tagged[i - 1][1] == "r"):  # '哪些东西': the asked thing, not a place
+            out.append(word)
+            used = i
+    return tuple(dict.fromkeys(out))
+
+
+def _suffix_word(word: str, flag: str, suffixes: tuple[str, ...]) -> bool:
+    """An administrative suffix, alone or with one character more ('镇', '港镇'), or a place word ending in
+    one; a longer common noun that ends in one ('住宅小区') is none."""
+    if not word.endswith(suffixes) or word in STOPWORDS:
+        return False
+    return flag == "ns" or len(word) <= 2 or len(place_stem(word)) <= 1
+
+
+def _suffix_ahead(tagged: list[tuple[str, str]], j: int, suffixes: tuple[str, ...]) -> bool:
+    """Whether a suffix word follows at j, or after one single character ('新桥' '港' '镇'): the name is
+    then part of the longer place."""
+    for word, flag in tagged[j : j + 2]:
+        if _suffix_word(word, flag, suffixes):
+            return True
+        if len(word) != 1 or not _HAN.fullmatch(word):
+            return False
+    return False
 
 
 def concept_groups(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -111,7 +231,6 @@ def concept_groups(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 _COORD = frozenset({"和", "与", "及", "以及", "、"})
 _BOUNDARY = frozenset({"的", "分别", "是", "在", "，", ",", "？", "?", "各", "都"})
-_BOTH_SEXES = re.compile(r"男女(?=单|双|团体|个人)")  # 男女单打 is two events; 男女比例 is one figure
 
 
 def sub_questions(question: str) -> list[str]:
@@ -120,25 +239,30 @@ def sub_questions(question: str) -> list[str]:
     A question about two things is asked once for each. Of several coordinating words the one joining
     the most specific terms is split ('国家和地区参加了北京冬奥会和杭州亚运会' splits the games). The two
     terms are aligned on jieba's words: a word the right-hand term repeats from the left one bounds both
-    ('2022年和2023年', '女子双人10米跳台和男子双人10米跳台'); otherwise the right-hand term grows until it
+    ('2022年和2023年', '东湖街道和新桥街道'); otherwise the right-hand term grows until it
     is as long as the left one ('冬奥会和冬残奥会'), and a two-word right term takes a two-word left one
-    ('成都大运会和杭州亚运会'). '男女单打' asks for 男子单打 and 女子单打.
+    ('平湖农博会和嘉兴车展'); a number standing alone on the right takes the left term's head
+    ('PHDX2024和2025'). This is the one place a question is split: `analyze()` keeps the parts as facets.
     Returns [] when the question is about one thing.
     """
     from app.text import tokenizer
 
     text = normalize(question)
-    if _BOTH_SEXES.search(text) and not any(c in text for c in _COORD):
-        return [_BOTH_SEXES.sub("男子", text, count=1).replace("分别", ""), _BOTH_SEXES.sub("女子", text, count=1).replace("分别", "")]
     words = [w for w in tokenizer().cut(text) if w.strip()]
-    splits = [s for i, w in enumerate(words) if w in _COORD and 0 < i < len(words) - 1 and (s := _conjuncts(words, i))]
+    # 与 joins the parts of one name ('机器人与数控机床产业集群', '环境与资源保护协会') unless the question asks
+    # for each part (分别, 各): on the fit files every split at 与 without them was wrong (18 of 18)
+    each = "分别" in text or "各" in text
+    splits = [
+        s for i, w in enumerate(words)
+        if w in _COORD and (w != "与" or each) and 0 < i < len(words) - 1 and (s := _conjuncts(words, i))
+    ]
     if not splits:
         return []
     freq = tokenizer().FREQ
     start, i, end = min(splits, key=lambda s: max(freq.get(words[s[1] - 1], 0), freq.get(words[s[2] - 1], 0)))
     head, left, right, tail = ("".join(words[a:b]) for a, b in ((0, start), (start, i), (i + 1, end), (end, len(words))))
     if right.isdigit() and (m := re.match(r"^(.*?)(\d+)$", left)) and m.group(1):
-        right = m.group(1) + right  # 'EMNLP2022和2023' -> 'EMNLP2023'
+        right = m.group(1) + right  # 'PHDX2024和2025' -> 'PHDX2025'
     return [(head + left + tail).replace("分别", ""), (head + right + tail).replace("分别", "")]
 
 
@@ -155,7 +279,7 @@ def _conjuncts(words: list[str], i: int) -> tuple[int, int, int] | None:
     if words[start] in _BOUNDARY:
         return None
     if start == i - 1 and start > 0 and len(words[start - 1]) == 1 and pos_tag(words[start - 1]) == pos_tag(words[start]) == pos_tag(words[i + 1]) == "nr":
-        return start - 1, i, i + 2  # '布林肯和耶伦' (jieba cut the name into 布 / 林肯): two names
+        return start - 1, i, i + 2  # a name jieba cut into a one-character and a two-character name: two names
     width = len("".join(words[start:i]))
     end = i + 2
     while end < stop and len("".join(words[i + 1 : end])) < width:

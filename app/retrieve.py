@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.embed import hash_vectors
-from app.query import Query, analyze, sub_questions
+from app.query import Query
 from app.schema import Hit
 from app.status import in_force_first
 from app.store import Store
@@ -20,12 +20,12 @@ _COPY_DIM = 256  # hashed-bigram width for that comparison, whatever embedding t
 
 
 def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
-    """Hybrid hits for the question; a question about two things ('A和B分别…') also retrieves for each
-    part, and the lists are interleaved so both parts reach the top k."""
-    parts = sub_questions(query.text)
-    if not parts:
+    """Hybrid hits for the question plan; a question about two things ('A和B分别…') also retrieves for each
+    of the plan's facets (split once, by `analyze`), and the lists are interleaved so both parts reach the
+    top k."""
+    if not query.facets:
         return _retrieve_one(store, query, top_k, kinds, year)
-    lists = [iter(_retrieve_one(store, analyze(p, query.today), top_k * 2, kinds, year)) for p in parts]
+    lists = [iter(_retrieve_one(store, facet, top_k * 2, kinds, year)) for facet in query.facets]
     merged: dict[str, Hit] = {}
     while lists and len(merged) < top_k:
         for hits in list(lists):  # each part adds one hit it has not seen yet per round

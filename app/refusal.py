@@ -1,0 +1,158 @@
+"""Calibrated refusal: one hard gate on the question's constraints and one fitted threshold on a score.
+
+The extractor picks the best evidence it can find; whether that evidence answers *this* question is
+decided here, once, after extraction:
+
+- the **gate**: every place, organisation, year and period the question names (the plan's constraints) must
+  appear in the lead citation's chunk, its heading path or its document title. A figure of another city,
+  town, year or period is never an answer ('辽宁省…' answered from a 天津 passage is refused). Metric words
+  are not gated: a question's 收入 may be a passage's 营收.
+- the **threshold**: the lead evidence's weighted term coverage (the plan's term weights, full credit in the
+  cited sentence, `CONTEXT_CREDIT` elsewhere in its chunk or headings) must reach the value `bench/fit.py`
+  chose on the fit files and wrote to app/data/refusal.json (with what it was fitted on).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from app.extract import Extracted, chunk_sentences, citation, match_form
+from app.query import Query, place_stem
+from app.schema import Chunk, Hit
+from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
+
+# A term found in the lead chunk or its headings but not in the cited sentence counts this much (as the
+# extractor's own coverage does); a prior, not fitted: the threshold is fitted over the resulting score.
+CONTEXT_CREDIT = 0.6
+THRESHOLD_FILE = DATA_DIR / "refusal.json"
+_CN_NUMBER = "一二三四"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What refusal.judge found about one extracted answer."""
+
+    score: float  # weighted coverage of the question's terms by the lead evidence, 0..1
+    missing: tuple[str, ...]  # the question's places/organisations/years/periods the lead evidence lacks
+
+    def refuses(self, threshold: float) -> bool:
+        return bool(self.missing) or self.score < threshold
+
+
+@cache
+def threshold() -> float:
+    """The fitted "no answer" threshold (app/data/refusal.json, written by `python -m bench.fit`)."""
+    data = json.loads(THRESHOLD_FILE.read_text(encoding="utf-8"))
+    value = data.get("threshold")
+    if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{THRESHOLD_FILE} 中的 threshold 应为 0 到 1 之间的数，实际为 {value!r}：请重新运行 python -m bench.fit。")
+    return float(value)
+
+
+def evidence(chunk: Chunk) -> str:
+    """Everything the gate may read for one chunk: its words, its resolved index text (去年 -> 2025年,
+    the heading path), its periods, year in force and its document's year (a notice dated 2020 that says
+    '1月25日'), its title; in match form."""
+    record = f"{chunk.record.fact} {chunk.record.period}" if chunk.record else ""
+    years = " ".join(f"{y}年" for y in (*chunk.periods, chunk.default_year, chunk.doc_date[:4]) if y)
+    return match_form(f"{chunk.title} {chunk.heading_path} {chunk.text} {chunk.index_text} {record} {years}")
+
+
+def _named(term: str, hay: str) -> bool:
+    """A place or organisation is named when the text has it whole, without its administrative suffix
+    ('辽宁' for 辽宁省), or has every word of it ('天津开发区' in '天津经济技术开发区')."""
+    term = match_form(term)
+    if term in hay or place_stem(term) in hay:
+        return True
+    words = [w for w in tokenizer().cut(term) if len(w) >= 2]
+    return len(words) > 1 and all(place_stem(w) in hay for w in words)
+
+
+def _period_named(period: str, hay: str) -> bool:
+    """'一季度' is named as 一季度, 1季度 or 第一季度; '上半年' as itself; a month span by its numbers."""
+    if digits := re.findall(r"\d+", period):
+        spans = ("-".join(re.findall(r"\d+", m)) for m in re.findall(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月", hay))
+        return "-".join(digits) in spans or period in hay
+    if m := re.search(f"([{_CN_NUMBER}1-4])\\s*个?季度", period):
+        n = m.group(1)
+        forms = {n, _CN_NUMBER[int(n) - 1] if n.isdigit() else str(_CN_NUMBER.index(n) + 1)}
+        return any(re.search(f"{f}\\s*个?季度", hay) for f in forms)
+    return period in hay
+
+
+def gated_places(plan: Query) -> tuple[str, ...]:
+    """The places the evidence must name: of a chain of places written one after the other
+    ('上海市金山区山阳镇', '泰州市海陵区') only the last, the most specific; a text about 山阳镇 need not
+    repeat its city."""
+    text = normalize(plan.resolved)
+    out = []
+    for place in plan.places:
+        at = text.find(place)
+        if at >= 0 and any(text.startswith(other, at + len(place)) for other in plan.places if other != place):
+            continue
+        out.append(place)
+    return tuple(out)
+
+
+def gated_orgs(plan: Query) -> tuple[str, ...]:
+    """Organisations the evidence must name; one whose name starts with a place ('江西省人民政府',
+    '湖南省委', '天津开发区') is named where its place is, as a text says '本局' or '省委' of itself."""
+    return tuple(_place_part(org) or org for org in plan.orgs)
+
+
+def _place_part(org: str) -> str:
+    """The longest leading place name of an organisation's name (a word jieba tags ns), or ''."""
+    for end in range(len(org) - 2, 1, -1):
+        pieces = list(_pos_tokenizer().cut(org[:end]))  # type: ignore[attr-defined]
+        if len(pieces) == 1 and pieces[0].flag == "ns":
+            return org[:end]
+    return ""
+
+
+def missing(plan: Query, chunk: Chunk) -> tuple[str, ...]:
+    """The constraints of the plan that the chunk (with its headings and title) does not name. Years count
+    when the question writes them ('2025年'); a relative one (上年, 去年) is read by the extractor, not gated:
+    in a question that also writes a year it is relative to that year, not to the day asked."""
+    hay = evidence(chunk)
+    out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan))) if not _named(p, hay)]
+    out += [f"{y}年" for y in plan.years if y in plan.text and y not in hay]
+    out += [p for p in (*([plan.months] if plan.months else []), *plan.periods) if not _period_named(p, hay)]
+    return tuple(out)
+
+
+def coverage(plan: Query, quote: str, chunk: Chunk) -> float:
+    """Weighted share of the plan's terms the lead evidence carries: full credit in the cited sentence,
+    CONTEXT_CREDIT elsewhere in the chunk, its headings or title."""
+    total = sum(t.weight for t in plan.terms)
+    if not total:
+        return 0.0
+    sentence, hay = match_form(quote), evidence(chunk)
+    got = 0.0
+    for term in plan.terms:
+        words = (term.text, *term.synonyms)
+        got += term.weight * (1.0 if any(w in sentence for w in words) else CONTEXT_CREDIT if any(w in hay for w in words) else 0.0)
+    return got / total
+
+
+def judge(plan: Query, result: Extracted, hits: list[Hit]) -> Verdict | None:
+    """The verdict on an answerable result (None for a refusal, or when the lead chunk is not among the hits,
+    e.g. a list of headings the extractor read from the store)."""
+    if not result.answerable or not result.citations:
+        return None
+    lead = result.citations[0]
+    chunk = next((h.chunk for h in hits if h.chunk.id == lead.chunk_id), None)
+    if chunk is None:
+        return None
+    return Verdict(round(coverage(plan, lead.quote, chunk), 4), missing(plan, chunk))
+
+
+def refusal(plan: Query, hits: list[Hit]) -> Extracted:
+    """The normal refusal: what was asked, that the knowledge base has no evidence, the closest passages."""
+    what = "".join(dict.fromkeys([*(f"{y}年" for y in plan.years), plan.metric]))
+    topic = f"“{plan.text.rstrip('？?。')}”"
+    text = f"知识库中未找到能回答{topic}的依据{f'（{what}）' if what else ''}，无法给出答案。以下是最接近的资料，供参考。"
+    related = tuple(citation(i, h.chunk, chunk_sentences(h.chunk)[0]) for i, h in enumerate(hits[:3], start=1))
+    return Extracted(text, False, (), related)

@@ -1,0 +1,98 @@
+"""Calibrated refusal (app/refusal.py): the constraint gate and the fitted threshold, on real indexes
+built from our own passages (real jieba, real Chroma in tmp_path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from app.answer import Assistant
+from app.query import analyze
+from app.refusal import THRESHOLD_FILE, coverage, gated_orgs, gated_places, missing, threshold
+from app.schema import Chunk
+from app.settings import Settings
+from ingest.index import run_ingest
+
+DAY = dt.date(2026, 3, 1)
+
+
+def index_rows(path: Path, rows: list[dict[str, str]], settings: Settings) -> None:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([path], settings)
+
+
+def chunk(text: str, title: str = "", heading: str = "", periods: tuple[str, ...] = ()) -> Chunk:
+    return Chunk("c1", "a.md", title, "article", "", heading, text, text, "2026-01-10", periods, "", 0)
+
+
+REPORTS = [
+    {"id": "qingshan", "title": "青山市经信局通报", "date": "2026-02-21",
+     "text": "截至2月20日，青山市已有512家规上工业企业恢复生产，复工率达到87%。"},
+    {"id": "baisha", "title": "白沙省保供会议", "date": "2026-02-18",
+     "text": "白沙省农产品保供工作会议在省会召开，会议部署了蔬菜和猪肉的储备投放。"},
+    {"id": "city", "title": "青山市2025年工业经济运行情况", "date": "2026-01-15",
+     "text": "2025年，青山市规上工业产值1234.5亿元，同比增长6.1%。"},
+    {"id": "town", "title": "东湖街道工作简报", "date": "2025-01-20",
+     "text": "2024年，东湖街道规上工业产值88.2亿元，同比增长4.5%。"},
+    {"id": "quarter", "title": "青山市投资简报", "date": "2026-04-20",
+     "text": "2026年1季度，青山市工业投资同比增长9.2%，技改投资增长11.4%。"},
+]
+
+
+def test_another_places_figure_is_refused(tmp_path: Path, settings: Settings) -> None:
+    """'白沙省…恢复生产' must not be answered with 青山市's 512家 (the knowledge base knows 白沙省, so
+    only the gate can see that the figure belongs to another place); 青山市's own question is answered."""
+    index_rows(tmp_path / "reports.jsonl", REPORTS, settings)
+    assistant = Assistant(settings)
+    other = assistant.ask("白沙省有多少家规上工业企业恢复生产？")
+    assert not other.answerable and "512" not in other.answer and other.answer.startswith("知识库中未找到")
+    own = assistant.ask("青山市有多少家规上工业企业恢复生产？")
+    assert own.answerable and "512家" in own.answer
+
+
+def test_a_towns_question_is_not_answered_with_the_city_total(tmp_path: Path, settings: Settings) -> None:
+    index_rows(tmp_path / "reports.jsonl", REPORTS, settings)
+    answer = Assistant(settings).ask("东湖街道2025年规上工业产值是多少？")
+    assert not answer.answerable and "1234.5" not in answer.answer
+
+
+def test_a_quarter_is_named_in_either_form(tmp_path: Path, settings: Settings) -> None:
+    index_rows(tmp_path / "reports.jsonl", REPORTS, settings)
+    answer = Assistant(settings).ask("青山市2026年一季度工业投资增长多少？")
+    assert answer.answerable and "9.2%" in answer.answer
+
+
+def test_missing_reads_text_headings_and_title() -> None:
+    plan = analyze("上海市金山区山阳镇2025年设计了什么表格", DAY)
+    assert [p[:2] for p in gated_places(plan)] == ["山阳"]  # of a chain of places only the most specific is gated
+    assert missing(plan, chunk("山阳镇设计了复工情况汇总表。", title="2025年山阳镇工作简报")) == ()
+    assert [p[:2] for p in missing(plan, chunk("枫泾镇设计了复工情况汇总表。", title="2025年工作简报"))] == ["山阳"]
+    assert missing(plan, chunk("山阳镇设计了复工情况汇总表。", title="2024年简报")) == ("2025年",)
+    assert missing(plan, chunk("山阳镇设计了汇总表。", heading="2025年 > 复工", title="简报")) == ()
+
+
+def test_relative_years_and_metric_words_are_not_gated() -> None:
+    """上年 beside a written year is relative to that year (not gated); a metric word never gates."""
+    plan = analyze("各县财政按上年补助额度的多少提前拨付2019年度补助资金", DAY)
+    assert missing(plan, chunk("各县财政按2019年补助额度的50%提前拨付2019年度补助资金。")) == ()
+    plan = analyze("青山市2025年营业收入是多少", DAY)
+    assert missing(plan, chunk("2025年青山市规上工业营收1234.5亿元。")) == ()
+
+
+def test_organisations_are_named_by_their_place() -> None:
+    plan = analyze("江西省人民政府为支持民营企业复工作了哪些部署", DAY)
+    assert gated_orgs(plan) == ("江西省",)
+    assert missing(plan, chunk("省政府部署支持民营企业复工复产。", title="江西省关于支持民营企业的通知")) == ()
+
+
+def test_coverage_weighs_sentence_over_context() -> None:
+    plan = analyze("青山市工业投资增长多少", DAY, idf=lambda w: 1.0)
+    full = coverage(plan, "青山市工业投资增长9.2%。", chunk("青山市工业投资增长9.2%。"))
+    context = coverage(plan, "增长9.2%。", chunk("青山市工业投资：增长9.2%。"))
+    assert full == 1.0 and 0.0 < context < full
+
+
+def test_threshold_file_says_what_it_was_fitted_on() -> None:
+    data = json.loads(THRESHOLD_FILE.read_text(encoding="utf-8"))
+    assert 0.0 <= threshold() <= 1.0 and data["fitted_on"] and "criterion" in data
