@@ -159,3 +159,24 @@ def test_knowledge_base_page_shows_the_status(
     table = at.dataframe[0].value
     shown = dict(zip(table["文件"], table["状态"], strict=True))
     assert shown[OLD_SOURCE] == REPEALED and shown[NEW_SOURCE] == IN_FORCE
+
+
+@pytest.mark.network
+def test_llm_answers_carry_the_note_too(assistant: Assistant, settings: Settings) -> None:
+    from dataclasses import replace
+
+    from app.schema import Answer
+    from tests.fake_openai import Behaviour, FakeOpenAI
+
+    fake = FakeOpenAI().start()
+    try:
+        fake.behaviour = Behaviour(reply="按改造投入的10%给予奖励[1]。")
+        llm = Assistant(replace(settings, llm_model="fake-model", llm_api_key="sk-test", llm_base_url=fake.base_url,
+                                llm_timeout_s=5.0, llm_max_retries=1))
+        question = "平经信〔2022〕7号规定的奖励比例是多少？"
+        asked = llm.ask(question)
+        streamed = [p for p in llm.stream(question) if isinstance(p, Answer)][-1]
+    finally:
+        fake.stop()
+    for answer in (asked, streamed):
+        assert "已于2026年1月1日废止" in answer.notice and "现行为《平湖市小微企业数字化改造奖励办法（2026年修订，测试）》" in answer.notice
