@@ -77,12 +77,12 @@ def delete_document(kb_dir: Path, source: str) -> None:
 def documents(store: Store) -> list[dict[str, Any]]:
     """One row per indexed file, from the live manifest."""
     from app.present import kind_name
-    from app.status import of_store, status_label
+    from app.status import of_store, status_label, validity
 
     known = of_store(store, store.settings.question_date())  # 状态 as of the day questions are asked on
     rows = []
     for source, info in sorted(store.manifest.get("files", {}).items()):
         rows.append({"文件": source, "标题": info.get("title", ""), "类型": kind_name(info.get("kind", "")),
                      "日期": info.get("date", ""), "片段数": info.get("chunks", 0),
-                     "施行/有效期": info.get("effective", ""), "状态": status_label(known, source)})
+                     "施行/有效期": validity(info), "状态": status_label(known, source)})
     return rows

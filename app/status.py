@@ -211,3 +211,12 @@ def only_in_force(hits: list[Hit], known: Mapping[str, Status]) -> list[Hit]:
     a document not yet in force is left out like a repealed one."""
     kept = [h for h in hits if (s := known.get(file_of(h.chunk.source))) is None or s.label == IN_FORCE]
     return [Hit(h.chunk, h.score, rank) for rank, h in enumerate(kept, start=1)]
+
+
+def validity(info: Mapping[str, Any]) -> str:
+    """'自2026年1月1日起施行；有效期至2028年12月31日' from a file's policy fields (有效期三年 is shown as the
+    day it ends); the older summary of ingest (`effective`) where there are none."""
+    policy = info.get("policy") or {}
+    parts = [f"自{_cn_date(policy['effective_from'])}起施行" if policy.get("effective_from") else "",
+             f"有效期至{_cn_date(policy['valid_until'])}" if policy.get("valid_until") else ""]
+    return "；".join(p for p in parts if p) or str(info.get("effective", ""))

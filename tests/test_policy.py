@@ -146,6 +146,7 @@ def test_knowledge_base_page_shows_the_status(
 ) -> None:
     rows = {r["文件"]: r for r in documents(assistant.store)}
     assert (rows[OLD_SOURCE]["状态"], rows[NEW_SOURCE]["状态"], rows["kb/articles/回顾.md"]["状态"]) == (REPEALED, IN_FORCE, "")
+    assert rows[OLD_SOURCE]["施行/有效期"] == "自2022年5月1日起施行；有效期至2027年4月30日"  # 有效期五年, counted
     from streamlit.testing.v1 import AppTest
 
     for key in ("KBQA_LLM_MODEL", "OPENAI_API_KEY", "KBQA_AUTH_CONFIG", "KBQA_CHAT_REQUIRES_LOGIN"):
