@@ -25,6 +25,8 @@ _log = logging.getLogger(__name__)
 MIN_SCORE = 0.6  # recogniser confidence below which a line is dropped (clean print reads 0.9-1.0)
 RENDER_DPI = 150  # PDF pages: 10.5 pt body text is ~22 px high, what the recogniser reads well
 MAX_SIDE = 2000  # pixels on a page's longer side (RapidOCR's own cap); a huge page is scaled down
+MAX_PIXELS = 2_500_000  # what the detector is given at most: A4 at 150 dpi is 2.2 MP
+MIN_SIDE = 736  # a short side below this is scaled up (RapidOCR's default), within the two caps above
 MARK = "OCR识别"  # appended to the locator of every OCR'd section, so each citation says to check the scan
 MIN_TEXT_CHARS = 20  # a PDF page with fewer characters in its text layer is OCR'd if it draws an image
 _PAGES_NAMED = 10
@@ -78,15 +80,18 @@ def engine() -> Any:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
             raise LoadError(f"OCR 组件无法加载（{exc}），无法识别扫描件和图片。{_hint(exc)}") from None
-        _engine = (os.getpid(), RapidOCR(text_score=0.0, print_verbose=False))
+        # the detector sees the image as _fit made it: its default would scale the short side up to 736
+        # without bound (a 600 x 80 strip became 5520 x 736 and ran out of memory in the parse child)
+        _engine = (os.getpid(), RapidOCR(text_score=0.0, print_verbose=False, det_limit_type="max", det_limit_side_len=MAX_SIDE))
     return _engine[1]
 
 
 def recognise(image: Any, min_score: float = MIN_SCORE) -> tuple[list[Line], int]:
-    """(lines kept, lines dropped for confidence below min_score) of one RGB image (PIL image or array)."""
+    """(lines kept, lines dropped for confidence below min_score) of one PIL image; boxes are in the
+    pixels of the image as _fit scaled it."""
     import numpy as np
 
-    result, _ = engine()(np.asarray(image.convert("RGB")) if hasattr(image, "convert") else image)
+    result, _ = engine()(np.asarray(_fit(image.convert("RGB"))))
     kept: list[Line] = []
     dropped = 0
     for box, text, score in result or []:
@@ -167,17 +172,18 @@ def read_image(image: Any) -> tuple[str, int]:
 
 
 def _fit(image: Any) -> Any:
-    """The image scaled down so its longer side is at most MAX_SIDE (the recogniser would do the same,
-    after holding the full-size copy in memory)."""
-    longest = max(image.size)
-    if longest <= MAX_SIDE:
+    """The image at the scale the detector reads best within bounded memory: a short side below MIN_SIDE
+    scaled up, but never past MAX_SIDE on the longer side or MAX_PIXELS in all."""
+    width, height = image.size
+    scale = min(max(1.0, MIN_SIDE / max(1, min(width, height))), MAX_SIDE / max(width, height),
+                (MAX_PIXELS / max(1, width * height)) ** 0.5)
+    if abs(scale - 1.0) < 0.02:
         return image
-    scale = MAX_SIDE / longest
-    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+    return image.resize((max(1, round(width * scale)), max(1, round(height * scale))))
 
 
 def image_frames(path: Path) -> Iterator[Any]:
-    """Each frame of an image file (a multi-page TIFF has several), as RGB, scaled to MAX_SIDE."""
+    """Each frame of an image file (a multi-page TIFF has several), as RGB."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     try:
@@ -185,7 +191,7 @@ def image_frames(path: Path) -> Iterator[Any]:
             if hasattr(img, "draft") and img.format == "JPEG":
                 img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode a big JPEG at a fraction of its size
             for frame in ImageSequence.Iterator(img):
-                yield _fit(frame.convert("RGB"))
+                yield frame.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise LoadError(f"图片 {path.name} 已损坏或不是有效的图片文件（{type(exc).__name__}），请重新导出后再上传。") from None
 

@@ -121,6 +121,23 @@ def test_png_notice_in_reading_order(tmp_path: Path, settings: Settings) -> None
     assert lines[2] == "一、申报截止时间为2026年5月20日。"
 
 
+def test_multipage_tiff_of_thin_strips(tmp_path: Path, settings: Settings) -> None:
+    """Each frame is a page; a 600 x 80 strip is read in bounded memory (RapidOCR's default scaling made
+    it 5520 x 736 and the parse child ran out of memory)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, 28)
+    frames = []
+    for line in ("全市新增规上工业企业35家。", "", "技改投资同比增长12.5%。"):
+        frame = Image.new("RGB", (600, 80), "white")
+        ImageDraw.Draw(frame).text((20, 20), line, fill="black", font=font)
+        frames.append(frame)
+    frames[0].save(tmp_path / "条幅.tif", save_all=True, append_images=frames[1:])
+    sections = load(tmp_path / "条幅.tif", "条幅.tif", [], settings)[0].sections
+    assert [s.locator for s in sections] == ["第1页·OCR识别", "第3页·OCR识别"]
+    assert "35家" in sections[0].text and "12.5%" in sections[1].text
+
+
 def test_mixed_pdf_reads_only_the_scanned_page(tmp_path: Path, settings: Settings) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
