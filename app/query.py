@@ -240,10 +240,11 @@ _BOUNDARY = frozenset({"的", "分别", "是", "在", "，", ",", "？", "?", "�
 
 
 def sub_questions(question: str) -> list[str]:
-    """'2021年中国和美国经济分别增长了多少' -> ['2021年中国经济增长了多少', '2021年美国经济增长了多少'].
+    """'2025年人工智能和集成电路产业营收分别是多少' -> ['2025年人工智能产业营收是多少',
+    '2025年集成电路产业营收是多少'].
 
     A question about two things is asked once for each. Of several coordinating words the one joining
-    the most specific terms is split ('国家和地区参加了北京冬奥会和杭州亚运会' splits the games). The two
+    the most specific terms is split ('企业和机构参加了平湖农博会和嘉兴车展' splits the fairs). The two
     terms are aligned on jieba's words: a word the right-hand term repeats from the left one bounds both
     ('2022年和2023年', '东湖街道和新桥街道'); otherwise the right-hand term grows until it
     is as long as the left one ('冬奥会和冬残奥会'), and a two-word right term takes a two-word left one

@@ -99,8 +99,16 @@ def gated_places(plan: Query) -> tuple[str, ...]:
 
 def gated_orgs(plan: Query) -> tuple[str, ...]:
     """Organisations the evidence must name; one whose name starts with a place ('江西省人民政府',
-    '湖南省委', '天津开发区') is named where its place is, as a text says '本局' or '省委' of itself."""
-    return tuple(_place_part(org) or org for org in plan.orgs)
+    '湖南省委', '天津开发区') or follows one ('青山市人民政府') is named where its place is, as a text says
+    '本局' or '省委' of itself."""
+    text = normalize(plan.resolved)
+    out = []
+    for org in plan.orgs:
+        at = text.find(org)
+        if at > 0 and any(text.endswith(place, 0, at) for place in plan.places):
+            continue  # '青山市人民政府': the place before it is gated, the generic body is not
+        out.append(_place_part(org) or org)
+    return tuple(out)
 
 
 def _place_part(org: str) -> str:

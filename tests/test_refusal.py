@@ -74,16 +74,18 @@ def test_missing_reads_text_headings_and_title() -> None:
 
 def test_relative_years_and_metric_words_are_not_gated() -> None:
     """上年 beside a written year is relative to that year (not gated); a metric word never gates."""
-    plan = analyze("各县财政按上年补助额度的多少提前拨付2019年度补助资金", DAY)
-    assert missing(plan, chunk("各县财政按2019年补助额度的50%提前拨付2019年度补助资金。")) == ()
+    plan = analyze("各镇按上年奖励标准的多少预拨2024年度技改奖励资金", DAY)
+    assert missing(plan, chunk("各镇按2024年奖励标准的80%预拨2024年度技改奖励资金。")) == ()
     plan = analyze("青山市2025年营业收入是多少", DAY)
     assert missing(plan, chunk("2025年青山市规上工业营收1234.5亿元。")) == ()
 
 
 def test_organisations_are_named_by_their_place() -> None:
-    plan = analyze("江西省人民政府为支持民营企业复工作了哪些部署", DAY)
-    assert gated_orgs(plan) == ("江西省",)
-    assert missing(plan, chunk("省政府部署支持民营企业复工复产。", title="江西省关于支持民营企业的通知")) == ()
+    plan = analyze("浙江省人民政府为扶持小微企业作了哪些部署", DAY)
+    assert gated_orgs(plan) == ("浙江省",)
+    assert missing(plan, chunk("省政府部署扶持小微企业。", title="浙江省关于扶持小微企业的通知")) == ()
+    plan = analyze("青山市人民政府为扶持小微企业作了哪些部署", DAY)
+    assert gated_orgs(plan) == () and gated_places(plan) == ("青山市",)  # the generic body follows its place
 
 
 def test_coverage_weighs_sentence_over_context() -> None:
