@@ -309,8 +309,18 @@ class Store:
         and on our nearly orthogonal vectors two builds of it rank the same chunks differently."""
         if not positions:
             return {}
-        got = self.collection.get(ids=[self.chunks[p].id for p in positions], include=["embeddings"])
-        stored = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+        from app.embed import HashingEmbedding, hash_vectors  # with chromadb: never at import (see above)
+
+        if isinstance(self.embedder, HashingEmbedding):
+            # The default embedding is a function of the chunk's text alone, so the stored vector is the
+            # one computed again (within one unit in float32's last place: Chroma renormalises it). ~80 texts hash
+            # in ~0.3 ms, where fetching them from Chroma took 3-6 ms a question at any index size.
+            found: list[int | None] = list(positions)
+            stored = hash_vectors([self.chunks[p].index_text for p in positions], self.embedder.dim)
+        else:
+            got = self.collection.get(ids=[self.chunks[p].id for p in positions], include=["embeddings"])
+            found = [self.by_id.get(cid) for cid in got["ids"]]
+            stored = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
         norms = np.linalg.norm(stored, axis=1) * float(np.linalg.norm(vector))
         sims = (stored @ vector) / np.where(norms > 0, norms, 1.0)
-        return {self.by_id[cid]: 1.0 - float(sim) for cid, sim in zip(got["ids"], sims, strict=True) if cid in self.by_id}
+        return {pos: 1.0 - float(sim) for pos, sim in zip(found, sims, strict=True) if pos is not None}

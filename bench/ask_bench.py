@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import sys
@@ -101,13 +102,23 @@ def worker_langchain(corpus: list[Path], questions: list[str], workdir: Path) ->
 
 
 def _corpus_for(size: int, real: list[Path], tmp: Path) -> list[Path]:
-    """The real documents plus enough generated one-chunk documents to reach about `size` chunks."""
-    extra = max(0, size - 150)
-    folder = tmp / f"syn{size}"
-    folder.mkdir(exist_ok=True)
-    if extra:
-        write_synthetic_jsonl(folder / "synthetic.jsonl", extra)
-    return [*real, folder]
+    """One folder holding copies of the real documents plus enough generated one-chunk documents to reach
+    about `size` chunks. Ingest names each document by its path below the knowledge-base folder and refuses
+    paths outside it, so the worker points KBQA_KB_DIR at this folder."""
+    root = tmp / f"kb{size}"
+    if not root.exists():
+        root.mkdir()
+        for i, path in enumerate(real):
+            target = root / f"{i}-{path.name}"
+            if path.is_dir():
+                shutil.copytree(path, target)
+            else:
+                shutil.copy2(path, target)
+        extra = max(0, size - 150)
+        if extra:
+            write_synthetic_jsonl(root / "synthetic.jsonl", extra)
+    os.environ["KBQA_KB_DIR"] = str(root)  # for the ingest child
+    return [root]
 
 
 def main() -> None:

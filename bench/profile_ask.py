@@ -1,0 +1,70 @@
+"""Where one question's time goes: warm per-question medians, then a sampling profile of the same questions.
+
+    .venv/bin/pip install pyinstrument
+    KBQA_KB_DIR=/tmp/kb1k .venv/bin/python -m ingest /tmp/kb1k --index-dir /tmp/idx1k
+    .venv/bin/python -m bench.profile_ask --index-dir /tmp/idx1k --questions ../shared/eval/seed_questions.jsonl
+
+On a small knowledge base (1k chunks) what is left is the fixed cost of a question, paid at any size:
+tagging candidate sentences, Chroma's per-call overhead, analysing the question. Falls back to cProfile
+when pyinstrument is not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from bench.common import median, percentile
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--index-dir", type=Path, required=True)
+    p.add_argument("--questions", type=Path, required=True)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--top", type=int, default=25, help="functions listed by cProfile (the fallback)")
+    args = p.parse_args()
+
+    from app.answer import Assistant
+    from app.settings import Settings
+
+    questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assistant = Assistant(Settings(index_dir=args.index_dir))
+    assistant.ask(questions[0])  # warm: index, jieba and the tagger loaded
+    per_question: dict[str, list[float]] = {q: [] for q in questions}
+    for _ in range(args.repeats):
+        for q in questions:
+            t = time.perf_counter()
+            assistant.ask(q)
+            per_question[q].append((time.perf_counter() - t) * 1000)
+    every = [ms for runs in per_question.values() for ms in runs]
+    print(f"{len(assistant.store.chunks)} chunks, {len(questions)} questions x {args.repeats}: "
+          f"p50 {median(every):.2f} ms, p95 {percentile(every, 0.95):.2f} ms")
+    for q, runs in sorted(per_question.items(), key=lambda x: -median(x[1])):
+        print(f"{median(runs):8.2f} ms  {q}")
+
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.enable()
+        for q in questions:
+            assistant.ask(q)
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+        return
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for q in questions:
+        assistant.ask(q)
+    profiler.stop()
+    print(profiler.output_text(unicode=True, show_all=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Our part-of-speech tagger gives exactly jieba's tags (it only skips transitions the model does not have)."""
+
+from __future__ import annotations
+
+import jieba.posseg as posseg
+
+from app.postag import POSTokenizer, viterbi
+from app.text import _pos_tokenizer, tokenizer
+
+# Our own sentences, full of names, places and organisations jieba's dictionary does not hold, so that its
+# HMM (the Viterbi replaced) decides how they are cut and tagged.
+SENTENCES = [
+    "据悉，嘉禾县经信局局长邬兆麟于三月十二日到澄浦镇调研，随后会见了瑞岚精工的负责人司徒映雪。",
+    "溪桥街道2025年规上工业产值增长百分之九点三，其中芮氏光电贡献最大。",
+    "苍梧智造研究院与闵北新区管委会签署协议，首期投入一点二亿元建设中试基地。",
+    "获奖名单：钟离沐辰（澜沧科技）、佘思远（枫泾新材料）、卞凝霜（栖霞生物医药）。",
+    "咨询电话：0573-85012345，联系人：蔺晓峰；地址：云岫路88号。",
+    "Zhejiang Lanxi公司第三季度出口额为4.5亿美元，同比增长12%。",
+    "璟宸、沅沣、骞翊三家企业入选省级专精特新“小巨人”。",
+    "鄞江镇和鹤沙镇分别新增工业用地三百亩与二百一十亩。",
+]
+
+
+def _tags(tagger: object, text: str) -> list[tuple[str, str]]:
+    return [(p.word, p.flag) for p in tagger.cut(text)]  # type: ignore[attr-defined]
+
+
+def test_same_tags_as_jieba() -> None:
+    ours = _pos_tokenizer()
+    _tags(ours, "预热")  # our tagger has taken the user dictionary's tags
+    reference = posseg.POSTokenizer(tokenizer())
+    reference.word_tag_tab = dict(ours.word_tag_tab)  # type: ignore[attr-defined]
+    assert isinstance(ours, POSTokenizer)
+    for text in SENTENCES:
+        assert _tags(ours, text) == _tags(reference, text), text
+
+
+def test_viterbi_path_and_score_are_jiebas() -> None:
+    """Bit for bit on every run of Han characters, including single characters and unknown ones."""
+    from jieba.posseg.viterbi import viterbi as jieba_viterbi
+
+    model = (posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+    runs = [run for text in SENTENCES for run in posseg.re_han_detail.findall(text)] + ["邬", "㐀㐁", "司徒映雪"]
+    for run in runs:
+        assert viterbi(run, *model) == jieba_viterbi(run, *model), run
+

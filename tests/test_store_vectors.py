@@ -1,0 +1,30 @@
+"""Store.exact_distances recomputes the default embedding's vectors instead of fetching them from Chroma:
+the distances must be those of the stored vectors, and every chunk must get one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from app.settings import Settings
+from app.store import Store
+from ingest.index import run_ingest
+
+
+def test_recomputed_distances_are_the_stored_vectors(tiny_kb: Path, settings: Settings) -> None:
+    run_ingest([tiny_kb], settings)
+    store = Store.open(settings)
+    positions = list(range(len(store.chunks)))
+    assert len(positions) >= 5
+    vector = store.query_vector("2025年人工智能产业规上营收是多少")
+    ours = store.exact_distances(vector, positions)
+    got = store.collection.get(ids=[c.id for c in store.chunks], include=["embeddings"])
+    stored = np.asarray(got["embeddings"], dtype=np.float32)
+    sims = stored @ vector / (np.linalg.norm(stored, axis=1) * np.linalg.norm(vector))
+    reference = {store.by_id[cid]: 1.0 - float(s) for cid, s in zip(got["ids"], sims, strict=True)}
+    assert ours.keys() == reference.keys() == set(positions)
+    for pos in positions:
+        assert abs(ours[pos] - reference[pos]) < 1e-6, store.chunks[pos].text
+    assert sorted(ours, key=ours.__getitem__)[:3] == sorted(reference, key=reference.__getitem__)[:3]
+    assert store.exact_distances(vector, []) == {}
