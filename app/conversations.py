@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS feedback (
     question TEXT NOT NULL, answer TEXT NOT NULL, citations TEXT NOT NULL, mode TEXT NOT NULL, created REAL NOT NULL,
     PRIMARY KEY (answer_id, owner));
 CREATE TABLE IF NOT EXISTS asked (
-    answer_id TEXT PRIMARY KEY, question TEXT NOT NULL, answerable INTEGER NOT NULL, verified INTEGER NOT NULL,
+    answer_id TEXT NOT NULL, question TEXT NOT NULL, answerable INTEGER NOT NULL, verified INTEGER NOT NULL,
     mode TEXT NOT NULL, created REAL NOT NULL);
 """
 
@@ -140,7 +140,7 @@ class History:
             return None
         now = time.time() if now is None else now
         with self._db() as db:
-            db.execute("INSERT OR REPLACE INTO asked VALUES (?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO asked VALUES (?, ?, ?, ?, ?, ?)",
                        (answer.id, answer.question, int(answer.answerable), int(answer.verified), answer.mode, now))
             if conversation_id is None or not self._owns(db, owner, conversation_id):
                 conversation_id = secrets.token_urlsafe(12)

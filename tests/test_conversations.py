@@ -93,24 +93,25 @@ def test_gap_report_groups_alike_questions_counts_weeks_and_exports_csv(tmp_path
     h = History(tmp_path / "h.sqlite3", now=T0)
     h.add_turn("u", None, answer("2025年平湖市GDP是多少", 1, answerable=False), now=T0)
     h.add_turn("v", None, answer("平湖市2025年GDP是多少？", 2, answerable=False), now=T0 + 8 * DAY)
+    h.add_turn("v", None, answer("平湖市2025年GDP是多少？", 2, answerable=False), now=T0 + 8 * DAY)  # asked again: counted again
     h.add_turn("u", None, answer("新材料产业有多少家企业", 3, verified=False, mode="llm"), now=T0 + DAY)
     h.add_turn("u", None, answer("集成电路产业产值是多少", 4), now=T0 + DAY)  # answered and verified: no gap
     disliked = answer("=HYPERLINK(\"x\") 光伏补贴标准", 5)
     h.record_feedback("u", disliked, 0, "标准已更新", now=T0 + 2 * DAY)
     found = events(h)
-    assert sorted(e.kind for e in found) == sorted([REFUSED, REFUSED, UNVERIFIED, DISLIKED])
+    assert sorted(e.kind for e in found) == sorted([REFUSED, REFUSED, REFUSED, UNVERIFIED, DISLIKED])
     gaps = group(found)
-    assert (gaps[0].count, dict(gaps[0].kinds)) == (2, {REFUSED: 2})
+    assert (gaps[0].count, dict(gaps[0].kinds)) == (3, {REFUSED: 3})
     table = rows(gaps)
-    assert table[0]["各周次数"] == "2026-W10：1；2026-W11：1" and table[0]["相似问法"]
+    assert table[0]["各周次数"] == "2026-W10：1；2026-W11：2" and table[0]["相似问法"] == "2025年平湖市GDP是多少"
     assert {r["问题"] for r in table[1:]} == {"新材料产业有多少家企业", disliked.question}
     assert next(r for r in table if r["差评"])["读者意见"] == "标准已更新"
     assert weekly(found) == [{"周": "2026-W10", REFUSED: 1, DISLIKED: 1, UNVERIFIED: 1},
-                             {"周": "2026-W11", REFUSED: 1, DISLIKED: 0, UNVERIFIED: 0}]
+                             {"周": "2026-W11", REFUSED: 2, DISLIKED: 0, UNVERIFIED: 0}]
     data = to_csv(table)
     assert data.startswith("\ufeff".encode())
     parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert parsed[0]["次数"] == "2" and any(r["问题"].startswith("'=HYPERLINK") for r in parsed)
+    assert parsed[0]["次数"] == "3" and any(r["问题"].startswith("'=HYPERLINK") for r in parsed)
 
 
 def test_export_markdown_has_every_answer_with_sources(settings: Settings) -> None:
