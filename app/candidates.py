@@ -1,0 +1,155 @@
+"""Candidate answers of a chunk: its sentences, and the units its structure makes of them.
+
+Why structure: a heading ('二、落实减税政策') or a lead-in ending '：' ('主要措施如下：') is what a question
+matches, but what answers is what follows it; a sentence alone would return the heading or the lead-in
+and cut off the items. So a heading or a lead-in takes what follows it (the rest of its paragraph, the
+items after it) as one candidate whose `lead` matches the question and whose `body` answers it. A heading
+or a lead-in is never a candidate alone. Headings are found on their own line or inline, as many corpora
+write them ('…要求。 一、支持物资供应 对生产…': a list marker, a short title, a space).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.schema import Chunk
+from app.text import split_sentences
+
+LONG_SENTENCE = 150  # a sentence past this many characters is read as its '；' parts
+BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
+
+# a list marker, a short title without sentence punctuation, then a space: an inline heading
+_MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[条章节])"
+_INLINE_HEADING = re.compile(rf"(?:^|(?<=\s)){_MARK}[^\s。！？；，,：:]{{1,28}}(?=\s)")
+_ITEM = re.compile(rf"^\s*(?:{_MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
+_LEAD_IN = ("：", ":")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence of a chunk (or an inline heading), with where it stands in the chunk's text."""
+
+    text: str
+    start: int
+    end: int
+    heading: bool = False
+
+
+@dataclass(frozen=True)
+class Span:
+    """One candidate answer. `quote` is the chunk's own words for the whole unit (what a citation shows);
+    for a heading or lead-in, `lead` is the part that matches the question and `body` the part that
+    answers; a plain sentence has neither (the quote both matches and answers)."""
+
+    quote: str
+    kind: str  # sentence | record | heading | list
+    index: int  # the position of its first unit among the chunk's units (for the sentences around it)
+    lead: str = ""
+    body: str = ""
+
+    @property
+    def answer_text(self) -> str:
+        """What an answer built from this span shows first."""
+        return self.body or self.quote
+
+
+def chunk_sentences(chunk: Chunk) -> list[str]:
+    """The chunk's sentences (a record is one); a long sentence is read as its '；' parts."""
+    if chunk.record is not None:
+        return [chunk.text]
+    out: list[str] = []
+    for sentence in split_sentences(chunk.text):
+        if len(sentence) > LONG_SENTENCE and "；" in sentence:
+            out.extend(p for p in re.split(r"(?<=；)", sentence) if p.strip())
+        else:
+            out.append(sentence)
+    return out
+
+
+def units(chunk: Chunk) -> list[Unit]:
+    """The chunk's sentences with their offsets, inline headings split off as units of their own."""
+    text = chunk.text
+    out: list[Unit] = []
+    pos = 0
+    for sentence in chunk_sentences(chunk):
+        start = text.find(sentence, pos)
+        if start < 0:  # split_sentences never rewrites a sentence; kept safe for any future change
+            start = pos
+        pos = start + len(sentence)
+        cut = start
+        for m in _INLINE_HEADING.finditer(sentence):
+            head_start, head_end = start + m.start(), start + m.end()
+            if text[cut:head_start].strip():
+                out.append(_unit(text, cut, head_start))
+            out.append(_unit(text, head_start, head_end, heading=True))
+            cut = head_end
+        if text[cut:pos].strip():
+            out.append(_unit(text, cut, pos))
+    return out
+
+
+def _unit(text: str, start: int, end: int, heading: bool = False) -> Unit:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Unit(text[start:end], start, end, heading)
+
+
+def spans(chunk: Chunk) -> list[Span]:
+    """Every candidate of the chunk: each sentence, and each heading or lead-in with what follows it."""
+    if chunk.record is not None:
+        return [Span(chunk.text, "record", 0)]
+    found = units(chunk)
+    out: list[Span] = []
+    for i, unit in enumerate(found):
+        lead_in = unit.text.rstrip().endswith(_LEAD_IN)
+        if not (unit.heading or lead_in):
+            out.append(Span(unit.text, "sentence", i))
+            continue
+        following = _following(found, i)
+        if not following:
+            if not unit.heading:  # a lead-in that ends the chunk still says something
+                out.append(Span(unit.text, "sentence", i))
+            continue
+        body = chunk.text[following[0].start : following[-1].end]
+        quote = chunk.text[unit.start : following[-1].end]
+        out.append(Span(quote, "heading" if unit.heading else "list", i, unit.text, body))
+    return out
+
+
+def _following(found: list[Unit], i: int) -> list[Unit]:
+    """What a heading or lead-in at `i` takes: the units after it up to the next heading (for a lead-in,
+    also up to the next lead-in that is no item of its own; for a marked list, its items), at most
+    BODY_CHARS characters, at least one."""
+    out: list[Unit] = []
+    size = 0
+    for unit in found[i + 1 :]:
+        if unit.heading or (out and unit.text.endswith(_LEAD_IN) and not _ITEM.match(unit.text)):
+            break
+        if out and _ITEM.match(out[0].text) and not _ITEM.match(unit.text):
+            break  # a marked list ends at the first line that is no item
+        if out and size + len(unit.text) > BODY_CHARS:
+            break
+        out.append(unit)
+        size += len(unit.text)
+    return out
+
+
+def is_item(text: str) -> bool:
+    """Whether a text starts like a list item (一、 （二） 3. ① -): items are kept whole in an answer."""
+    return bool(_ITEM.match(text))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    quote: str
+    resolved: str
+    score: float
+    coverage: float
+    covered: frozenset[int]
+    rank: int
+    fit: float  # how well it fits the question type (a number for 多少, a date for 何时 …)
+    span: Span | None = None  # the structure it came from, its lead and body in resolved form

@@ -1,0 +1,157 @@
+"""Which scored candidates make the answer, and the answer they make: the best one leads with the clause
+that answers, then at most one supporting sentence (or, for '各…/哪些' questions, each entity's figure);
+the newer document wins a conflict and is named; no clause is said twice; <= the budget in characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.candidates import Candidate, chunk_sentences
+from app.compose import (
+    MAX_ANSWER_CHARS,
+    Needs,
+    citation,
+    clauses_of,
+    defuse_markers,
+    render,
+    trim,
+    without_repeats,
+)
+from app.query import Query
+from app.schema import Citation, Hit, Record
+from app.values import figures
+
+MIN_COVERAGE = 0.4  # what any candidate in the answer must carry of the question (as the extractor's gate)
+SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
+SUPPORT_ROOM = 40  # ... and when the best sentence leaves this many characters for it
+MANY_MAX = 6  # '各产业集群增速': at most this many entities' figures
+_MANY = re.compile(r"各|分别|哪些|哪几")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str
+    answerable: bool
+    citations: tuple[Citation, ...]
+    related: tuple[Citation, ...] = ()
+    records: tuple[Record, ...] = ()
+    score: float = 0.0  # the winning candidate's score, coverage and fit: what a refusal gate weighs
+    coverage: float = 0.0
+    fit: float = 0.0
+    evidence: str = ""  # the winning candidate's words (dates resolved), with its heading path and title
+    heading_path: str = ""
+    title: str = ""
+
+
+def refusal(query: Query, hits: list[Hit]) -> Extracted:
+    what = "".join(dict.fromkeys([*(f"{y}年" for y in query.years), query.metric]))
+    topic = f"“{query.text.rstrip('？?。')}”"
+    text = f"知识库中未找到能回答{topic}的依据{f'（{what}）' if what else ''}，无法给出答案。以下是最接近的资料，供参考。"
+    related = tuple(citation(i, h.chunk, chunk_sentences(h.chunk)[0]) for i, h in enumerate(hits[:3], start=1))
+    return Extracted(text, False, (), related)
+
+
+def headings_answer(siblings: list[Hit]) -> Extracted | None:
+    """'有哪些重点工作': the sibling sections' headings (app/siblings.py), each cited by its chunk."""
+    if len(siblings) < 2:
+        return None
+    head = f"共{len(siblings)}项："
+    parts: list[str] = []
+    cites = []
+    for n, hit in enumerate(siblings, start=1):
+        piece = f"{defuse_markers(hit.chunk.heading_path.rsplit(' > ', 1)[-1])}[{n}]"
+        if len(head) + len("；".join([*parts, piece])) + 1 > MAX_ANSWER_CHARS:  # + the closing 。
+            break
+        parts.append(piece)
+        cites.append(citation(n, hit.chunk, chunk_sentences(hit.chunk)[0]))
+    return Extracted(head + "；".join(parts) + "。", True, tuple(cites))
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    """Two candidates of one chunk where one holds the other (a heading's span and its own sentence)."""
+    return a.chunk.id == b.chunk.id and (a.quote in b.quote or b.quote in a.quote)
+
+
+def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs: Needs | None,
+                   weighty: frozenset[int], budget: int = MAX_ANSWER_CHARS) -> Extracted:
+    """The answer from the scored candidates (best first). `keep`: the question's words, which clauses are
+    chosen by; `needs`: what a clause must show for the question type; `weighty`: the concepts rare
+    enough that a candidate adding one is evidence for another part of the question."""
+    best = cands[0]
+    note = ""
+    many = bool(_MANY.search(query.text))
+    rivals = [
+        c for c in cands[1:6]
+        if not many and c.chunk.source != best.chunk.source and best.coverage > 0.99 and c.covered == best.covered
+        and c.chunk.doc_date and best.chunk.doc_date and c.chunk.doc_date != best.chunk.doc_date
+        and figures(c.resolved) and figures(best.resolved) and not figures(c.resolved) & figures(best.resolved)
+    ]
+    if rivals and query.qtype == "numeric":
+        newer = max([best, rivals[0]], key=lambda c: c.chunk.doc_date)
+        older = rivals[0] if newer is best else best
+        best = newer
+        note = f"（注：较早的《{defuse_markers(older.chunk.title or older.chunk.source)}》（{older.chunk.doc_date or '日期不详'}）数字不同，已采用较新的文件。）"
+    chosen = [best]
+    if many:  # '各产业集群增速': every entity's figure, as far as the answer length allows
+        for c in cands[1:12]:
+            if len(chosen) < MANY_MAX and c.coverage >= MIN_COVERAGE and c.fit > 0 \
+                    and not any(_overlaps(c, x) for x in chosen) \
+                    and not figures(c.resolved) <= frozenset().union(*(figures(x.resolved) for x in chosen)):
+                chosen.append(c)
+    # One supporting sentence from another chunk when it scores close and carries what is asked; in a
+    # part of a two-part answer only when the best one's answer stands whole with room to spare.
+    lead = len(_render(best, keep, budget - len(note) - 5, needs))
+    spare = budget >= MAX_ANSWER_CHARS or budget - len(note) - 5 - lead >= SUPPORT_ROOM
+    for c in cands[1:8] if len(chosen) == 1 and spare else ():
+        if c.chunk.id != best.chunk.id and c.score >= best.score * SUPPORT_RATIO and c.coverage >= MIN_COVERAGE \
+                and (needs is None or c.fit >= 0.3):
+            chosen.append(c)
+            break
+    for c in cands[1:8] if len(chosen) == 1 else ():  # a multi-part question: evidence for the other part
+        if c.quote == best.quote or c.coverage < MIN_COVERAGE or _overlaps(c, best):
+            continue
+        adds = c.covered - best.covered
+        needs_value = query.qtype in ("numeric", "date") and best.fit < 0.3
+        if (adds & weighty) or (needs_value and c.fit >= 0.3):
+            chosen.append(c)
+            break
+    return _write(chosen, keep, needs, budget, note, lead)
+
+
+def _render(c: Candidate, keep: list[str], room: int, needs: Needs | None) -> str:
+    """The words a candidate contributes: a heading or lead-in with its items, else its sentence cut."""
+    if c.span is not None and c.span.lead:
+        return render(c.span, c.resolved, keep, room, needs)
+    return trim(c.resolved, keep, room, needs)
+
+
+def _write(chosen: list[Candidate], keep: list[str], needs: Needs | None, budget: int, note: str, lead: int) -> Extracted:
+    parts: list[str] = []
+    cites: list[Citation] = []
+    said: set[str] = set()
+    budget -= len(note) + 1  # and the closing 。
+    for c in chosen:
+        n = len(cites) + 1
+        # the best one keeps as much as it needs (up to two thirds); later ones get what is left
+        room = budget - len("".join(parts)) - 4 * (len(chosen) - len(parts))
+        if not parts and len(chosen) > 1:
+            room = min(room - min(60, sum(len(x.resolved) for x in chosen[1:])), max(room * 2 // 3, len(c.resolved)))
+            room = max(room, min(lead, budget - 4 * len(chosen) - SUPPORT_ROOM // 2))  # never cut into the answer
+        if room < 20:
+            break
+        piece = _render(c, keep, room, needs)
+        if parts:
+            piece = without_repeats(piece, said)
+            if not piece:
+                continue
+        if parts and len("".join(parts)) + len(piece) + 4 > budget:
+            break
+        said.update(clauses_of(piece))
+        parts.append(f"{defuse_markers(piece).rstrip('；;，,。')}[{n}]")
+        cites.append(citation(n, c.chunk, c.quote.strip()))
+    records = tuple(c.chunk.record for c in chosen if c.chunk.record is not None)
+    best = chosen[0]
+    return Extracted("；".join(parts) + "。" + note, True, tuple(cites), (), records, best.score, best.coverage, best.fit,
+                     best.resolved, best.chunk.heading_path, best.chunk.title)

@@ -1,0 +1,179 @@
+"""The answer text: each chosen candidate cut to what answers, cited with [n], no clause said twice.
+
+Why the rules here are structural: a clause run must end where the sentence's grammar lets it end. A
+clause that introduces ('咨询电话：') or states a condition ('对捐赠的现金和物品，') is no answer alone: its
+value or its ruling follows, so a run never ends on one. A phone number, e-mail, URL or 文号 is one value
+and is never cut. A heading or lead-in shows what follows it (its items) before itself.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Protocol
+
+from app.candidates import Span
+from app.schema import Chunk, Citation
+from app.text import normalize, pos_tag, tokenizer
+from app.values import literal_spans, values
+
+MAX_ANSWER_CHARS = 200
+_CLAUSE = re.compile(r"(?<=[，,；;：])|(?<=(?<!\d):)")  # never inside a time of day (07:45)
+_QUOTES = re.compile(r"[“”\"‘’'《》「」『』【】\s]")
+# '[3]' (any bracket width) in a document's own words: a footnote, or a forged source header
+_SOURCE_MARKER = re.compile(r"[\[［【〖]\s*([0-9０-９]{1,3})\s*[\]］】〗]")
+# a clause that states a condition or a circumstance: the ruling it governs follows it
+_CONDITION_START = re.compile(r"^\s*(?:对于|对|凡是|凡|如果|如|若|因|由于|为了|按照|根据|依据|经|在|当)")
+_CONDITION_END = re.compile(r"(?:的|时|后|前|期间|以上|以下)\s*[，,]$")
+_FIGURE_KINDS = frozenset({"number", "percent", "permille", "points"})
+
+
+class Needs(Protocol):
+    """What a clause must show to answer (a compiled pattern, or app.extract.Asked for a question type)."""
+
+    def search(self, string: str, /) -> object: ...
+
+
+def defuse_markers(text: str) -> str:
+    """A '[3]' in a document's own words would read as our citation marker once the text sits in an answer
+    or a prompt (and be renumbered to point at another source); it becomes '〔3〕', which no marker parser
+    takes."""
+    return _SOURCE_MARKER.sub(r"〔\1〕", text)
+
+
+def match_form(text: str) -> str:
+    """What concept matching compares: half-width, lower case, without quotes and spaces
+    ('“两化”改造' matches 两化改造)."""
+    return _QUOTES.sub("", normalize(text).lower())
+
+
+def opens(clause: str) -> bool:
+    """Whether a clause leads into the next one: a label or lead-in ('咨询电话：'), or a condition
+    ('对…捐赠的现金和物品，', '符合条件的，'). A run of clauses never ends on one."""
+    text = clause.rstrip()
+    if text.endswith(("：", ":")):
+        return True
+    if not text.endswith(("，", ",")):
+        return False
+    return bool(_CONDITION_START.match(text) or _CONDITION_END.search(text)) or _topic(text[:-1])
+
+
+def _topic(clause: str) -> bool:
+    """A clause that is only a noun phrase with a modifier ('…捐赠的现金和物品'): a topic whose predicate,
+    the ruling about it, is the next clause."""
+    if "的" not in clause:
+        return False
+    head = clause.rsplit("的", 1)[1]
+    words = [w for w in tokenizer().cut(head, HMM=False) if w.strip()]
+    return bool(words) and all(_tag(w).startswith(("n", "vn", "c")) or not _tag(w) for w in words)
+
+
+@lru_cache(maxsize=8192)
+def _tag(word: str) -> str:
+    return pos_tag(word) if any("\u4e00" <= ch <= "\u9fff" for ch in word) else ""
+
+
+def _has_figure(text: str) -> bool:
+    return any(v.kind in _FIGURE_KINDS for v in values(text))
+
+
+def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Needs | None = None) -> str:
+    """Cut a long sentence down to the run of clauses that fits `limit` and carries the most asked words —
+    first of all, for 多少/何时 questions, a clause with an asked word and the figure or date (`need`) —
+    then a run that does not end on a lead-in or condition, then the figures right after it; a single
+    over-long clause is cut to the window around the asked words, never inside a phone number or 文号."""
+    sentence = sentence.strip()
+    if len(sentence) <= limit:
+        return sentence
+    clauses = [c for c in _CLAUSE.split(sentence) if c]
+    found = [{k for k in keep if k and k in match_form(c)} for c in clauses]
+    if not any(found):
+        return _window(sentence, 0, limit)
+    # a figure answers when its clause names an asked word, or follows a label that does ('开幕时间：7月28日')
+    asked = [bool(f) or (i > 0 and bool(found[i - 1]) and clauses[i - 1].rstrip().endswith(("：", ":"))) for i, f in enumerate(found)]
+    best: tuple[tuple[bool, bool, int, int, int], int, int] | None = None
+    for start in range(len(clauses)):
+        words: set[str] = set()
+        size, answers = 0, False
+        for end in range(start, len(clauses)):
+            size += len(clauses[end])
+            if size > limit:
+                break
+            words |= found[end]
+            answers = answers or bool(need and asked[end] and need.search(clauses[end]))
+            closed = end + 1 == len(clauses) or not opens(clauses[end])
+            key = (answers, closed, sum(len(w) for w in words), -start, start - end)  # then earlier, then shorter
+            if words and (best is None or key > best[0]):
+                best = (key, start, end)
+    if best is None:  # every clause that carries an asked word is longer than the limit on its own
+        one = max(range(len(clauses)), key=lambda i: sum(len(w) for w in found[i]))
+        out = clauses[one]
+        low = out.lower()
+        first = min((p for k in keep if k and (p := low.find(k)) >= 0), default=0)
+        return _window(out, max(0, min(first - limit // 5, len(out) - limit)), limit)
+    _, start, end = best
+    while end + 1 < len(clauses) and _has_figure(clauses[end + 1]) and len("".join(clauses[start : end + 2])) <= limit:
+        end += 1
+    return "".join(clauses[start : end + 1])
+
+
+def _window(text: str, begin: int, limit: int) -> str:
+    """text[begin:begin+limit], moved or shortened so that no phone number, URL or 文号 is cut."""
+    end = begin + limit
+    for a, b in literal_spans(text):
+        if a < begin < b:
+            begin = b if b - begin < limit // 2 else a
+            end = begin + limit
+        if a < end < b:
+            end = a
+    return text[begin:end]
+
+
+def render(span: Span, resolved: str, keep: list[str], limit: int, need: Needs | None) -> str:
+    """The words a candidate contributes: a heading or lead-in with its items (the items first when both
+    do not fit), otherwise the sentence cut by `trim`."""
+    if span.kind not in ("heading", "list"):
+        return trim(resolved, keep, limit, need)
+    lead, body = span.lead.rstrip("：: "), span.body.strip()
+    whole = f"{lead}：{body}"
+    if len(whole) <= limit:
+        return whole
+    if len(lead) + 1 <= limit // 4:
+        return f"{lead}：{_items(body, limit - len(lead) - 1)}"
+    return _items(body, limit)
+
+
+def _items(body: str, limit: int) -> str:
+    """As many whole clauses of the body as fit (an item list cut at an item, never mid-word)."""
+    out = ""
+    for clause in _CLAUSE.split(body):
+        if len(out) + len(clause) > limit:
+            break
+        out += clause
+    return out or _window(body, 0, limit)
+
+
+def clauses_of(text: str) -> list[str]:
+    """The clauses of an answer piece in match form (to find a clause already said)."""
+    return [c for c in (match_form(x).rstrip("，,；;：:。") for x in _CLAUSE.split(text)) if len(c) >= 4]
+
+
+def without_repeats(piece: str, said: set[str]) -> str:
+    """The piece without the clauses an earlier piece already said; '' when it adds nothing."""
+    kept = [c for c in _CLAUSE.split(piece) if (m := match_form(c).rstrip("，,；;：:。")) and (len(m) < 4 or m not in said)]
+    if not any(len(match_form(c)) >= 4 for c in kept):
+        return ""
+    return "".join(kept).strip()
+
+
+def citation(n: int, chunk: Chunk, quote: str) -> Citation:
+    return Citation(
+        n=n,
+        source=chunk.source,
+        title=chunk.title or chunk.source,
+        locator=chunk.locator,
+        quote=quote,
+        chunk_id=chunk.id,
+        doc_date=chunk.doc_date,
+        heading_path=chunk.heading_path,
+    )

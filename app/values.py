@@ -1,0 +1,70 @@
+"""Typed values in a candidate answer, read by the one scanner in app/patterns.py: which kinds a question
+type asks for, whether a candidate shows one, which figures two candidates state.
+
+Why a stage of its own: the extractor used to carry its own regexes for figures, dates and ranks (one of
+the six copies the issue names); reading values the way verify reads them means an answer leads with a
+value that verify will then find in its source, and a phone number or a 文号 is one value, never cut.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from app.patterns import Value, scan
+
+FIGURES = frozenset({"number", "percent", "permille", "points"})
+DATES = frozenset({"date", "months", "year"})
+RANKS = frozenset({"rank", "top"})
+LITERALS = frozenset({"phone", "email", "url", "docno"})  # one unit each: an answer never cuts into them
+# what each asked type is answered by (app.query's qtype); other types ask for no particular value
+ASKED = {"numeric": FIGURES | {"phone"}, "date": DATES, "rank": RANKS}
+
+
+@lru_cache(maxsize=4096)
+def values(text: str) -> tuple[Value, ...]:
+    """Every typed value in the text (cached: the same sentence is read for scoring and for composing)."""
+    return tuple(scan(text))
+
+
+def is_whole(value: Value) -> bool:
+    """A value that answers by itself: a figure with its unit (3家, 45.3%, 1.2亿元), a full date (年月 or
+    月日), a rank, a phone number. A bare number (an amount without unit) or a bare year answers less."""
+    if value.kind in FIGURES:
+        if value.kind != "number":
+            return True
+        # 1193万 is an amount; 19号线, 3号楼, 03合同段 and 24日 name things or days (号 makes an ordinal
+        # identifier, 日 a day of the month, a leading zero a code): no measure
+        if value.raw.startswith("0") and value.raw[1:2].isdigit():
+            return False
+        return value.raw.endswith(("万", "亿", "千", "百")) or (bool(value.unit) and not value.unit.startswith(("号", "日")))
+    if value.kind == "date":
+        year, _, day = value.key
+        return year is not None or day is not None
+    return value.kind in RANKS | LITERALS
+
+
+def asked_values(qtype: str, text: str) -> list[Value]:
+    """The values of the asked type in the text, in order."""
+    kinds = ASKED.get(qtype)
+    return [v for v in values(text) if v.kind in kinds] if kinds else []
+
+
+def fitness(qtype: str, text: str) -> float:
+    """How well a text shows what the question type asks: 0.3 for a whole value of the asked kind, 0.1 for
+    a partial one (a bare number, a year or a month alone), 0 for none or when nothing in particular is
+    asked (the weights are the extractor's old ones, kept so that this split changes no answer)."""
+    found = asked_values(qtype, text)
+    if any(is_whole(v) for v in found):
+        return 0.3
+    return 0.1 if found else 0.0
+
+
+def figures(text: str) -> frozenset[tuple[str, tuple[object, ...], str]]:
+    """The figures a text states, as (kind, normalised value, unit): two sources disagree when they state
+    the same thing with no figure in common (15亿元 and 1.5亿元 differ; 1.5亿 and 15000万 are equal)."""
+    return frozenset((v.kind, v.key, v.unit) for v in values(text) if v.kind in FIGURES and is_whole(v))
+
+
+def literal_spans(text: str) -> list[tuple[int, int]]:
+    """Where phone numbers, e-mail addresses, URLs and 文号 stand: a cut inside one is never made."""
+    return [(v.start, v.end) for v in values(text) if v.kind in LITERALS]

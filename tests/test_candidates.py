@@ -1,0 +1,56 @@
+"""Candidates with structure (app/candidates.py) and typed values in them (app/values.py), on our own texts."""
+
+from __future__ import annotations
+
+from app.candidates import spans, units
+from app.schema import Chunk
+from app.values import figures, fitness, literal_spans
+
+
+def chunk(text: str, heading_path: str = "") -> Chunk:
+    return Chunk("c1", "kb/政策.md", "惠企政策", "policy", "第1段", heading_path, text, text, "2025-03-01", (), "2025", 0)
+
+
+INLINE = ("市经信局就做好中小企业服务提出以下要求。 一、加快兑现扶持资金 对去年认定的专精特新企业，"
+          "一次性奖励20万元。 二、优化审批流程 企业技改项目备案实行即时办结。")
+
+
+def test_inline_heading_takes_what_follows_it() -> None:
+    found = spans(chunk(INLINE))
+    headed = [s for s in found if s.kind == "heading"]
+    assert [s.lead for s in headed] == ["一、加快兑现扶持资金", "二、优化审批流程"]
+    assert headed[0].body == "对去年认定的专精特新企业，一次性奖励20万元。"
+    assert headed[1].body == "企业技改项目备案实行即时办结。"
+    # a heading is never an answer by itself
+    assert not any(s.quote in ("一、加快兑现扶持资金", "二、优化审批流程") for s in found)
+    assert all(s.quote in INLINE for s in found)
+
+
+def test_lead_in_takes_its_items() -> None:
+    text = "申报企业须同时满足以下条件：\n1. 在本市注册满一年；\n2. 上年度营收不低于500万元；\n3. 无严重失信记录。\n申报截止时间为6月30日。"
+    found = spans(chunk(text))
+    listed = [s for s in found if s.kind == "list"]
+    assert len(listed) == 1
+    assert listed[0].lead == "申报企业须同时满足以下条件："
+    for item in ("在本市注册满一年", "上年度营收不低于500万元", "无严重失信记录"):
+        assert item in listed[0].body
+    assert "申报截止时间" not in listed[0].body  # a marked list ends at its last item
+    assert all(s.quote != "申报企业须同时满足以下条件：" for s in found)
+
+
+def test_units_keep_offsets_in_the_chunk_text() -> None:
+    c = chunk(INLINE)
+    for u in units(c):
+        assert c.text[u.start : u.end] == u.text
+
+
+def test_typed_values_of_a_candidate() -> None:
+    assert fitness("numeric", "一次性奖励20万元") == 0.3
+    assert fitness("numeric", "共有3") == 0.1  # a bare number answers less
+    assert fitness("date", "申报截止时间为2025年6月30日") == 0.3
+    assert fitness("rank", "综合排名全省第二") == 0.3
+    assert fitness("other", "一次性奖励20万元") == 0.0
+    assert figures("奖励1.5亿元") == figures("奖励15000万元")
+    text = "咨询电话：0573-85021202，工作日受理。"
+    (a, b), = literal_spans(text)
+    assert text[a:b] == "0573-85021202"

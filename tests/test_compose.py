@@ -1,0 +1,93 @@
+"""The answer text (app/compose.py, app/choose.py): clause runs end where the grammar lets them, values are
+never cut, no clause twice, lists give their items; end to end over a tiny KB of our own passages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.answer import Assistant
+from app.candidates import Span
+from app.compose import render, trim, without_repeats
+from app.extract import Asked
+from app.settings import Settings
+from ingest.index import run_ingest
+
+
+def test_a_condition_keeps_its_ruling() -> None:
+    sentence = ("为支持本地制造业数字化转型，企业通过公益性社会组织向受灾地区捐赠的现金和设备，"
+                "允许在计算应纳税所得额时全额扣除，具体办法由市税务部门另行公布。")
+    piece = trim(sentence, ["捐赠", "现金", "设备"], 60)
+    assert "捐赠的现金和设备" in piece and "全额扣除" in piece
+
+
+def test_a_label_keeps_its_phone_number_whole() -> None:
+    sentence = ("为方便企业了解今年的技术改造补助申报流程和材料要求，市经信局在政务大厅设立了专门的咨询服务窗口，"
+                "工作人员会逐项解答企业提出的问题，咨询电话：0573-85021202")
+    piece = trim(sentence, ["咨询", "电话"], 30, Asked("numeric"))
+    assert "0573-85021202" in piece
+
+
+def test_a_long_clause_is_never_cut_inside_a_phone_number() -> None:
+    clause = "各县市区企业服务中心统一受理本年度智能制造示范项目申报材料并负责初审的咨询联系方式为0573-85021202转人工服务"
+    for limit in range(20, len(clause)):
+        piece = trim(clause, ["联系方式"], limit)
+        assert "0573-85021202" in piece or "0573" not in piece
+
+
+def test_a_lead_in_renders_its_items_first_when_both_do_not_fit() -> None:
+    span = Span("申报企业须同时满足以下条件：在本市注册满一年；上年度营收不低于500万元；无严重失信记录。", "list", 0,
+                "申报企业须同时满足以下条件：", "在本市注册满一年；上年度营收不低于500万元；无严重失信记录。")
+    assert render(span, span.quote, ["申报", "条件"], 200, None).startswith("申报企业须同时满足以下条件：在本市注册满一年")
+    short = render(span, span.quote, ["申报", "条件"], 40, None)
+    assert short.startswith("在本市注册满一年") and "500万元" in short
+
+
+def test_a_clause_already_said_is_dropped() -> None:
+    said = {"平湖市2025年新增国家级专精特新小巨人企业3家"}
+    assert without_repeats("平湖市2025年新增国家级专精特新小巨人企业3家，", said) == ""
+    assert without_repeats("平湖市2025年新增国家级专精特新小巨人企业3家，居嘉兴各县市第一", said) == "居嘉兴各县市第一"
+
+
+POLICY = """# 平湖市企业服务若干措施
+
+发布日期：2025年4月1日
+
+市经信局就做好今年中小企业服务工作提出以下要求。 一、加快兑现扶持资金 对2024年新认定的省级专精特新中小企业，给予一次性奖励20万元。 二、简化申报材料 企业申报技改补助只需提交项目备案表和发票清单。
+
+企业申报智能化改造补助须同时满足以下条件：
+1. 在平湖市注册纳税满一年；
+2. 设备投入不低于300万元；
+3. 近三年无重大安全事故。
+
+企业向市慈善总会捐赠用于困难职工帮扶的现金和物品，允许在计算应纳税所得额时按规定扣除。
+
+政策咨询请联系市企业服务中心，咨询电话：0573-85021202。
+"""
+
+
+@pytest.fixture
+def policy(tmp_path: Path, settings: Settings) -> Assistant:
+    kb = settings.kb_dir
+    kb.mkdir(parents=True)
+    (kb / "措施.md").write_text(POLICY, encoding="utf-8")
+    run_ingest([kb], settings)
+    return Assistant(settings)
+
+
+def test_end_to_end_structure(policy: Assistant) -> None:
+    items = policy.ask("企业申报智能化改造补助须满足哪些条件？")
+    assert items.answerable
+    for text in ("注册纳税满一年", "设备投入不低于300万元", "近三年无重大安全事故"):
+        assert text in items.answer.split("[1]")[0]
+    ruling = policy.ask("企业向市慈善总会捐赠的现金和物品怎么扣除？")
+    assert "允许在计算应纳税所得额时按规定扣除" in ruling.answer.split("[1]")[0]
+    phone = policy.ask("市企业服务中心的咨询电话是多少？")
+    assert "0573-85021202" in phone.answer.split("[1]")[0]
+    heading = policy.ask("加快兑现扶持资金有什么规定？")
+    assert "一次性奖励20万元" in heading.answer.split("[1]")[0]
+    for answer in (items, ruling, phone, heading):
+        assert len(answer.answer) <= 200
+        pieces = [p for p in answer.answer.replace("。", "；").split("；") if len(p) > 6]
+        assert len(pieces) == len(set(pieces))  # never the same clause twice
