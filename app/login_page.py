@@ -41,7 +41,7 @@ _HEADERS = {
                                "frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make Chromium send "Origin: null" with the form
     "X-Content-Type-Options": "nosniff",
 }
 _served = False  # set when server.py mounts the routes; the script then links here instead of its own form
@@ -100,6 +100,22 @@ def logout_form(form_token: str) -> str:
     return (f'<form method="post" action="{LOGOUT_PATH}"><input type="hidden" name="form_token" value="{esc(form_token)}">'
             f'<p>确认退出登录？退出后本浏览器中的登录凭据立即失效。</p><button type="submit">退出登录</button></form>'
             f'<a href="{APP_PATH}">返回问答</a>')
+
+
+_SIDEBAR_BUTTON = ("padding:.35rem .8rem;border:1px solid rgba(49,51,63,.2);border-radius:.5rem;background:#fff;"
+                   "color:inherit;font:inherit;cursor:pointer;text-decoration:none;display:inline-block")
+
+
+def login_link() -> str:
+    """For st.html in the sidebar: a plain link, so the login page opens in this tab (Markdown links open a new one)."""
+    return f'<a href="{LOGIN_PATH}" style="{_SIDEBAR_BUTTON}">管理员登录</a>'
+
+
+def logout_button(form_token: str) -> str:
+    """For st.html in the sidebar: a one-click POST to the logout page carrying this session's form token."""
+    return (f'<form method="post" action="{LOGOUT_PATH}" style="margin:0">'
+            f'<input type="hidden" name="form_token" value="{esc(form_token)}">'
+            f'<button type="submit" style="{_SIDEBAR_BUTTON}">退出登录</button></form>')
 
 
 def load_store() -> AuthStore | None:

@@ -67,6 +67,7 @@ def test_the_login_page_is_a_plain_chinese_form_without_scripts(client: TestClie
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "same-origin"  # no-referrer: Chromium posts the form with Origin: null
 
 
 def test_a_right_password_sets_an_httponly_strict_cookie(client: TestClient) -> None:
