@@ -25,6 +25,11 @@ from app.present import (
 from app.schema import Answer
 from app.settings import Settings, from_env
 from app.store import current_generation
+from ui.charts import draw_charts
+from ui.feedback import feedback
+from ui.gaps import gaps_page
+from ui.history import Session, load_history, new_conversation, owner_of, sidebar_history
+from ui.source_view import show_source, source_button
 
 st.set_page_config(page_title="经信知识助手", page_icon="📊", layout="wide")
 
@@ -78,8 +83,8 @@ def set_cookie(name: str, value: str, max_age_s: int) -> None:
     st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 
-def login(settings: Settings) -> tuple[bool, bool, str]:
-    """(logged in, admin, how to enable admin). Our own form over a server-side session table, or st.login with OIDC."""
+def login(settings: Settings) -> tuple[bool, bool, str, str]:
+    """(logged in, admin, how to enable admin, user name or e-mail). Our own form over a server-side session table, or st.login with OIDC."""
     if settings.auth_config:
         from app.auth import AuthStore, is_admin, load_auth_config, state_path
 
@@ -121,18 +126,18 @@ def login(settings: Settings) -> tuple[bool, bool, str]:
                     st.form_submit_button("登录", on_click=attempt)
                 if message := state.pop("auth_message", ""):
                     st.error(message)
-        return bool(username), is_admin(config, username), ""
+        return bool(username), is_admin(config, username), "", username or ""
     if oidc_configured():
         if not st.user.is_logged_in:
             st.sidebar.button("登录", on_click=st.login)
-            return False, False, ""
+            return False, False, "", ""
         st.sidebar.button("退出登录", on_click=st.logout)
         email = str(st.user.get("email", "")).lower()
-        return True, email in settings.admin_emails, ""
-    return False, False, "未配置登录：设置 KBQA_AUTH_CONFIG 指向登录配置文件（见 README）后，管理员可上传、删除和重建索引。"
+        return True, email in settings.admin_emails, "", email
+    return False, False, "未配置登录：设置 KBQA_AUTH_CONFIG 指向登录配置文件（见 README）后，管理员可上传、删除和重建索引。", ""
 
 
-def render_answer(answer: Answer, key: str) -> None:
+def render_answer(answer: Answer, key: str, session: Session) -> None:
     if answer.rewritten:
         st.caption(f"理解为：{text_md(answer.rewritten)}")
     if answer.notice:
@@ -147,13 +152,14 @@ def render_answer(answer: Answer, key: str) -> None:
     if rows:
         left, right = st.columns(2)
         left.dataframe(rows, hide_index=True)
-        right.bar_chart({r["对象"]: r["数值"] for r in rows}, horizontal=True)
+        draw_charts(answer, right)  # one measure per chart: a value and its growth rate never share an axis
     if answer.citations:
         st.markdown("**来源**")
         for c in answer.citations:
             with st.container(border=True):
                 st.markdown(citation_md(c))
                 st.markdown(f"“{highlight(c.quote, answer.answer)}”")
+                source_button(c, f"{key}-{c.n}")
     if answer.related:
         with st.expander("相关资料（未直接回答该问题）", expanded=True):
             for c in answer.related:
@@ -162,6 +168,7 @@ def render_answer(answer: Answer, key: str) -> None:
     st.caption(f"{mode} · {answer.elapsed_ms:.0f} ms")
     st.download_button("导出为 Markdown", to_markdown(answer), file_name=f"answer-{answer.id}.md",
                        mime="text/markdown", key=f"export-{key}")
+    feedback(answer, key, session)
 
 
 def sidebar_status(settings: Settings, assistant: Assistant) -> None:
@@ -177,13 +184,17 @@ def sidebar_status(settings: Settings, assistant: Assistant) -> None:
     for kind, question in examples(store):
         if st.sidebar.button(text_md(question), key=f"ex-{question}", help=f"来自{kind}"):
             st.session_state.pending = question
-    if st.sidebar.button("清空对话", type="secondary"):
-        st.session_state.messages = []
+    st.sidebar.button("清空对话", type="secondary", on_click=new_conversation, help="开始新对话；原对话仍在“历史对话”中")
 
 
-def chat_page(settings: Settings, assistant: Assistant) -> None:
+def chat_page(settings: Settings, assistant: Assistant, session: Session) -> None:
     st.title("经信知识助手")
     st.caption("答案均摘自知识库原文并标注来源，可逐条核对。")
+    if settings.store_questions:
+        st.caption(f"提问与回答会保存为历史对话（保留 {settings.retention_days} 天），未找到依据的问题和差评会进入管理员的"
+                   "缺口报告，用于补充知识库；管理员可设置 KBQA_STORE_QUESTIONS=false 关闭保存。")
+    else:
+        st.caption("本系统不保存提问与回答（KBQA_STORE_QUESTIONS=false），刷新页面后对话即清空。")
     messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
     # A run stopped by a rerun (a click, a second question) after the question was shown but before its
     # answer leaves the question unanswered at the end: it is asked again, never lost.
@@ -191,16 +202,23 @@ def chat_page(settings: Settings, assistant: Assistant) -> None:
     for i, m in enumerate(messages):
         with st.chat_message(m["role"]):
             if m["role"] == "assistant":
-                render_answer(m["answer"], str(i))
+                render_answer(m["answer"], str(i), session)
             else:
                 st.markdown(text_md(m["content"]))
+    if (cited := st.session_state.pop("source", None)) is not None:
+        show_source(settings, assistant, cited, session.admin)
     new = st.chat_input("请输入问题，例如：2025年人工智能产业规上营收是多少？", max_chars=MAX_QUESTION_CHARS) or st.session_state.pop("pending", None)
+    if new is not None and not new.strip():
+        st.toast("问题是空的，没有发送：请输入要问的内容。")
+        new = None
     for question in [*waiting, *([new] if new else [])]:
-        answer_question(settings, assistant, messages, question)
+        answer_question(settings, assistant, messages, question, session)
 
 
-def answer_question(settings: Settings, assistant: Assistant, messages: list[dict[str, Any]], question: str) -> None:
-    """Show the question, answer it (streamed in LLM mode) and keep both in the conversation."""
+def answer_question(settings: Settings, assistant: Assistant, messages: list[dict[str, Any]], question: str,
+                    session: Session) -> None:
+    """Show the question, answer it (streamed in LLM mode) and keep both in the conversation, and in the
+    saved conversation when questions may be stored."""
     history = [{"role": m["role"], "content": m["content"]} for m in messages]
     messages.append({"role": "user", "content": question})
     with st.chat_message("user"):
@@ -229,8 +247,9 @@ def answer_question(settings: Settings, assistant: Assistant, messages: list[dic
             for _ in pieces():
                 pass
         assert final is not None
-        render_answer(final, str(len(messages)))
+        render_answer(final, str(len(messages)), session)
     messages.append({"role": "assistant", "content": final.answer, "answer": final})
+    st.session_state.conversation_id = session.history.add_turn(session.owner, st.session_state.get("conversation_id"), final)
 
 
 def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str, logged_in: bool) -> None:
@@ -289,7 +308,7 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str, 
 def main() -> None:
     try:
         settings = load_settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("KBQA_", "OPENAI_")))))
-        logged_in, admin, how = login(settings)
+        logged_in, admin, how, user = login(settings)
     except KBQAError as exc:
         st.error(f"配置错误：{exc}")
         st.stop()
@@ -304,12 +323,24 @@ def main() -> None:
     except KBQAError as exc:
         st.error(str(exc))
         st.stop()
+    try:
+        history = load_history(settings)
+        if not st.session_state.get("purged"):  # a long-running server still forgets what is past retention
+            history.purge()
+            st.session_state.purged = True
+    except KBQAError as exc:
+        st.error(str(exc))
+        st.stop()
+    session = Session(history, owner_of(settings, user), admin)
     sidebar_status(settings, assistant)
-    page = st.sidebar.radio("页面", ["问答", "知识库管理"], horizontal=True)
+    page = st.sidebar.radio("页面", ["问答", "知识库管理", "缺口报告"], horizontal=True)
+    sidebar_history(settings, history, session.owner)
     if page == "问答":
-        chat_page(settings, assistant)
-    else:
+        chat_page(settings, assistant, session)
+    elif page == "知识库管理":
         admin_page(settings, assistant, admin, how, logged_in)
+    else:
+        gaps_page(settings, history, admin, how)
 
 
 main()

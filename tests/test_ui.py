@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,3 +140,100 @@ def test_llm_mode_streams_and_warns_when_unverified(ui_env: Settings, monkeypatc
         assert "150亿元" in texts(at) and "来源" in texts(at)
     finally:
         fake.stop()
+
+
+def login_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = {
+        "credentials": {"usernames": {"admin": {"name": "管理员", "password": hash_password("s3cret-pass"), "roles": ["admin"]},
+                                      "staff": {"name": "职员", "password": hash_password("staff-pass"), "roles": []}}},
+        "cookie": {"name": "kbqa_test", "key": secrets.token_urlsafe(32), "expiry_days": 1},
+    }
+    path = tmp_path / "auth.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("KBQA_AUTH_CONFIG", str(path))
+    monkeypatch.setenv("KBQA_LOGIN_DELAY_S", "0")
+
+
+def logged_in(user: str, password: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.text_input[0].set_value(user)
+    at.sidebar.text_input[1].set_value(password)
+    at.sidebar.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_conversation_is_listed_and_reopened_in_a_new_session(ui_env: Settings, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    login_config(tmp_path, monkeypatch)
+    first = logged_in("staff", "staff-pass")
+    ask(first, "2025年人工智能产业规上营收是多少")
+    ask(first, "同比增长多少？")
+    later = logged_in("staff", "staff-pass")  # a new session: a reload, another tab, the next day
+    assert "143.79" not in texts(later)
+    saved = next(b for b in later.sidebar.button if b.label == "2025年人工智能产业规上营收是多少")
+    saved.click().run()
+    assert not later.exception, later.exception
+    shown = texts(later)
+    assert "143.79亿元" in shown and "45.30%" in shown and "来源" in shown
+    assert [m["role"] for m in later.session_state["messages"]] == ["user", "assistant", "user", "assistant"]
+    ask(later, "数字经济核心产业呢？")  # the reopened conversation goes on with its history
+    assert "理解为：2025年数字经济核心产业同比增长多少？" in texts(later)
+    other = logged_in("admin", "s3cret-pass")  # another user sees none of it
+    assert not [b for b in other.sidebar.button if b.label == "2025年人工智能产业规上营收是多少"]
+
+
+def test_feedback_and_a_refused_question_show_on_the_gap_report(ui_env: Settings, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.conversations import History
+
+    login_config(tmp_path, monkeypatch)
+    at = logged_in("admin", "s3cret-pass")
+    ask(at, "2025年平湖市GDP是多少？")
+    ask(at, "李明远是谁")
+    at.feedback[1].set_value(0).run()
+    at.text_input(key="fbc-3").set_value("应引用最新的人事任免文件").run()
+    assert not at.exception, at.exception
+    [row] = History.of(ui_env).feedback_rows()
+    assert (row["score"], row["question"], row["comment"], row["mode"]) == (0, "李明远是谁", "应引用最新的人事任免文件", "extractive")
+    assert "李明远" in row["answer"] and row["citations"][0]["source"].endswith("2025年回顾.md")
+    at.sidebar.radio[0].set_value("缺口报告").run()
+    assert not at.exception, at.exception
+    report = "\n".join(d.value.to_string() for d in at.dataframe)
+    assert "2025年平湖市GDP是多少？" in report and "李明远是谁" in report and "应引用最新的人事任免文件" in report
+    assert any(b.label == "导出 CSV" for b in at.get("download_button"))
+
+
+def test_the_gap_report_is_for_admins(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    ask(at, "2025年平湖市GDP是多少？")
+    at.sidebar.radio[0].set_value("缺口报告").run()
+    assert not at.dataframe and "KBQA_AUTH_CONFIG" in texts(at)
+
+
+def test_value_and_growth_answer_draws_one_chart_per_measure(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    ask(at, "各产业规上营收和营收增速分别是多少")
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    axes = sorted(s["encoding"]["x"]["title"] for s in specs)
+    assert axes == ["2025年营收增速（%）", "2025年规上营收（亿元）"]
+    for spec in specs:  # each chart holds one measure: its bars are that measure's values only
+        field = spec["encoding"]["x"]["field"]
+        assert field == spec["encoding"]["x"]["title"]
+
+
+def test_a_blank_question_is_not_sent(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    ask(at, "   \n\t ")
+    assert at.session_state["messages"] == []
+    assert not at.chat_message
+
+
+def test_a_citation_opens_its_source_with_the_quote_highlighted(ui_env: Settings) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    ask(at, "去年新增国家级重点小巨人企业多少家")
+    next(b for b in at.button if b.label == "查看原文").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert ":orange-background[**去年新增国家级重点小巨人企业3家" in shown
+    assert "143\\.79亿元" in shown  # the paragraph before the quote
