@@ -14,6 +14,7 @@ forked before any Chroma thread exists. 100k chunks: 54 s -> 21 s (docs/evaluati
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -75,6 +76,15 @@ class Summary:
         return data
 
 
+def _frozen(work: Callable[[], None]) -> None:
+    """Run `work` in a forked child that never collects what it inherited. A process that has used Chroma
+    (the UI, a test run, an ingest that replaced its Chroma view) holds unreachable Chroma objects; freed
+    in the child, their Rust destructors wait forever for runtime threads that fork did not copy (seen:
+    the writer hung in gc, the ingest waited on it)."""
+    gc.freeze()
+    work()
+
+
 def _alongside(foreground: Callable[[], _T], background: Callable[[], None], big: bool) -> _T:
     """Run `background` in a forked child while this process runs `foreground`; one after the other when
     the input is small (a fork costs more than it saves) or the platform cannot fork. The child only
@@ -83,7 +93,7 @@ def _alongside(foreground: Callable[[], _T], background: Callable[[], None], big
         result = foreground()
         background()
         return result
-    child = multiprocessing.get_context("fork").Process(target=background, name="kbqa-index-writer")
+    child = multiprocessing.get_context("fork").Process(target=_frozen, args=(background,), name="kbqa-index-writer")
     child.start()
     try:
         result = foreground()
@@ -203,9 +213,11 @@ def _ingest(
         source = f"{name_of(root)}/{file.relative_to(root).as_posix()}"
         seen.add(source)
         try:
-            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+            data = file.read_bytes()
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+            del data  # a 200 MB corpus file is not held twice while it is loaded
         except OSError:
-            digest = ""
+            digest, size = "", 0  # load() says why it cannot be read
         if digest and manifest.get(source, {}).get("hash") == digest:
             summary.files_read += 1
             continue
@@ -233,7 +245,7 @@ def _ingest(
             "policy": policy_fields(first) if len(docs) == 1 else {},  # 文号, dates, repeals: app/status.py
             "documents": len(docs),
             "chunks": len(chunks),
-            "bytes": file.stat().st_size,
+            "bytes": size,  # as read: the file may be gone by now
         }
 
     gone = {s for s in manifest if s not in seen and any(s.startswith(r) for r in scanned_roots)}
@@ -253,18 +265,22 @@ def _ingest(
     files_out = {s: v for s, v in manifest.items() if s not in dropped}
     files_out.update(new_files)
     chroma_open = False
+    # Chroma is taken to hold exactly the live generation's ids when it holds as many and no run was cut
+    # short (every run under the writer lock ends so); otherwise all ids are listed and compared
+    # (about 0.4 s per 20k) and what is missing or extra is repaired.
+    known: set[str] | None = None if interrupted else old_ids
     if not (summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted):
         check_embedding(settings)  # nothing to write, but a changed embedding setting is still refused
-        if _vector_ids(open_collection(settings, chroma_client(settings, fresh=True))) == old_ids:
+        if open_collection(settings, chroma_client(settings, fresh=True)).count() == len(old_ids):
             chroma_in_step(settings, gen.name)
             return summary
         # vectors and chunks disagree (damage from before the writer lock, or a lost disk write): repair below
-        logger.warning("索引 %s 的向量与片段不一致，正在修复", index_dir)
-        chroma_open = True
+        logger.warning("索引 %s 的向量与片段数目不一致，正在修复", index_dir)
+        chroma_open, known = True, None
     kept_tokens = [t for _, t in kept]
     name = f"gen-{time.time_ns()}"
-    collection = _alongside(
-        lambda: _fill_chroma(settings, all_chunks, rebuild),
+    collection, had = _alongside(
+        lambda: _fill_chroma(settings, all_chunks, rebuild, known),
         lambda: _write_generation(index_dir / f"{name}.tmp", all_chunks, kept_tokens, files_out),
         big=not chroma_open and sum(len(c.index_text) for c in new_chunks) >= _PARALLEL_MIN_CHARS,
     )
@@ -274,7 +290,7 @@ def _ingest(
         index_dir / "embedding.json",
         json.dumps(embedding_signature(embedding_function(settings)), ensure_ascii=False),
     )
-    stale = list(_vector_ids(collection) - live_ids)
+    stale = list(had - live_ids)
     for i in range(0, len(stale), 5000):
         collection.delete(ids=stale[i : i + 5000])
     (index_dir / _PENDING).unlink()
@@ -285,10 +301,11 @@ def _vector_ids(collection: Any) -> set[str]:
     return set(collection.get(include=[])["ids"])
 
 
-def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool) -> Any:
+def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool, known: set[str] | None) -> tuple[Any, set[str]]:
     """Open (after --rebuild: recreate) the collection and upsert a vector for every chunk that lacks one;
-    returns it. Ids are content hashes, so a vector already stored under an id is the right one, and
-    comparing ids repairs vectors lost by an earlier run as well as adding new ones.
+    returns it and the ids it held before. Those are `known` when Chroma holds as many, else listed. Ids
+    are content hashes, so a vector already stored under an id is the right one, and comparing ids
+    repairs vectors lost by an earlier run as well as adding new ones.
 
     Refuses an embedding setting other than the one that built the index before writing anything. The
     PENDING marker goes down before the first vector does, so the next run knows to check the vectors of
@@ -302,9 +319,14 @@ def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool) -> Any:
             client.delete_collection(settings.collection)
     collection = open_collection(settings, client)
     (settings.index_dir / _PENDING).write_text("ingest in progress", encoding="utf-8")
-    have = _vector_ids(collection)
+    if rebuild:
+        have: set[str] = set()
+    elif known is not None and collection.count() == len(known):
+        have = known
+    else:
+        have = _vector_ids(collection)
     _upsert(collection, [c for c in chunks if c.id not in have], settings)
-    return collection
+    return collection, have
 
 
 def _file_of(source: str) -> str:

@@ -149,3 +149,24 @@ def test_a_running_assistant_sees_another_process_ingest_on_its_next_question(tm
     assert "310个" in assistant.ask("2025年紫荆湾新建5G基站多少个").answer
     store = assistant.store
     assert set(store.collection.get(include=[])["ids"]) == {c.id for c in store.chunks}
+
+
+def test_the_next_ingest_repairs_vectors_lost_by_an_earlier_overlap(tmp_path: Path) -> None:
+    """What two unlocked ingests used to leave: live chunks without vectors. A run with no file changes
+    must notice and re-embed them, and drop vectors no live chunk has."""
+    from ingest.index import run_ingest
+
+    kb, index = tmp_path / "kb", tmp_path / "index"
+    for rel, (text, _, _) in FACTS.items():
+        _write(kb, rel, text)
+    settings = Settings(index_dir=index, kb_dir=kb)
+    run_ingest([kb], settings)
+    store = _consistent(settings)
+    lost = [c.id for c in store.chunks[:2]]
+    store.collection.delete(ids=lost)
+    assert len(store.collection.get(include=[])["ids"]) == len(store.chunks) - 2
+
+    again = run_ingest([kb], settings)
+    assert (again.chunks_added, again.chunks_removed) == (0, 0)
+    store = _consistent(settings)
+    assert set(lost) <= set(store.collection.get(ids=lost, include=[])["ids"])
