@@ -137,11 +137,6 @@ def _following(found: list[Unit], i: int) -> list[Unit]:
     return out
 
 
-def is_item(text: str) -> bool:
-    """Whether a text starts like a list item (一、 （二） 3. ① -): items are kept whole in an answer."""
-    return bool(_ITEM.match(text))
-
-
 @dataclass(frozen=True)
 class Candidate:
     chunk: Chunk

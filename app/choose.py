@@ -23,7 +23,7 @@ from app.query import Query
 from app.schema import Citation, Hit, Record
 from app.values import figures
 
-MIN_COVERAGE = 0.4  # what any candidate in the answer must carry of the question (as the extractor's gate)
+MIN_COVERAGE = 0.4  # share of the question's (idf-weighted) concepts any evidence in an answer must carry
 SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
 SUPPORT_ROOM = 40  # ... and when the best sentence leaves this many characters for it
 MANY_MAX = 6  # '各产业集群增速': at most this many entities' figures
@@ -43,6 +43,11 @@ class Extracted:
     evidence: str = ""  # the winning candidate's words (dates resolved), with its heading path and title
     heading_path: str = ""
     title: str = ""
+
+
+def asks_for_many(question: str) -> bool:
+    """'各产业集群增速', '哪些企业': the answer lists several things, each with its own evidence."""
+    return bool(_MANY.search(question))
 
 
 def refusal(query: Query, hits: list[Hit]) -> Extracted:
@@ -81,7 +86,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
     enough that a candidate adding one is evidence for another part of the question."""
     best = cands[0]
     note = ""
-    many = bool(_MANY.search(query.text))
+    many = asks_for_many(query.text)
     rivals = [
         c for c in cands[1:6]
         if not many and c.chunk.source != best.chunk.source and best.coverage > 0.99 and c.covered == best.covered

@@ -1,8 +1,9 @@
 """Offline extractive answerer: score the candidate answers of the hits it is given (app/candidates.py)
 against the analysed question, answer in <= 200 characters with [n] markers (app/compose.py), or refuse.
 
-It reads only the hits: no scan of the store. The store gives term statistics (idf) and, for a question
-about a document's sections ('有哪些重点工作'), the sibling sections through app/siblings.py."""
+It reads only the hits: no scan of the store's chunks. The store gives term statistics (idf, whether the
+index has a word at all) and, for a question about a document's sections ('有哪些重点工作'), the sibling
+sections through the retrieval helper app/siblings.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from dataclasses import replace
 
 from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, spans
-from app.choose import Extracted, compose_answer, headings_answer, refusal
+from app.choose import MIN_COVERAGE, Extracted, asks_for_many, compose_answer, headings_answer, refusal
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
 from app.query import METRICS, MONTH_SPAN, Query, concept_groups
 from app.schema import Hit
@@ -22,7 +23,6 @@ from app.values import asked_values, fitness
 __all__ = ["MAX_ANSWER_CHARS", "Candidate", "Extracted", "Extractor", "asks_for_many", "chunk_sentences", "citation",
            "defuse_markers", "extract", "match_form", "trim"]
 
-MIN_COVERAGE = 0.4  # share of the question's (IDF-weighted) concepts the evidence must carry
 MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about
 FIGURE_TYPES = ("numeric", "rank")
 CONTEXT_WEIGHT = 0.6  # a concept found only in the heading path / title / the sentences around counts this much
@@ -35,7 +35,6 @@ ASKING_PENALTY = 0.3  # the same weight again, taken from a sentence that itself
 PLAN_NOUNS = frozenset(["安排", "部署", "打算"])
 GENERIC_NOUNS = frozenset(["称号", "荣誉", "名单", "奖项", "比例", "时间", "日期", "指标", "数量", "数额", "金额", "名称", "名字", "情况", "要求", "内容", "标准", "条件", "地点", "类型", "方式", "规定", "结果", "数据", "规模", "水平"])
 _MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
-_MANY = re.compile(r"各|分别|哪些|哪几")
 _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
 
 
@@ -176,11 +175,6 @@ def _answer_text(c: Candidate) -> str:
 def _month_span(text: str) -> str:
     """'1—11月', '1至11月', '1-11 月' -> '1-11'."""
     return "-".join(re.findall(r"\d+", text))
-
-
-def asks_for_many(question: str) -> bool:
-    """'各产业集群增速', '哪些企业': the answer lists several things, each with its own evidence."""
-    return bool(_MANY.search(question))
 
 
 def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWER_CHARS, about: tuple[str, ...] = ()) -> Extracted:
