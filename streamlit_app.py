@@ -48,7 +48,10 @@ def load_assistant(settings: Settings) -> Assistant:
 
 
 def build_index(settings: Settings, label: str) -> Any:
-    """Run ingest over kb/ with a progress display; returns the summary."""
+    """Run ingest over kb/ with a progress display; returns the summary, or None when it could not run:
+    another ingest (an admin, the CLI, cron) kept the index busy past KBQA_INGEST_WAIT_S, or the index
+    folder is refused. Either is said on the page, never as a traceback."""
+    from app.store import IndexBusyError
     from ingest.index import run_ingest
 
     with st.status(label, expanded=True) as status:
@@ -60,7 +63,16 @@ def build_index(settings: Settings, label: str) -> Any:
                 bar.progress(i / max(1, len(items)), text=f"读取文件 {i}/{len(items)}：{item[1].name}")
                 yield item
 
-        summary = run_ingest([settings.kb_dir], settings, progress=progress)
+        try:
+            summary = run_ingest([settings.kb_dir], settings, progress=progress)
+        except IndexBusyError as exc:
+            status.update(label="正在更新索引…（另一项建索引操作尚未完成）", state="error")
+            st.warning(f"正在更新索引：{exc}")
+            return None
+        except KBQAError as exc:
+            status.update(label="索引失败", state="error")
+            st.error(str(exc))
+            return None
         status.update(label=f"索引完成：新增 {summary.chunks_added} 个片段，删除 {summary.chunks_removed} 个，用时 {summary.seconds:.1f} 秒",
                       state="complete" if not summary.skipped else "error")
         for s in summary.skipped:
@@ -276,14 +288,17 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str, 
         saved = 0
         for f in files:
             try:
-                save_upload(settings.kb_dir, folder, f.name, f.getvalue(), settings.upload_max_mb)
+                save_upload(settings.kb_dir, folder, f.name, f.getvalue(), settings.upload_max_mb, settings=settings)
                 saved += 1
             except KBQAError as exc:
                 flash.append(("error", str(exc)))
         summary = build_index(settings, "正在编入索引…")
-        assistant.reload()
-        flash.insert(0, ("success", f"已上传 {saved} 个文件并编入索引：新增 {summary.chunks_added} 个片段，删除 {summary.chunks_removed} 个。"))
-        flash += [("error", f"{s['path']}：{s['reason']}") for s in summary.skipped]
+        if summary is None:
+            flash.insert(0, ("error", f"已上传 {saved} 个文件，但索引正在被另一项操作更新，暂未编入：请稍后点击“重新扫描知识库文件夹”。"))
+        else:
+            assistant.reload()
+            flash.insert(0, ("success", f"已上传 {saved} 个文件并编入索引：新增 {summary.chunks_added} 个片段，删除 {summary.chunks_removed} 个。"))
+            flash += [("error", f"{s['path']}：{s['reason']}") for s in summary.skipped]
         st.session_state.flash = flash
         st.rerun()
     st.subheader("删除文档")
@@ -295,13 +310,14 @@ def admin_page(settings: Settings, assistant: Assistant, admin: bool, how: str, 
         except KBQAError as exc:
             st.error(str(exc))
         else:
-            build_index(settings, "正在从索引中移除…")
-            assistant.reload()
-            st.session_state.flash = [("success", f"已删除 {target}，它不会再出现在回答中。")]
+            if build_index(settings, "正在从索引中移除…") is None:
+                st.session_state.flash = [("error", f"已删除文件 {target}，但索引正在被另一项操作更新：请稍后点击“重新扫描知识库文件夹”，之后它不会再出现在回答中。")]
+            else:
+                assistant.reload()
+                st.session_state.flash = [("success", f"已删除 {target}，它不会再出现在回答中。")]
             st.rerun()
     st.subheader("重建索引")
-    if st.button("重新扫描知识库文件夹"):
-        build_index(settings, "正在重新扫描…")
+    if st.button("重新扫描知识库文件夹") and build_index(settings, "正在重新扫描…") is not None:
         assistant.reload()
 
 
@@ -316,10 +332,11 @@ def main() -> None:
         st.title("经信知识助手")
         st.info("请先在左侧登录后再使用。")
         st.stop()
-    if current_generation(settings.index_dir) is None:
-        build_index(settings, f"首次启动：正在为 {settings.kb_dir} 建立索引…")
+    if current_generation(settings.index_dir) is None and build_index(settings, f"首次启动：正在为 {settings.kb_dir} 建立索引…") is None:
+        st.stop()
     try:
         assistant = load_assistant(settings)
+        assistant.reload(if_changed=True)  # an ingest by another process (CLI, cron) shows on the next run
     except KBQAError as exc:
         st.error(str(exc))
         st.stop()
