@@ -286,6 +286,15 @@ def _cached_segmenter(path: Path, key: str) -> Segmenter | None:
     return Segmenter(logp, unknown) if isinstance(logp, dict) and isinstance(unknown, float) else None
 
 
+TOKENIZE_CODE_VERSION = "tokenize-3"  # bump when tokenize() gives other tokens for the same text
+
+
+def tokenizer_signature() -> dict[str, str]:
+    """What decides an index's tokens: our tokenizer code, and jieba's and our dictionaries (by content).
+    Recorded in every generation's manifest; ingest refuses to add tokens of another signature."""
+    return {"tokenizer": f"{TOKENIZE_CODE_VERSION}/jieba-{jieba.__version__}", "dictionary": segmenter_cache_key()[:16]}
+
+
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens (words and their sub-words), lower-cased, without punctuation/stopwords."""
     return segmenter().tokens(text)

@@ -229,6 +229,14 @@ class _Chunker:
         self.flush(page)
 
 
+CHUNKER_VERSION = "chunker-3"  # bump when loaders or the chunker cut the same file into other chunks
+
+
+def chunker_signature(max_chars: int) -> str:
+    """Recorded in the manifest: chunks of two chunkers (or sizes) never mix in one index."""
+    return f"{CHUNKER_VERSION}/{max_chars}"
+
+
 def chunk_document(doc: Document, max_chars: int) -> list[Chunk]:
     """All chunks of one document, in reading order."""
     chunker = _Chunker(doc, max_chars)

@@ -49,8 +49,8 @@ from app.store import (
     read_manifest,
     writer_lock,
 )
-from app.text import tokenize
-from ingest.chunk import chunk_document
+from app.text import tokenize, tokenizer_signature
+from ingest.chunk import chunk_document, chunker_signature
 from ingest.load import load, walk
 from ingest.policy import policy_fields
 
@@ -195,6 +195,9 @@ def _ingest(
     gen = current_generation(index_dir)
     old_chunks = read_chunks(gen) if gen else []
     old_tokens = _read_tokens(gen) if gen else []
+    pipeline = pipeline_signature(settings)
+    if gen:
+        check_pipeline(read_manifest(gen).get("pipeline"), pipeline)
     manifest: dict[str, Any] = read_manifest(gen)["files"] if gen else {}
     interrupted = (index_dir / _PENDING).exists()
 
@@ -281,7 +284,7 @@ def _ingest(
     name = f"gen-{time.time_ns()}"
     collection, had = _alongside(
         lambda: _fill_chroma(settings, all_chunks, rebuild, known),
-        lambda: _write_generation(index_dir / f"{name}.tmp", all_chunks, kept_tokens, files_out),
+        lambda: _write_generation(index_dir / f"{name}.tmp", all_chunks, kept_tokens, files_out, pipeline),
         big=not chroma_open and sum(len(c.index_text) for c in new_chunks) >= _PARALLEL_MIN_CHARS,
     )
     _publish(index_dir, name)
@@ -349,7 +352,28 @@ def _upsert(collection: Any, chunks: list[Chunk], settings: Settings) -> None:
         collection.upsert(ids=[c.id for c in part], embeddings=np.asarray(ef(texts), dtype=np.float32))
 
 
-def _write_generation(tmp: Path, chunks: list[Chunk], kept_tokens: list[list[str]], files: dict[str, Any]) -> None:
+def pipeline_signature(settings: Settings) -> dict[str, str]:
+    """The tokenizer, dictionary and chunker that make this run's chunks and tokens."""
+    return {**tokenizer_signature(), "chunker": chunker_signature(settings.chunk_chars)}
+
+
+def check_pipeline(built: dict[str, str] | None, wanted: dict[str, str]) -> None:
+    """Refuse to add chunks or tokens of another pipeline to an index: unchanged files keep their stored
+    tokens and chunks, so a changed tokenizer, dictionary or chunker would silently mix two in one index.
+    An index from before the pipeline was recorded counts as different."""
+    if built == wanted:
+        return
+    names = {"tokenizer": "分词器", "dictionary": "词典", "chunker": "分块方式"}
+    changed = [names.get(k, k) for k in wanted if (built or {}).get(k) != wanted[k]] or ["索引格式"]
+    raise IndexStateError(
+        f"现有索引由另一版本的{'、'.join(changed)}建立（索引中记录：{built or '无'}；当前：{wanted}）。"
+        "新旧片段不能混在一个索引里，请运行 python -m ingest --rebuild 重建索引。"
+    )
+
+
+def _write_generation(
+    tmp: Path, chunks: list[Chunk], kept_tokens: list[list[str]], files: dict[str, Any], pipeline: dict[str, str]
+) -> None:
     """One generation's files in `tmp`: chunks, their tokens (the first `len(kept_tokens)` chunks are
     unchanged and keep theirs; the rest are tokenized here), the BM25 index and the manifest."""
     tokens = kept_tokens + [tokenize(c.index_text) for c in chunks[len(kept_tokens) :]]
@@ -362,7 +386,7 @@ def _write_generation(tmp: Path, chunks: list[Chunk], kept_tokens: list[list[str
         model = bm25s.BM25()
         model.index(tokens, show_progress=False)
         model.save(str(tmp / "bm25"))
-    manifest = {"files": files, "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "chunks": len(chunks)}
+    manifest = {"files": files, "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "chunks": len(chunks), "pipeline": pipeline}
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
