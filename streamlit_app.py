@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -87,49 +86,46 @@ def oidc_configured() -> bool:
         return False
 
 
-def set_cookie(name: str, value: str, max_age_s: int) -> None:
-    """Write (or with max_age_s=0 delete) a browser cookie. Only JavaScript can do this from a script run, so the
-    cookie cannot be HttpOnly; it holds a random token that the server forgets at logout (app/auth.py)."""
-    script = (f"document.cookie = {json.dumps(name)} + '=' + {json.dumps(value)} + '; Path=/; Max-Age={max_age_s}; SameSite=Strict'"
-              " + (location.protocol === 'https:' ? '; Secure' : '');")
-    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
-
-
 def login(settings: Settings) -> tuple[bool, bool, str, str]:
-    """(logged in, admin, how to enable admin, user name or e-mail). Our own form over a server-side session table, or st.login with OIDC."""
+    """(logged in, admin, how to enable admin, user name or e-mail). Our own login over a server-side session
+    table, or st.login with OIDC.
+
+    Started through server.py, the login is a page of its own (/kbqa/login) whose HTTP response sets an HttpOnly
+    cookie; the script only reads it from the request and checks it against the session table on every run, so
+    a logout in another tab, an expiry or a new cookie.key ends this session too. Started as a bare script
+    (streamlit run streamlit_app.py, AppTest) there is no such page: the sidebar form logs in this tab only and
+    writes no cookie at all."""
     if settings.auth_config:
+        from app import login_page
         from app.auth import AuthStore, is_admin, load_auth_config, state_path
 
         config = load_auth_config(settings.auth_config)
         store = AuthStore(state_path(settings), config, settings)
-        cookie = str(config["cookie"]["name"])
         state = st.session_state
+        served = login_page.served()
 
         def attempt() -> None:
             result = store.attempt(state.get("login_name", ""), state.get("login_password", ""))
             state.login_password = ""
             state.auth_token, state.auth_message = result.token, result.message
-            state.auth_logged_out = False
-            if result.token:
-                state.auth_cookie = (result.token, int(store.session_s))
 
         def logout() -> None:
             store.logout(state.get("auth_token", ""))
-            state.auth_token, state.auth_logged_out, state.auth_cookie = "", True, ("", 0)
+            state.auth_token = ""
 
-        token = state.get("auth_token", "")
-        if not token and not state.get("auth_logged_out"):
-            token = st.context.cookies.get(cookie, "")  # sent by the browser when the page was opened
-        # checked on every run: a logout in another tab, an expiry or a new cookie.key ends this session too
+        token = st.context.cookies.get(str(config["cookie"]["name"]), "") if served else state.get("auth_token", "")
         username = store.session_user(token)
-        state.auth_token = token if username else ""
+        state.auth_token = token if username and not served else ""  # the page's cookie stays out of session state
         with st.sidebar:
-            if "auth_cookie" in state:
-                set_cookie(cookie, *state.pop("auth_cookie"))
             if username:
                 shown = config["credentials"]["usernames"][username].get("name") or username
                 st.caption(f"已登录：{shown}")
-                st.button("退出登录", on_click=logout)
+                if served:
+                    st.html(login_page.logout_button(store.form_token(token)))
+                else:
+                    st.button("退出登录", on_click=logout)
+            elif served:
+                st.html(login_page.login_link())
             else:
                 with st.form("login"):
                     st.markdown("**管理员登录**")

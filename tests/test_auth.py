@@ -15,6 +15,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from app import login_page
 from app.auth import AuthStore, check_cookie_key, hash_password, load_auth_config, state_path
 from app.errors import ConfigError
 from app.settings import Settings
@@ -178,6 +179,24 @@ def test_ui_login_lockout_then_logout_kills_the_token(ui: Settings, config: dict
     next(b for b in at.sidebar.button if b.label == "退出登录").click().run()
     assert not at.exception and not any("已登录" in c.value for c in at.sidebar.caption)
     assert store.session_user(token) == ""  # a browser that kept the cookie is logged out too
+
+
+def test_ui_never_puts_the_session_token_into_the_page(ui: Settings) -> None:
+    """Before: the token went into a <script> that wrote document.cookie, readable by every script on the page.
+    Without the login pages (a bare script, AppTest) the form logs in this tab only and writes no cookie."""
+    at = submit(AppTest.from_file(APP, default_timeout=60).run(), "admin", "s3cret-pass")
+    token = at.session_state["auth_token"]
+    assert token and any("已登录" in c.value for c in at.sidebar.caption)
+    assert not [e for e in at.get("html") if token in e.proto.body]
+
+
+def test_ui_served_with_the_login_pages_links_to_them(ui: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started through server.py the sidebar has no password field: a same-tab link to /kbqa/login instead."""
+    monkeypatch.setattr(login_page, "_served", False)  # restored afterwards: routes() marks the process
+    login_page.routes()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and not at.sidebar.text_input
+    assert any(f'href="{login_page.LOGIN_PATH}"' in e.proto.body for e in at.get("html"))
 
 
 def test_ui_refuses_a_weak_cookie_key_with_a_message(ui: Settings, config: dict[str, Any], tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from tests.conftest import ROOT, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ADMIN_COOKIE = "kbqa_admin"
 _FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
           "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -39,13 +40,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     auth = tmp / "auth.yaml"
     auth.write_text(yaml.safe_dump({
         "credentials": {"usernames": {"admin": {"name": "管理员", "password": hash_password("s3cret-pass"), "roles": ["admin"]}}},
-        "cookie": {"name": "kbqa_browser", "key": secrets.token_urlsafe(32), "expiry_days": 1},
+        "cookie": {"name": ADMIN_COOKIE, "key": secrets.token_urlsafe(32), "expiry_days": 1},
     }, allow_unicode=True), encoding="utf-8")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KBQA_", "OPENAI_"))}
     env |= {"KBQA_INDEX_DIR": str(tmp / "index"), "KBQA_KB_DIR": str(kb), "KBQA_AUTH_CONFIG": str(auth)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -114,12 +115,12 @@ def to_page(page: Any, name: str) -> None:
 
 
 def log_in(page: Any, user: str, password: str) -> None:
-    def submit() -> None:
-        page.get_by_label("用户名").fill(user)
-        page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
-
-    until(submit, lambda: page.get_by_text("已登录").first.wait_for(timeout=10_000))
+    """The sidebar's link to the login page (a plain HTML form), which answers with the cookie and the app."""
+    page.get_by_role("link", name="管理员登录").click(timeout=90_000)  # the first start builds the index
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录").first.wait_for(timeout=60_000)
 
 
 def test_chat_shows_figure_and_source(server: str, browser: object) -> None:
@@ -144,7 +145,6 @@ def test_chat_shows_figure_and_source(server: str, browser: object) -> None:
 def test_admin_upload_ask_delete(server: str, browser: object, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     page.goto(server)
-    page.get_by_label("用户名").wait_for(timeout=90_000)
     log_in(page, "admin", "s3cret-pass")
     to_page(page, "知识库管理")
     upload = tmp_path / "紫藤产业园通知.md"
@@ -172,3 +172,33 @@ def test_admin_upload_ask_delete(server: str, browser: object, tmp_path: Path) -
     finally:
         page.screenshot(path=str(shots() / "after_delete.png"), full_page=True)
     page.close()
+
+
+def test_login_cookie_is_httponly_and_dead_after_logout(server: str, browser: object) -> None:
+    """Before (streamlit_app.py wrote the cookie from JavaScript): document.cookie showed the session token and
+    the cookie had httpOnly False. Now the login page's response sets it; logout kills every copy of it."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(server)
+    log_in(page, "admin", "s3cret-pass")
+    assert ADMIN_COOKIE not in page.evaluate("document.cookie")
+    cookie = next(c for c in context.cookies() if c["name"] == ADMIN_COOKIE)
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert page.locator("[data-testid='stAppDeployButton']").count() == 0  # .streamlit/config.toml still applies
+    to_page(page, "知识库管理")
+    assert "20MB" in page.locator("[data-testid='stFileUploaderDropzone']").first.inner_text().replace(" ", "")
+    page.screenshot(path=str(shots() / "logged_in.png"), full_page=True)
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("link", name="管理员登录").wait_for(timeout=30_000)
+    assert not [c for c in context.cookies() if c["name"] == ADMIN_COOKIE]
+    context.close()
+
+    copied = browser.new_context()  # type: ignore[attr-defined]
+    copied.add_cookies([cookie])
+    page = copied.new_page()
+    page.goto(server)
+    page.get_by_role("link", name="管理员登录").wait_for(timeout=30_000)
+    assert "已登录" not in page.inner_text("body")
+    page.goto(f"{server}/kbqa/login")
+    assert page.get_by_label("密码").count() == 1  # the login form, not a redirect into the app
+    copied.close()
