@@ -176,6 +176,8 @@ def sheet_from_file(path: Path, sheet: str, row: int, col: int) -> Table | None:
         return None
     while values and not any(values[-1]):
         values.pop()
+    used = max((max((i + 1 for i, v in enumerate(r) if v), default=0) for r in values), default=0)
+    values = [r[: max(used, col - left + 1)] for r in values]  # no empty columns past the last used one
     return _window(values, top, left, row, col) if values else None
 
 

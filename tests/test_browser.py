@@ -153,7 +153,8 @@ def test_admin_upload_ask_delete(server: str, browser: object, tmp_path: Path) -
     page.get_by_role("button", name="上传并编入索引").click()
     page.get_by_text("已上传 1 个文件并编入索引").first.wait_for(timeout=60_000)  # stays after the rerun
     # the sidebar counts the new document only after the post-upload rerun has finished
-    page.get_by_text("文档 8 个", exact=False).first.wait_for(timeout=30_000)
+    shipped = sum(1 for p in (ROOT / "kb").rglob("*") if p.is_file())
+    page.get_by_text(f"文档 {shipped + 1} 个", exact=False).first.wait_for(timeout=30_000)
     page.screenshot(path=str(shots() / "kb_page.png"), full_page=True)
     to_page(page, "问答")
     ask(page, "紫藤产业园2025年规上营收是多少")
@@ -202,3 +203,45 @@ def test_login_cookie_is_httponly_and_dead_after_logout(server: str, browser: ob
     page.goto(f"{server}/kbqa/login")
     assert page.get_by_label("密码").count() == 1  # the login form, not a redirect into the app
     copied.close()
+
+
+def open_source(page: Any, locator_text: str) -> Any:
+    """Click 查看原文 under the citation whose header names `locator_text`; returns the dialog."""
+    dialog = page.locator("[role='dialog']")
+    button = page.get_by_role("button", name="查看原文")
+    card = page.locator("[data-testid='stVerticalBlock']").filter(has_text=locator_text).filter(has=button).last
+
+    def click() -> None:
+        if dialog.count():
+            page.keyboard.press("Escape")
+            dialog.first.wait_for(state="detached", timeout=5_000)
+        card.get_by_role("button", name="查看原文").click()
+
+    until(click, lambda: dialog.filter(has_text=locator_text).first.wait_for(timeout=10_000))
+    return dialog.first
+
+
+def test_citation_opens_the_source_with_the_quote_and_the_cell_highlighted(server: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(server)
+    page.get_by_placeholder("请输入问题", exact=False).wait_for(timeout=90_000)
+    ask(page, "2025年人工智能产业规上营收是多少")
+    page.get_by_text("导出为 Markdown").first.wait_for(timeout=30_000)
+    # a passage: the quote is highlighted among the paragraphs around it
+    dialog = open_source(page, "第2–3段")
+    marked = dialog.locator("span[class*='ColoredBackground'], span[style*='background']").filter(has_text="143.79亿元")
+    marked.first.wait_for(timeout=10_000)
+    assert "同比增长45.30%" in marked.first.inner_text()
+    assert len(dialog.inner_text()) > len(marked.first.inner_text()) + 40  # paragraphs around the quote too
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots() / "source_view.png"), full_page=True)
+    # a sheet cell: the actual rows and columns of the file, the cell highlighted
+    dialog = open_source(page, "产业集群!B4")
+    cell = dialog.locator("td.kbqa-cited")
+    cell.wait_for(timeout=10_000)
+    assert cell.inner_text().strip() == "143.79"
+    assert "人工智能产业" in dialog.locator("tr:has(td.kbqa-cited)").inner_text()
+    assert "营收增速" in dialog.locator("table").inner_text()  # the header row of the sheet
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots() / "source_sheet.png"), full_page=True)
+    page.close()

@@ -16,20 +16,21 @@ from app.schema import Citation
 from app.settings import Settings
 from app.source_view import Table, page_png, paragraph_md, view
 
-CITED_STYLE = "background:#ffd54f;font-weight:bold;outline:2px solid #f57f17"
+CELL_STYLE = "border:1px solid #d0d0d0;padding:2px 8px"
+CITED_STYLE = f"{CELL_STYLE};background:#ffd54f;font-weight:bold;outline:2px solid #f57f17"
 
 
 def table_html(table: Table) -> str:
     """The sheet window as an HTML table (every value escaped) with the cited cell highlighted."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in ("", *table.columns))
+    head = "".join(f'<th style="{CELL_STYLE}">{html.escape(c)}</th>' for c in ("", *table.columns))
     body = []
     for r, (label, row) in enumerate(zip(table.index, table.rows, strict=True)):
         cells = []
         for c, value in enumerate(row):
             cited = (r, c) == table.cell
-            attrs = f' class="kbqa-cited" style="{CITED_STYLE}"' if cited else ""
+            attrs = f' class="kbqa-cited" style="{CITED_STYLE}"' if cited else f' style="{CELL_STYLE}"'
             cells.append(f"<td{attrs}>{html.escape(value)}</td>")
-        body.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
+        body.append(f'<tr><th style="{CELL_STYLE}">{html.escape(label)}</th>{"".join(cells)}</tr>')
     return (f'<table class="kbqa-sheet" style="border-collapse:collapse;font-size:0.9em">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
