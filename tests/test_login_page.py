@@ -19,6 +19,7 @@ import yaml
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from app import login_page
 from app.auth import AuthStore, hash_password, load_auth_config, state_path
 from app.login_page import LOGIN_PATH, LOGOUT_PATH, MAX_FORM_BYTES, routes
 from app.settings import from_env
@@ -32,6 +33,12 @@ def config() -> dict[str, Any]:
         "credentials": {"usernames": {"admin": {"name": "管理员", "password": hash_password("s3cret-pass"), "roles": ["admin"]}}},
         "cookie": {"name": COOKIE, "key": secrets.token_urlsafe(32), "expiry_days": 1},
     }
+
+
+@pytest.fixture(autouse=True)
+def unmark_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """routes() tells the Streamlit script of this process to link to the pages; undo it for later tests."""
+    monkeypatch.setattr(login_page, "_served", False)
 
 
 @pytest.fixture
