@@ -20,7 +20,7 @@ from app.extract import (
 )
 from app.followup import rewrite
 from app.query import Query, analyze
-from app.refusal import Verdict, judge, refusal, threshold
+from app.refusal import Verdict, judge, missing, refusal, threshold
 from app.retrieve import retrieve
 from app.schema import Answer, Citation, Hit, content_id
 from app.settings import Settings
@@ -29,6 +29,7 @@ from app.store import Store, current_name
 from app.text import pos_tag, tokenize
 
 MAX_QUESTION_CHARS = 500
+CONSTRAINED_POOL = 4  # a gate miss looks again among this many times top_k hits for ones naming the constraints
 MAX_REPLY_CHARS = 10 * MAX_QUESTION_CHARS  # an earlier answer in the history; a model's answer may run long
 _SURROGATE = re.compile("[\ud800-\udfff]")  # what undecodable bytes become in argv ('surrogateescape')
 
@@ -129,19 +130,32 @@ class Assistant:
         top_k = self.settings.top_k
         if not plan.facets:
             # a question for several things ('各产业集群增速') reads twice as many passages
-            hits = retrieve(self.store, plan, top_k * 2 if asks_for_many(plan.text) else top_k)
-            return self.gate(plan, extract(self.store, plan, hits), hits, limit)
+            return self.answer_one(plan, top_k * 2 if asks_for_many(plan.text) else top_k, limit)
         answers = []
         parts = [facet.text for facet in plan.facets]
         share = (MAX_ANSWER_CHARS - (len(parts) - 1)) // len(parts)  # combine() joins the parts with "；"
         for facet in plan.facets:
-            hits = retrieve(self.store, facet, top_k)
             about = own_words(facet.text, [p for p in parts if p != facet.text])
-            answers.append(self.gate(facet, extract(self.store, facet, hits, share, about), hits, limit))
+            answers.append(self.answer_one(facet, top_k, limit, share, about))
         if not any(a.answerable for a in answers):
-            hits = retrieve(self.store, plan, top_k)
-            return self.gate(plan, extract(self.store, plan, hits), hits, limit)
+            return self.answer_one(plan, top_k, limit)
         return combine(answers, parts)
+
+    def answer_one(self, plan: Query, top_k: int, limit: float | None, budget: int = MAX_ANSWER_CHARS,
+                   about: tuple[str, ...] = ()) -> Extracted:
+        """Retrieve, extract, gate. When the lead evidence misses a place, organisation, year or period the
+        question names, the answer is sought again among the passages of a wider pool that name them all
+        (CONSTRAINED_POOL x top_k), before the gate refuses."""
+        hits = retrieve(self.store, plan, top_k)
+        result = extract(self.store, plan, hits, budget, about)
+        verdict = judge(plan, result, hits)
+        if verdict is not None and verdict.missing:
+            pool = retrieve(self.store, plan, top_k * CONSTRAINED_POOL)
+            named = [h for h in pool if not missing(plan, h.chunk)][:top_k]
+            if named:
+                hits = [Hit(h.chunk, h.score, rank) for rank, h in enumerate(named, start=1)]
+                result = extract(self.store, plan, hits, budget, about)
+        return self.gate(plan, result, hits, limit)
 
     def gate(self, plan: Query, result: Extracted, hits: list[Hit], limit: float | None) -> Extracted:
         """The result, or the normal refusal when its lead evidence misses a place, organisation, year or

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from app.extract import Extracted, chunk_sentences, citation, match_form
+from app.extract import PLAN_NOUNS, Extracted, chunk_sentences, citation, match_form
 from app.query import Query, place_stem
 from app.schema import Chunk, Hit
 from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
@@ -134,12 +134,13 @@ def missing(plan: Query, chunk: Chunk) -> tuple[str, ...]:
 def coverage(plan: Query, quote: str, chunk: Chunk) -> float:
     """Weighted share of the plan's terms the lead evidence carries: full credit in the cited sentence,
     CONTEXT_CREDIT elsewhere in the chunk, its headings or title."""
-    total = sum(t.weight for t in plan.terms)
+    terms = [t for t in plan.terms if t.text not in PLAN_NOUNS]  # '有什么工作安排': 安排 names the answer's form
+    total = sum(t.weight for t in terms)
     if not total:
         return 0.0
     sentence, hay = match_form(quote), evidence(chunk)
     got = 0.0
-    for term in plan.terms:
+    for term in terms:
         words = (term.text, *term.synonyms)
         got += term.weight * (1.0 if any(w in sentence for w in words) else CONTEXT_CREDIT if any(w in hay for w in words) else 0.0)
     return got / total
@@ -154,7 +155,9 @@ def judge(plan: Query, result: Extracted, hits: list[Hit]) -> Verdict | None:
     chunk = next((h.chunk for h in hits if h.chunk.id == lead.chunk_id), None)
     if chunk is None:
         return None
-    return Verdict(round(coverage(plan, lead.quote, chunk), 4), missing(plan, chunk))
+    # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
+    score = 1.0 if plan.qtype == "headings" else round(coverage(plan, lead.quote, chunk), 4)
+    return Verdict(score, missing(plan, chunk))
 
 
 def refusal(plan: Query, hits: list[Hit]) -> Extracted:

@@ -7,7 +7,7 @@ Every fit question is answered once with the threshold off (the constraint gate 
 lead evidence score (refusal.coverage) is recorded, and the threshold is swept over those scores. The chosen
 value is the one with the best lead accuracy among those that answer at most `--max-answered` of the
 unanswerable questions and refuse at most `--max-refused` of the answerable ones; when no value meets both,
-the one that exceeds them least. `--write` stores it in app/data/refusal.json with what it was fitted on.
+the one that exceeds them least, each excess relative to its bound. `--write` stores it in app/data/refusal.json with what it was fitted on.
 Only fit files belong here (docs/evaluation.md: tuning discipline); check files are reported elsewhere.
 """
 
@@ -67,9 +67,12 @@ def at(rows: list[Row], t: float) -> tuple[float, float, float]:
 
 
 def choose(rows: list[Row], max_answered: float, max_refused: float) -> float:
+    """The threshold with the best lead accuracy within both bounds; when none is, the one that exceeds
+    them least, each excess counted in units of its own bound (a point over 5% weighs twice a point over
+    10%: a plain sum would trade many answerable questions for one unanswerable one)."""
     def key(t: float) -> tuple[float, float]:
         u, w, acc = at(rows, t)
-        return (max(0.0, u - max_answered) + max(0.0, w - max_refused), -acc)
+        return (max(0.0, u - max_answered) / max_answered + max(0.0, w - max_refused) / max_refused, -acc)
 
     return min(STEPS, key=lambda t: (key(t), t))
 
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     u, w, acc = at(rows, best)
     met = u <= args.max_answered and w <= args.max_refused
     print(f"chosen {best:.2f}: unanswerable answered {u:.3f} (≤ {args.max_answered}), answerable refused {w:.3f} "
-          f"(≤ {args.max_refused}), lead {acc:.3f}; {'both bounds met' if met else 'bounds NOT both met: least excess'}")
+          f"(≤ {args.max_refused}), lead {acc:.3f}; {'both bounds met' if met else 'bounds NOT both met: least relative excess'}")
     if args.write:
         data = {
             "threshold": best,

@@ -98,3 +98,23 @@ def test_coverage_weighs_sentence_over_context() -> None:
 def test_threshold_file_says_what_it_was_fitted_on() -> None:
     data = json.loads(THRESHOLD_FILE.read_text(encoding="utf-8"))
     assert 0.0 <= threshold() <= 1.0 and data["fitted_on"] and "criterion" in data
+
+
+def test_a_gate_miss_looks_again_among_passages_that_name_the_place(tmp_path: Path, settings: Settings) -> None:
+    """The best-ranked passage is about 青山市; the one about 白沙市 ranks below the top k. The answer comes
+    from the passage that names the asked place, not a refusal and never 青山市's figure."""
+    from dataclasses import replace
+
+    settings = replace(settings, top_k=1)
+    rows = [
+        {"id": "qs", "title": "规上工业企业恢复生产情况", "date": "2026-02-21",
+         "text": "截至2月20日，青山市已有512家规上工业企业恢复生产，规上工业企业恢复生产比例达到87%。"},
+        {"id": "bs", "title": "白沙市复工简报", "date": "2026-02-21",
+         "text": "白沙市经信局消息，全市复工企业累计230家。"},
+    ]
+    index_rows(tmp_path / "reports.jsonl", rows, settings)
+    assistant = Assistant(settings)
+    assert [h.chunk.source.split("#")[-1] for h in assistant.search("白沙市有多少家规上工业企业恢复生产？")] == ["qs"]
+    answer = assistant.ask("白沙市有多少家规上工业企业恢复生产？")
+    assert "512" not in answer.answer
+    assert answer.answerable and "230家" in answer.answer
