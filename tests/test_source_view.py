@@ -112,3 +112,13 @@ def test_charts_draw_one_measure_each_with_its_unit() -> None:
         ("2025年营收增速", "%", {"人工智能产业": 45.3, "新材料产业": 7.5})]
     one_growth = Answer("a", "q", "x", True, (), "extractive", 1.0, records=tuple(values[:3]))
     assert charts(one_growth) == []  # a value chart beside a single growth figure: none rather than half
+
+
+def test_sheet_window_html_keeps_cell_text_as_text(store: Store, settings: Settings) -> None:
+    from ui.source_view import table_html
+
+    v = view(store, cite(store, "培育!B5", "", "培育.csv"), settings.kb_dir)
+    assert v.table is not None
+    page = table_html(v.table)
+    assert "[9](http://x.cn)" in page and "<a" not in page  # a cell is text: st.html gets no link from it
+    assert page.count('class="kbqa-cited"') == 1
