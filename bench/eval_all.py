@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--by-type", action="store_true", help="one row per question type as well")
     p.add_argument("--save", type=Path, help="folder for each set's full JSON report")
     args = p.parse_args(argv)
-    print("| set | n | accuracy | lead accuracy | baseline (5 × 200 chars) | baseline (200 chars) | unanswerable refused "
+    print("| set | n | accuracy | lead accuracy | baseline (200 chars) | baseline (5 × 200 chars) | unanswerable refused "
           "| wrong refusals | answer recall@5 | latency p50 / p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, index_dir, questions in args.set:
