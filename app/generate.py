@@ -132,11 +132,16 @@ class LLMAnswerer:
         return final
 
     def _standalone(self, question: str, history: Sequence[dict[str, str]]) -> str:
+        from app.answer import check_question
+
         if not history:
             return question.strip()
         try:
             text = condense_chain(self.settings).invoke({"history": list(history), "question": question})
-            return text.strip().splitlines()[0].strip() or question.strip()
+            condensed = text.strip().splitlines()[0].strip() if text.strip() else ""
+            # the model's rewrite is bounded like a typed question: a long or broken one is not used
+            return condensed if condensed and not check_question(condensed) else rewrite(
+                question, history, self.settings.question_date())
         except Exception as exc:  # noqa: BLE001 - any model failure: rewrite without the model
             log.warning("condense failed (%s); using the extractive rewrite", failure_message(exc))
             return rewrite(question, history, self.settings.question_date())

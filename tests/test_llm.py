@@ -159,6 +159,16 @@ def test_llm_followup_uses_condense_prompt(indexed: Settings, fake: FakeOpenAI) 
     assert answer.verified
 
 
+def test_llm_followup_rewrite_is_bounded_like_a_question(indexed: Settings, fake: FakeOpenAI) -> None:
+    """A model that answers the condense prompt with an endless question is not followed: the follow-up is
+    rewritten without the model, within the question limit (issue #10: the limit held on every entry)."""
+    fake.behaviour = Behaviour(reply="同比增长45.30%[1]。", condense="2025年人工智能产业规上营收" * 60 + "同比增长多少？")
+    history = [{"role": "user", "content": "2025年人工智能产业规上营收是多少"}, {"role": "assistant", "content": "143.79亿元[1]"}]
+    answer = Assistant(llm(indexed, fake)).ask("同比增长多少？", history)
+    assert answer.rewritten and len(answer.rewritten) <= 500
+    assert "同比增长" in answer.rewritten
+
+
 def test_semantic_embeddings_and_mismatch(tiny_kb: Path, settings: Settings, fake: FakeOpenAI) -> None:
     semantic = replace(settings, embed_model="fake-embed", llm_base_url=fake.base_url, llm_api_key="sk-test")
     summary = run_ingest([tiny_kb], semantic)
