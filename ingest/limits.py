@@ -10,6 +10,7 @@ for openpyxl and python-docx, which read through zipfile.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -310,6 +311,10 @@ def in_child(
     said_fd, say_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
+        # Objects inherited from the parent are never collected here: freeing one that belongs to a library
+        # with its own threads (Chroma's Rust bindings) waits forever on a lock whose owner thread did not
+        # survive the fork (seen: a test run hung in openpyxl's first allocation, inside a Chroma destructor).
+        gc.freeze()
         os.close(read_fd)
         os.close(said_fd)
         _progress_fd = say_fd
