@@ -61,15 +61,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return USAGE
-    progress = None
+    progress = on_page = None
     if sys.stderr.isatty() and not args.json:
         from tqdm import tqdm
 
         def progress(items):
             return tqdm(items, desc="读取文件", unit="个", file=sys.stderr)
 
+        def on_page(message: str) -> None:
+            tqdm.write(message, file=sys.stderr)  # a scanned page takes seconds: say which one
+
     try:
-        summary = run_ingest(paths, settings, rebuild=args.rebuild, progress=progress)
+        summary = run_ingest(paths, settings, rebuild=args.rebuild, progress=progress, on_page=on_page)
     except IndexBusyError as exc:
         print(f"索引正忙：{exc}", file=sys.stderr)
         return BUSY

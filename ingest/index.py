@@ -157,8 +157,10 @@ def run_ingest(
     settings: Settings,
     rebuild: bool = False,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    on_page: Callable[[str], None] | None = None,
 ) -> Summary:
-    """Bring the index in line with the files under `paths`; returns what happened.
+    """Bring the index in line with the files under `paths`; returns what happened. `progress` wraps the
+    list of files; `on_page` hears each page OCR starts on ("扫描件.pdf OCR 第3页（3/12）").
 
     Only one ingest writes an index at a time (the writer lock; IndexBusyError after KBQA_INGEST_WAIT_S),
     and only into a folder that is empty or holds an index of ours (ConfigError otherwise: --rebuild
@@ -179,7 +181,7 @@ def run_ingest(
             marker.write_text("经信知识助手的索引目录：python -m ingest --rebuild 只会清空带有此文件的目录。\n", encoding="utf-8")
         if rebuild:
             _wipe_files(index_dir)  # the collection is dropped when Chroma is opened, below
-        summary = _ingest(paths, settings, rebuild, progress)
+        summary = _ingest(paths, settings, rebuild, progress, on_page)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -189,6 +191,7 @@ def _ingest(
     settings: Settings,
     rebuild: bool,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None,
+    on_page: Callable[[str], None] | None = None,
 ) -> Summary:
     """run_ingest's work, under the writer lock."""
     index_dir = settings.index_dir
@@ -226,7 +229,7 @@ def _ingest(
             continue
         changed.add(source)
         try:
-            docs = load(file, source, summary.skipped, settings)
+            docs = load(file, source, summary.skipped, settings, on_page=on_page)
             chunks = [c for d in docs for c in chunk_document(d, settings.chunk_chars)]
         except LoadError as exc:
             summary.files_skipped += 1

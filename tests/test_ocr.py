@@ -99,8 +99,10 @@ def test_two_page_scanned_pdf_is_read_page_by_page_and_found_by_search(tmp_path:
     kb = tmp_path / "kb"
     (kb / "policies").mkdir(parents=True)
     _scanned_pdf(kb / "policies" / "智能工厂通知.pdf", [PAGE_1, PAGE_2])
-    summary = run_ingest([kb], settings)
+    pages: list[str] = []
+    summary = run_ingest([kb], settings, on_page=pages.append)
     assert summary.files_read == 1 and not summary.skipped
+    assert len(pages) == 2 and "（2/2）" in pages[-1]  # what the UI's per-page progress bar shows
     hits = _search(settings.index_dir, "智能工厂奖励多少万元")
     assert hits[0]["locator"] == "第2页·OCR识别" and "80万元" in hits[0]["text"]
     hits = _search(settings.index_dir, "智能工厂评定申报截止时间")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
@@ -28,8 +29,16 @@ def build_index(settings: Settings, label: str) -> Any:
                 bar.progress(i / max(1, len(items)), text=f"读取文件 {i}/{len(items)}：{item[1].name}")
                 yield item
 
+        pages = st.empty()
+
+        def on_page(message: str) -> None:
+            """One step per OCR'd page: a scan of many pages takes minutes, so its own bar moves."""
+            done = re.search(r"（(\d+)/(\d+)）", message)
+            share = int(done.group(1)) / max(1, int(done.group(2))) if done else 0.0
+            pages.progress(min(1.0, share), text=message)
+
         try:
-            summary = run_ingest([settings.kb_dir], settings, progress=progress)
+            summary = run_ingest([settings.kb_dir], settings, progress=progress, on_page=on_page)
         except IndexBusyError as exc:
             status.update(label="正在更新索引…（另一项建索引操作尚未完成）", state="error")
             st.warning(f"正在更新索引：{exc}")
