@@ -165,14 +165,20 @@ def not_configured() -> HTMLResponse:
                 f'<a href="{APP_PATH}">返回问答</a>', status=404)
 
 
-async def login(request: Request) -> Response:
-    """GET: the form (or straight to the app with a live session). POST: one attempt, counted like any other."""
+async def _store() -> AuthStore | Response:
+    """The login store, or the page that says why there is none (not configured, or a bad config)."""
     try:
         store = await run_in_threadpool(load_store)
     except KBQAError as exc:
         return config_error(exc)
-    if store is None:
-        return not_configured()
+    return not_configured() if store is None else store
+
+
+async def login(request: Request) -> Response:
+    """GET: the form (or straight to the app with a live session). POST: one attempt, counted like any other."""
+    store = await _store()
+    if isinstance(store, Response):
+        return store
     token = request.cookies.get(cookie_name(store), "")
     if request.method == "GET":
         if token and await run_in_threadpool(store.session_user, token):
@@ -196,12 +202,9 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     """GET: a confirmation form. POST: end the session on the server and expire the cookie in this browser."""
-    try:
-        store = await run_in_threadpool(load_store)
-    except KBQAError as exc:
-        return config_error(exc)
-    if store is None:
-        return not_configured()
+    store = await _store()
+    if isinstance(store, Response):
+        return store
     name = cookie_name(store)
     token = request.cookies.get(name, "")
     live = bool(token) and bool(await run_in_threadpool(store.session_user, token))
