@@ -83,8 +83,20 @@ class Service:
             return Assistant(self.settings, self._live)
 
 
+def _local_host(request: Request) -> None:
+    """Without a key the API answers only requests addressed to this machine by name: a web page whose own
+    domain re-resolves to 127.0.0.1 (DNS rebinding) is same-origin to the browser, but its Host header still
+    names that domain."""
+    host = request.headers.get("host", "")
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if not is_loopback(name):
+        raise RequestProblem(403, f"未设置 KBQA_API_KEY 时只接受发往本机地址的请求（收到的 Host：{host[:80]}）："
+                             "请用 http://127.0.0.1 或 http://localhost 访问，或设置 KBQA_API_KEY。", "forbidden_host")
+
+
 def _authorize(request: Request, settings: Settings) -> None:
     if not settings.api_key:
+        _local_host(request)
         return
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), settings.api_key.encode()):
@@ -99,6 +111,9 @@ async def _json_body(request: Request) -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise too_big
+    if request.headers.get("content-type", "").split(";", 1)[0].strip().lower() != "application/json":
+        # a browser sends text/plain across sites without asking first; application/json makes it ask
+        raise RequestProblem(415, "请求体须为 JSON：请加请求头 Content-Type: application/json。", "unsupported_media_type")
     raw = bytearray()
     async for part in request.stream():
         raw += part
@@ -106,7 +121,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
             raise too_big
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: JSON errors, integers of 4,300+ digits
         raise RequestProblem(400, "请求体不是有效的 UTF-8 JSON。", "invalid_json") from None
     if not isinstance(body, dict):
         raise RequestProblem(400, f"请求体应为 JSON 对象，收到的是 {type(body).__name__}。", "invalid_json")
@@ -158,7 +173,13 @@ def create_app(settings: Settings, service: Service | None = None) -> Starlette:
 
     async def healthz(request: Request) -> Response:
         """Open to all (a load balancer has no key): says only whether an index answers, in which mode."""
-        assistant = await pinned()
+        if not settings.api_key:
+            _local_host(request)
+        try:
+            assistant = await pinned()
+        except RequestProblem as exc:
+            log.warning("healthz: %s", exc)  # the detail (paths, endpoints) stays in the server log
+            raise RequestProblem(503, "索引不可用（尚未建立、正在重建或设置不符）：请运行 python -m ingest 建立索引；详情见服务端日志。", "index_unavailable") from None
         return JSONResponse({"status": "ok", "mode": settings.mode, "generation": assistant.store.generation})
 
     async def refused(request: Request, exc: Exception) -> Response:

@@ -254,6 +254,29 @@ def test_ui_listens_on_loopback_without_deploy_button_unless_opened() -> None:
     assert 'address = "0.0.0.0"' in opened
 
 
+def test_keyless_api_answers_only_local_json_requests(server: dict[str, Any]) -> None:
+    """Without a key: a page on another domain that re-resolves to 127.0.0.1 (DNS rebinding) sends its own
+    Host, and a cross-site text/plain POST needs no preflight; both are refused. A JSON integer of thousands
+    of digits is a bad request, not a crash."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from app.api import create_app
+
+    keyless = replace(server["settings"], api_key="")
+    with TestClient(create_app(keyless), base_url="http://127.0.0.1:8000") as http:
+        assert http.post("/v1/search", json={"query": "人工智能产业规上营收"}).status_code == 200
+        rebinding = http.post("/v1/search", json={"query": "人工智能"}, headers={"Host": "evil.example:8000"})
+        assert rebinding.status_code == 403 and "KBQA_API_KEY" in rebinding.json()["error"]["message"]
+        assert http.get("/healthz", headers={"Host": "evil.example"}).status_code == 403
+        plain = http.post("/v1/search", content='{"query": "人工智能"}'.encode(), headers={"Content-Type": "text/plain"})
+        assert plain.status_code == 415
+        huge = http.post("/v1/search", content=b'{"query": "a", "top_k": ' + b"1" * 5000 + b"}",
+                         headers={"Content-Type": "application/json"})
+        assert huge.status_code == 400 and huge.json()["error"]["code"] == "invalid_json"
+
+
 def test_llm_stream_sends_only_verified_text(server: dict[str, Any]) -> None:
     """LLM mode through the real openai client (in-process app): a model figure that does not verify never
     reaches the client, since the answer falls back to the source's words after the client has read it."""
