@@ -10,6 +10,7 @@ for openpyxl and python-docx, which read through zipfile.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -290,6 +291,18 @@ def progress(message: str) -> None:
     os.write(_progress_fd, message.replace("\n", " ").encode("utf-8")[:1000] + b"\n")
 
 
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this child when the process that forked it dies. Only the parent enforces the time
+    limit, and the child shares the parent's open files, the ingest writer lock among them: a child that
+    outlived a killed ingest would keep every later ingest waiting (exit 3) until its parse ended."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def in_child(
     fn: Callable[..., _T], *args: Any, name: str, limits: Limits, on_progress: Callable[[str], None] | None = None
 ) -> _T:
@@ -309,8 +322,10 @@ def in_child(
     global _progress_fd
     read_fd, write_fd = os.pipe()
     said_fd, say_fd = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # child: never returns
+        _die_with(parent)
         # Objects inherited from the parent are never collected here: freeing one that belongs to a library
         # with its own threads (Chroma's Rust bindings) waits forever on a lock whose owner thread did not
         # survive the fork (seen: a test run hung in openpyxl's first allocation, inside a Chroma destructor).

@@ -130,3 +130,48 @@ def test_walk_reports_fifo_device_and_outside_links(tmp_path: Path) -> None:
     assert "命名管道" in found["kb/articles/管道.txt"]
     assert "指向知识库文件夹之外" in found["kb/articles/零.txt"]
     assert "指向知识库文件夹之外" in found["kb/articles/链接.txt"]
+
+
+def _slow_parse(pid_file: str) -> None:
+    """Stands in for a parser that takes long (a many-page OCR): says its pid, then works."""
+    Path(pid_file).write_text(str(os.getpid()), encoding="utf-8")
+    import time
+
+    time.sleep(60)
+
+
+def _ingest_that_forks_a_parse(pid_file: str) -> None:
+    from ingest.limits import Limits, in_child
+
+    in_child(_slow_parse, pid_file, name="慢文件.pdf", limits=Limits.of(Settings()))
+
+
+def test_a_parse_child_dies_with_the_ingest_that_forked_it(tmp_path: Path) -> None:
+    """kill -9 of an ingest must not leave its parse child running: the child shares the ingest's files,
+    the writer lock among them, and only the parent would have stopped it."""
+    import multiprocessing
+    import signal
+    import time
+
+    pid_file = tmp_path / "child.pid"
+    ingest = multiprocessing.get_context("fork").Process(target=_ingest_that_forks_a_parse, args=(str(pid_file),))
+    ingest.start()
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the parse child never started"
+        time.sleep(0.05)
+    child = int(pid_file.read_text(encoding="utf-8"))
+    assert ingest.pid is not None
+    os.kill(ingest.pid, signal.SIGKILL)
+    ingest.join()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and "Z" not in _state(child):
+        assert time.monotonic() < deadline, "the parse child outlived the ingest"
+        time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").split(") ", 1)[1][:1]
+    except (OSError, IndexError):
+        return "Z"
