@@ -51,7 +51,7 @@ from app.store import (
 )
 from app.text import tokenize, tokenizer_signature
 from ingest.chunk import chunk_document, chunker_signature
-from ingest.load import load, walk
+from ingest.load import UNREADABLE_FOLDER, load, walk
 from ingest.policy import policy_fields
 
 _PARALLEL_MIN_CHARS = 300_000  # below this, forking a writer costs more than it saves
@@ -231,13 +231,13 @@ def _ingest(
         try:
             docs = load(file, source, summary.skipped, settings, on_page=on_page)
             chunks = [c for d in docs for c in chunk_document(d, settings.chunk_chars)]
-        except LoadError as exc:
-            summary.files_skipped += 1
-            summary.skipped.append({"path": source, "reason": str(exc)})
-            continue
         except Exception as exc:  # noqa: BLE001 - a loader bug costs one file, never the run and its deletions
             summary.files_skipped += 1
-            summary.skipped.append({"path": source, "reason": _unreadable(source, exc)})
+            reason = str(exc) if isinstance(exc, LoadError) else _unreadable(source, exc)
+            if source in manifest:  # mid-save, half-copied, briefly locked: the version indexed before stays
+                changed.discard(source)
+                reason += "（知识库中仍保留该文件上次编入的版本）"
+            summary.skipped.append({"path": source, "reason": reason})
             continue
         summary.files_read += 1
         new_chunks.extend(chunks)
@@ -254,7 +254,9 @@ def _ingest(
             "bytes": size,  # as read: the file may be gone by now
         }
 
-    gone = {s for s in manifest if s not in seen and any(s.startswith(r) for r in scanned_roots)}
+    unread = tuple(f"{p.as_posix().rstrip('/')}/" for p, r in walked if r.startswith(UNREADABLE_FOLDER))
+    gone = {s for s in manifest if s not in seen and any(s.startswith(r) for r in scanned_roots)
+            and not s.startswith(unread)}  # a folder that could not be read this time is not deleted
     dropped = changed | gone
     kept = [(c, t) for c, t in zip(old_chunks, old_tokens, strict=True) if _file_of(c.source) not in dropped]
     new_chunks = list({c.id: c for c in new_chunks}.values())

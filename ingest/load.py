@@ -511,6 +511,9 @@ def _outside(target: Path, root: Path) -> bool:
     return not target.is_relative_to(root)
 
 
+UNREADABLE_FOLDER = "无法读取文件夹"  # how walk() says it; ingest keeps what it indexed from such a folder
+
+
 def walk(
     paths: list[Path], problems: list[tuple[Path, str]] | None = None, settings: Settings | None = None
 ) -> Iterator[tuple[Path, Path]]:
@@ -532,7 +535,7 @@ def walk(
 
         def unreadable(exc: OSError, given: Path = given) -> None:
             where = Path(exc.filename) if exc.filename else given
-            found.append((_shown(given, where), f"无法读取文件夹（{exc.strerror or type(exc).__name__}），其中的文件未编入；请检查文件夹权限。"))
+            found.append((_shown(given, where), f"{UNREADABLE_FOLDER}（{exc.strerror or type(exc).__name__}），其中的文件未编入；请检查文件夹权限。"))
 
         for folder, dirs, names in os.walk(given, onerror=unreadable):
             here = Path(folder)

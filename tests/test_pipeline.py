@@ -53,3 +53,26 @@ def test_an_index_that_recorded_no_pipeline_is_refused(settings: Settings) -> No
     (gen / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(IndexStateError, match="--rebuild"):
         run_ingest([kb], settings)
+
+
+def test_a_changed_file_that_cannot_be_read_keeps_its_indexed_version(settings: Settings) -> None:
+    """A file caught mid-save (here: a .docx overwritten with half its bytes) is skipped with a reason, and
+    what was indexed from it before still answers; the next good save replaces it."""
+    import docx
+
+    from app.answer import Assistant
+
+    folder = settings.kb_dir / "policies"
+    folder.mkdir(parents=True)
+    path = folder / "园区办法.docx"
+    document = docx.Document()
+    document.add_paragraph("第一条 园区企业新购研发设备的，按购置额的12%给予补助。")
+    document.save(str(path))
+    run_ingest([settings.kb_dir], settings)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    summary = run_ingest([settings.kb_dir], settings)
+    assert summary.files_skipped == 1 and "保留" in summary.skipped[0]["reason"]
+    assert summary.chunks_removed == 0
+    answer = Assistant(settings).ask("园区企业新购研发设备按购置额的多少给予补助")
+    assert answer.answerable and "12%" in answer.answer
