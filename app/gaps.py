@@ -123,5 +123,5 @@ def to_csv(table: list[dict[str, object]]) -> bytes:
         writer = csv.DictWriter(out, fieldnames=list(table[0]))
         writer.writeheader()
         for row in table:
-            writer.writerow({k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@\t\r" else v for k, v in row.items()})
+            writer.writerow({k: f"'{v}" if isinstance(v, str) and v and v[0] in "=+-@\t\r" else v for k, v in row.items()})
     return ("\ufeff" + out.getvalue()).encode("utf-8")

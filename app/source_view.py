@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from app.errors import KBQAError
 from app.library import file_of
 from app.present import escape
 from app.schema import Chunk, Citation
+from app.settings import Settings
 from app.store import Store
 
 CONTEXT_CHUNKS = 2  # passages shown before and after the cited one
@@ -31,6 +33,9 @@ PAGE_WIDTH_PX = 900
 _PAGE = re.compile(r"第(\d{1,5})页")
 _CELL = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 _FIXED = re.compile(r"^0\.(0+)$")
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -145,13 +150,17 @@ def _window(values: list[list[str]], first_row: int, first_col: int, row: int, c
     return Table(cols, tuple(str(first_row + i) for i in range(len(rows))), rows, cell, "file")
 
 
-def sheet_from_file(path: Path, sheet: str, row: int, col: int) -> Table | None:
-    """The rows and columns around (row, col) as they are in the file, reading no more than the window."""
+def sheet_from_file(path: Path, sheet: str, row: int, col: int, settings: Settings | None = None) -> Table | None:
+    """The rows and columns around (row, col) as they are in the file, reading no more than the window.
+    A workbook passes ingest's pre-parse checks first (zip bomb, size): it is read inside the UI process."""
     top, left = max(1, row - WINDOW_ROWS), max(1, col - WINDOW_COLS)
     bottom, right = row + WINDOW_ROWS, col + WINDOW_COLS
     if path.suffix.lower() == ".xlsx":
         import openpyxl
 
+        from ingest.limits import Limits, check_xlsx
+
+        check_xlsx(path, Limits.of(settings))
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             if sheet not in book.sheetnames:
@@ -210,8 +219,9 @@ def view(store: Store, c: Citation, kb_dir: Path) -> SourceView:
         where = _split_cell(chunk.record.cell)
         if where is not None and path is not None:
             try:
-                table = sheet_from_file(path, *where)
-            except (OSError, ValueError, KeyError) as exc:
+                table = sheet_from_file(path, *where, settings=store.settings)
+            except Exception as exc:  # noqa: BLE001 - a file replaced by a broken one since it was indexed
+                log.warning("source view could not re-read %s: %r", path, exc)
                 note = f"无法重新读取原表格（{type(exc).__name__}），下表由索引中的单元格拼成。"
         table = table or sheet_from_index(store, chunk)
         return SourceView(c, (Paragraph(chunk.text, (0, len(chunk.text))),), table, page, path, note)

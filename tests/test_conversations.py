@@ -118,3 +118,8 @@ def test_export_markdown_has_every_answer_with_sources(settings: Settings) -> No
     text = export_markdown("集成电路[链接](http://x.cn)", [answer("产值是多少", 1), answer("增长呢", 2)])
     assert text.count("**来源：**") == 2 and "全市集成电路产业产值为61.2亿元" in text
     assert "](" not in text  # a title cannot become a link in a Markdown viewer
+
+
+def test_csv_leaves_empty_cells_empty_and_neutralises_formulas() -> None:
+    text = to_csv([{"问题": "=HYPERLINK(1)", "读者意见": ""}]).decode("utf-8-sig")
+    assert text.splitlines()[1] == "'=HYPERLINK(1),"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.present import charts
@@ -122,3 +124,18 @@ def test_sheet_window_html_keeps_cell_text_as_text(store: Store, settings: Setti
     page = table_html(v.table)
     assert "[9](http://x.cn)" in page and "<a" not in page  # a cell is text: st.html gets no link from it
     assert page.count('class="kbqa-cited"') == 1
+
+
+def test_a_workbook_broken_after_indexing_shows_the_indexed_cells(tmp_path: Path) -> None:
+    """The .xlsx behind a citation replaced by a broken file: the view says so and rebuilds the table from
+    the index (it raised BadZipFile, a traceback on the page)."""
+    kb = tmp_path / "kb"
+    (kb / "indicators").mkdir(parents=True)
+    write_xlsx(kb / "indicators" / "指标.xlsx")
+    settings = Settings(index_dir=tmp_path / "index", kb_dir=kb, reference_date=QUESTION_DATE)
+    run_ingest([kb], settings)
+    store = Store.open(settings)
+    (kb / "indicators" / "指标.xlsx").write_bytes(b"PK\x03\x04 not a workbook any more")
+    v = view(store, cite(store, "产业集群!B5", "", "指标.xlsx"), kb)
+    assert "无法重新读取原表格" in v.note
+    assert v.table is not None and v.table.origin != "file"
