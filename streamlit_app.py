@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.answer import Assistant
 from app.errors import KBQAError
+from app.present import text_md
 from app.settings import Settings, from_env
 from app.store import current_generation
 from ui.admin import admin_page, build_index
@@ -37,7 +38,7 @@ def main() -> None:
         settings = load_settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("KBQA_", "OPENAI_")))))
         logged_in, admin, how, user = login(settings)
     except KBQAError as exc:
-        st.error(f"配置错误：{exc}")
+        st.error(text_md(f"配置错误：{exc}"))
         st.stop()
     if settings.chat_requires_login and not logged_in:
         st.title("经信知识助手")
@@ -49,7 +50,7 @@ def main() -> None:
         assistant = load_assistant(settings)
         assistant.reload(if_changed=True)  # an ingest by another process (CLI, cron) shows on the next run
     except KBQAError as exc:
-        st.error(str(exc))
+        st.error(text_md(str(exc)))
         st.stop()
     try:
         history = load_history(settings)
@@ -57,7 +58,7 @@ def main() -> None:
             history.purge()
             st.session_state.purged = True
     except KBQAError as exc:
-        st.error(str(exc))
+        st.error(text_md(str(exc)))
         st.stop()
     session = Session(history, owner_of(settings, user), admin)
     sidebar_status(settings, assistant)

@@ -26,7 +26,7 @@ def build_index(settings: Settings, label: str) -> Any:
         def progress(items: Any) -> Any:
             items = list(items)
             for i, item in enumerate(items, start=1):
-                bar.progress(i / max(1, len(items)), text=f"读取文件 {i}/{len(items)}：{item[1].name}")
+                bar.progress(i / max(1, len(items)), text=text_md(f"读取文件 {i}/{len(items)}：{item[1].name}"))
                 yield item
 
         pages = st.empty()
@@ -35,17 +35,17 @@ def build_index(settings: Settings, label: str) -> Any:
             """One step per OCR'd page: a scan of many pages takes minutes, so its own bar moves."""
             done = re.search(r"（(\d+)/(\d+)）", message)
             share = int(done.group(1)) / max(1, int(done.group(2))) if done else 0.0
-            pages.progress(min(1.0, share), text=message)
+            pages.progress(min(1.0, share), text=text_md(message))
 
         try:
             summary = run_ingest([settings.kb_dir], settings, progress=progress, on_page=on_page)
         except IndexBusyError as exc:
             status.update(label="正在更新索引…（另一项建索引操作尚未完成）", state="error")
-            st.warning(f"正在更新索引：{exc}")
+            st.warning(text_md(f"正在更新索引：{exc}"))
             return None
         except KBQAError as exc:
             status.update(label="索引失败", state="error")
-            st.error(str(exc))
+            st.error(text_md(str(exc)))
             return None
         status.update(label=f"索引完成：新增 {summary.chunks_added} 个片段，删除 {summary.chunks_removed} 个，用时 {summary.seconds:.1f} 秒",
                       state="complete" if not summary.skipped else "error")

@@ -67,7 +67,7 @@ def sidebar_status(settings: Settings, assistant: Assistant) -> None:
     st.sidebar.markdown(
         f"文档 **{len(files)}** 个 · 片段 **{len(store.chunks)}** 个  \n"
         f"最近建索引：{store.manifest.get('built_at', '—')}  \n"
-        f"回答方式：{'大模型（' + settings.llm_model + '）' if settings.llm_enabled else '原文摘录（未配置大模型）'}"
+        f"回答方式：{'大模型（' + text_md(settings.llm_model) + '）' if settings.llm_enabled else '原文摘录（未配置大模型）'}"
     )
     st.sidebar.markdown("### 试试这些问题")
     for kind, question in examples(store):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from app.present import text_md
 from app.settings import Settings
 
 
@@ -48,7 +49,7 @@ def login(settings: Settings) -> tuple[bool, bool, str, str]:
         with st.sidebar:
             if username:
                 shown = config["credentials"]["usernames"][username].get("name") or username
-                st.caption(f"已登录：{shown}")
+                st.caption(f"已登录：{text_md(str(shown))}")
                 if served:
                     st.html(login_page.logout_button(store.form_token(token)))
                 else:
