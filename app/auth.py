@@ -200,6 +200,8 @@ class AuthStore:
                 row = db.execute("SELECT count FROM failures WHERE name = ?", (name,)).fetchone()
                 count = 1 if not row or int(row[0]) >= limit else int(row[0]) + 1
                 db.execute("INSERT OR REPLACE INTO failures VALUES (?, ?, ?)", (name, count, now))
+                # rows quiet for a lockout period are forgotten: made-up names must not grow the table forever
+                db.execute("DELETE FROM failures WHERE last < ?", (now - self.settings.login_lockout_minutes * 60 - MAX_DELAY_S,))
         if locked and wait > 0:
             return Login(message=f"用户 {name} 连续 {limit} 次密码错误，已锁定：请 {_minutes(wait)}后再试，或请管理员核对账户。")
         if wait > 0:

@@ -211,3 +211,14 @@ def test_logged_out_users_get_no_document_list_when_chat_needs_login(ui: Setting
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception and not at.dataframe and not at.chat_input
     assert not [u for u in at.get("file_uploader")]
+
+
+def test_failures_of_made_up_names_are_forgotten_after_a_lockout_period(store: AuthStore, settings: Settings) -> None:
+    """Anyone can post logins with new names; each adds a row, and rows quiet for a lockout period go."""
+    import sqlite3
+
+    for i in range(5):
+        store.attempt(f"无此用户{i}", "错误密码", T0)
+    store.attempt("又一个", "错误密码", T0 + settings.login_lockout_minutes * 60 + 3600)
+    with sqlite3.connect(state_path(settings)) as db:
+        assert db.execute("SELECT count(*) FROM failures").fetchone()[0] == 1
