@@ -179,9 +179,12 @@ def run_ingest(
         marker = index_dir / MARKER
         if not marker.exists():
             marker.write_text("经信知识助手的索引目录：python -m ingest --rebuild 只会清空带有此文件的目录。\n", encoding="utf-8")
-        if rebuild:
+        # --rebuild reads every file again into a new generation while the live one keeps answering, and
+        # only a changed embedding setting (whose old vectors nothing can use) starts from an empty folder
+        drop = rebuild and not _embedding_matches(settings)
+        if drop:
             _wipe_files(index_dir)  # the collection is dropped when Chroma is opened, below
-        summary = _ingest(paths, settings, rebuild, progress, on_page)
+        summary = _ingest(paths, settings, rebuild, progress, on_page, drop)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -192,16 +195,19 @@ def _ingest(
     rebuild: bool,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None,
     on_page: Callable[[str], None] | None = None,
+    drop: bool = False,
 ) -> Summary:
-    """run_ingest's work, under the writer lock."""
+    """run_ingest's work, under the writer lock. With `rebuild` nothing of the live generation is reused
+    (it answers until the new one is published); `drop` also recreates the Chroma collection."""
     index_dir = settings.index_dir
     gen = current_generation(index_dir)
-    old_chunks = read_chunks(gen) if gen else []
-    old_tokens = _read_tokens(gen) if gen else []
     pipeline = pipeline_signature(settings)
-    if gen:
-        check_pipeline(read_manifest(gen).get("pipeline"), pipeline)
-    manifest: dict[str, Any] = read_manifest(gen)["files"] if gen else {}
+    old = gen if gen and not rebuild else None
+    old_chunks = read_chunks(old) if old else []
+    old_tokens = _read_tokens(old) if old else []
+    if old:
+        check_pipeline(read_manifest(old).get("pipeline"), pipeline)
+    manifest: dict[str, Any] = read_manifest(old)["files"] if old else {}
     interrupted = (index_dir / _PENDING).exists()
 
     summary = Summary()
@@ -276,8 +282,8 @@ def _ingest(
     # Chroma is taken to hold exactly the live generation's ids when it holds as many and no run was cut
     # short (every run under the writer lock ends so); otherwise all ids are listed and compared
     # (about 0.4 s per 20k) and what is missing or extra is repaired.
-    known: set[str] | None = None if interrupted else old_ids
-    if not (summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted):
+    known: set[str] | None = None if interrupted or rebuild else old_ids
+    if not rebuild and gen is not None and not (summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted):
         check_embedding(settings)  # nothing to write, but a changed embedding setting is still refused
         if open_collection(settings, chroma_client(settings, fresh=True)).count() == len(old_ids):
             chroma_in_step(settings, gen.name)
@@ -288,7 +294,7 @@ def _ingest(
     kept_tokens = [t for _, t in kept]
     name = f"gen-{time.time_ns()}"
     collection, had = _alongside(
-        lambda: _fill_chroma(settings, all_chunks, rebuild, known),
+        lambda: _fill_chroma(settings, all_chunks, drop, known),
         lambda: _write_generation(index_dir / f"{name}.tmp", all_chunks, kept_tokens, files_out, pipeline),
         big=not chroma_open and sum(len(c.index_text) for c in new_chunks) >= _PARALLEL_MIN_CHARS,
     )
@@ -309,8 +315,8 @@ def _vector_ids(collection: Any) -> set[str]:
     return set(collection.get(include=[])["ids"])
 
 
-def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool, known: set[str] | None) -> tuple[Any, set[str]]:
-    """Open (after --rebuild: recreate) the collection and upsert a vector for every chunk that lacks one;
+def _fill_chroma(settings: Settings, chunks: list[Chunk], drop: bool, known: set[str] | None) -> tuple[Any, set[str]]:
+    """Open (when `drop`: recreate) the collection and upsert a vector for every chunk that lacks one;
     returns it and the ids it held before. Those are `known` when Chroma holds as many, else listed. Ids
     are content hashes, so a vector already stored under an id is the right one, and comparing ids
     repairs vectors lost by an earlier run as well as adding new ones.
@@ -320,14 +326,14 @@ def _fill_chroma(settings: Settings, chunks: list[Chunk], rebuild: bool, known: 
     a generation that never went live."""
     check_embedding(settings)
     client = chroma_client(settings, fresh=True)  # another process may have written since this one last looked
-    if rebuild:
+    if drop:
         from chromadb.errors import NotFoundError
 
         with contextlib.suppress(NotFoundError):
             client.delete_collection(settings.collection)
     collection = open_collection(settings, client)
     (settings.index_dir / _PENDING).write_text("ingest in progress", encoding="utf-8")
-    if rebuild:
+    if drop:
         have: set[str] = set()
     elif known is not None and collection.count() == len(known):
         have = known
@@ -413,6 +419,15 @@ def _publish(index_dir: Path, name: str) -> None:
     for old in index_dir.glob("gen-*"):
         if old.name not in {name, previous}:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _embedding_matches(settings: Settings) -> bool:
+    """Whether the index's vectors were made by the embedding the settings ask for (or there are none)."""
+    try:
+        check_embedding(settings)
+    except IndexStateError:
+        return False
+    return True
 
 
 def _wipe_files(index_dir: Path) -> None:

@@ -76,3 +76,35 @@ def test_a_changed_file_that_cannot_be_read_keeps_its_indexed_version(settings: 
     assert summary.chunks_removed == 0
     answer = Assistant(settings).ask("园区企业新购研发设备按购置额的多少给予补助")
     assert answer.answerable and "12%" in answer.answer
+
+
+def test_rebuild_keeps_the_live_index_answering_until_the_new_one_is_published(tmp_path: Path) -> None:
+    """--rebuild used to delete CURRENT and the generations before reading a single file: a reader during the
+    rebuild (or after a rebuild that failed) found no index at all."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from app.answer import Assistant
+    from tests.conftest import ROOT
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    rows = [{"id": f"d{i}", "title": f"园区简报{i}", "text": f"第{i}号园区2025年新增规上企业{i % 40 + 1}家，工业投资增长{i % 9 + 1}%。" * 3}
+            for i in range(3000)]
+    (kb / "园区.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", kb_dir=kb)
+    run_ingest([kb], settings)
+    env = {**os.environ, "KBQA_KB_DIR": str(kb), "KBQA_INDEX_DIR": str(settings.index_dir)}
+    rebuild = subprocess.Popen([sys.executable, "-m", "ingest", "--rebuild", "--json"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    opened = 0
+    while rebuild.poll() is None:
+        answer = Assistant(settings).ask("第7号园区2025年新增规上企业多少家")  # raises if there is no index
+        assert answer.answerable and "8家" in answer.answer
+        opened += 1
+        time.sleep(0.05)
+    assert rebuild.returncode == 0, rebuild.stderr.read() if rebuild.stderr else ""
+    assert opened >= 1
+    assert Assistant(settings).ask("第7号园区2025年新增规上企业多少家").answerable
