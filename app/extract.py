@@ -7,6 +7,7 @@ sections through the retrieval helper app/siblings.py."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from app.choose import MIN_COVERAGE, Extracted, asks_for_many, compose_answer, h
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
 from app.query import METRICS, MONTH_SPAN, Query, concept_groups
 from app.schema import Hit
+from app.scorer import NAMES, Scorer, nearness, pairs, pairs_share, shipped
 from app.siblings import sibling_hits
 from app.store import Store
 from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
@@ -26,9 +28,8 @@ __all__ = ["MAX_ANSWER_CHARS", "Candidate", "Extracted", "Extractor", "asks_for_
 MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about
 FIGURE_TYPES = ("numeric", "rank")
 CONTEXT_WEIGHT = 0.6  # a concept found only in the heading path / title / the sentences around counts this much
-NAME_BONUS = 0.3  # same weight as a number in a numeric answer or a date in a date answer
 NAME_TAGGED = 10
-ASKING_PENALTY = 0.3  # the same weight again, taken from a sentence that itself asks a question
+NAME_FOUND = NAMES.index("name_found")
 
 # Words that name the form of the answer to a question about plans ('2026年AI产业有什么工作安排'): what is
 # arranged is the answer, so the word itself is never evidence, whether or not some document uses it.
@@ -54,7 +55,8 @@ _NUMBER = Asked("numeric")  # kept for callers that pass it to trim()
 class Extractor:
     """Scores candidate answers of the retrieved chunks against the analysed question."""
 
-    def __init__(self, store: Store, query: Query, about: tuple[str, ...] = (), hits: list[Hit] | None = None) -> None:
+    def __init__(self, store: Store, query: Query, about: tuple[str, ...] = (), hits: list[Hit] | None = None,
+                 rank: bool = True) -> None:
         self.query = query
         self.about = about  # the evidence must name one of these words (the part's own subject)
         self.groups = concept_groups(query.content)
@@ -80,6 +82,9 @@ class Extractor:
         self.subject_total = sum(self.weights[i] for i in self.subject)
         self.metric_words = METRICS.get(query.metric, ())
         self.asks = max(1, len(re.findall(r"多少|几", query.text)))
+        # rank=False (the fit script, which fits the scorer): every candidate scores 0, in the order found
+        self.model: Scorer | None = shipped() if rank else None
+        self.pairs = pairs(_ASKING.sub(" ", match_form(query.resolved)))
 
     def unknown(self) -> list[str]:
         """Topic nouns of the question the index never mentions (nor a synonym, nor a part of the question):
@@ -92,7 +97,14 @@ class Extractor:
         ]
 
     def candidates(self, hits: list[Hit]) -> list[Candidate]:
+        """The candidates of the hits, best first by the fitted scorer (app/scorer.py)."""
+        return [c for c, _ in self.scored(hits)]
+
+    def scored(self, hits: list[Hit], tag_all: bool = False) -> list[tuple[Candidate, list[float]]]:
+        """Each candidate with its named features (app/scorer.py), best first. Names are tagged (jieba's
+        name tags cost ~3 ms a sentence) only for the best NAME_TAGGED unless `tag_all` (the fit script)."""
         out = []
+        best_score = max((h.score for h in hits), default=0.0) or 1.0
         for hit in hits:
             chunk = hit.chunk
             doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
@@ -111,19 +123,26 @@ class Extractor:
                     context = heading + match_form("".join(texts[max(0, i - 1) : i] + texts[i + 1 : i + 2]))
                 if len(years) == 1:
                     in_force = int(next(iter(years)))
-                cand = self._score(hit, span, resolved, years, context)
-                if cand is not None:
-                    out.append(cand)
-        out.sort(key=lambda c: -c.score)
+                row = self._score(hit, span, resolved, years, context, heading, hit.score / best_score)
+                if row is not None:
+                    out.append(row)
+        model = self.model
+        if model is not None:
+            out = [(replace(c, score=model(x)), x) for c, x in out]
+            out.sort(key=lambda r: -r[0].score)
         if self.query.qtype in ("entity", "list", "other") and self.query.wants:
             # 'who/where/which company': among the best few, prefer sentences that name such a thing
-            # (jieba's name tags cost ~3 ms a sentence, so only the top candidates are tagged)
-            top = [replace(c, score=c.score + NAME_BONUS) if self.query.wants in name_tags(_answer_text(c)) else c
-                   for c in out[:NAME_TAGGED]]
-            out = sorted(top, key=lambda c: -c.score) + out[NAME_TAGGED:]
+            top = []
+            for c, x in out if tag_all else out[:NAME_TAGGED]:
+                if self.query.wants in name_tags(_answer_text(c)):
+                    x[NAME_FOUND] = 1.0
+                    c = replace(c, score=model(x)) if model is not None else c
+                top.append((c, x))
+            out = sorted(top, key=lambda r: -r[0].score) + ([] if tag_all else out[NAME_TAGGED:])
         return out
 
-    def _score(self, hit: Hit, span: Span, resolved: str, years: set[str], context: str) -> Candidate | None:
+    def _score(self, hit: Hit, span: Span, resolved: str, years: set[str], context: str, heading: str,
+               relative: float) -> tuple[Candidate, list[float]] | None:
         q, chunk = self.query, hit.chunk
         text = match_form(resolved)
         if chunk.record is not None:
@@ -155,12 +174,32 @@ class Extractor:
         fit = type_fit = fitness(q.qtype, answer)
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(asked_values(q.qtype, answer)), self.asks) - 1)
+        raw = coverage
         if fit == 0.0 and self.needs() is not None:
-            coverage *= 0.8
-        score = coverage + fit + (0.15 if years & set(q.years) else 0.0) + 0.1 / hit.rank
-        if _ASKING.search(span.lead or span.quote):  # a sentence that asks is no answer
-            score -= ASKING_PENALTY
-        return Candidate(chunk, span.quote, resolved, score, coverage, frozenset(covered), hit.rank, type_fit, span)
+            coverage *= 0.8  # what MIN_COVERAGE refuses by (app/refusal.py fits its own threshold)
+        asking = bool(_ASKING.search(span.lead or span.quote))
+        if asking and not span.lead:
+            # a sentence that asks is no answer (a teaser repeats the question's words): on the fit files
+            # 346 such candidates held the gold 20 times, and were the only ones to in 2 of 981 questions
+            return None
+        named = [*q.places, *q.orgs, *q.names]
+        own_share = sum(w * (c == 1.0) for w, c in zip(self.weights, credit, strict=True)) / self.total if self.groups else 0.0
+        features = {
+            "coverage": raw, "own_coverage": own_share,
+            "subject": about / self.subject_total if self.subject_total else 1.0,
+            "type_fit": type_fit / 0.3, "extra_values": fit - type_fit,
+            "value_missing": float(type_fit == 0.0 and self.needs() is not None),
+            "value_near": nearness(asked_values(q.qtype, answer), answer, [t for i in covered for t in self.groups[i]]),
+            "year_match": float(bool(years & set(q.years))),
+            "constraint_own": sum(match_form(n) in text for n in named) / len(named) if named else 1.0,
+            "constraint_context": sum(match_form(n) in heading for n in named) / len(named) if named else 1.0,
+            "period_match": _period_match(q, text), "inv_rank": 1.0 / hit.rank, "retrieval_score": relative,
+            "structured": float(bool(span.lead)), "record": float(chunk.record is not None), "asking": float(asking),
+            "name_found": 0.0,  # set for the best few in scored(): name tagging is slow
+            "length": math.log(1 + len(answer)) / 5, "bigrams": pairs_share(self.pairs, own),
+        }
+        cand = Candidate(chunk, span.quote, resolved, 0.0, coverage, frozenset(covered), hit.rank, type_fit, span)
+        return cand, [features[n] for n in NAMES]
 
     def needs(self) -> Asked | None:
         """What an answer to this question must show: a figure, a date, a rank (None: nothing in particular)."""
@@ -170,6 +209,15 @@ class Extractor:
 def _answer_text(c: Candidate) -> str:
     """What a candidate answers with (a heading's or lead-in's body), as far as a long sentence reaches."""
     return (c.span.body if c.span is not None and c.span.lead else c.resolved)[:LONG_SENTENCE]
+
+
+def _period_match(q: Query, text: str) -> float:
+    """Whether the question's month span or quarter/half year is in the candidate (1.0 when it names none)."""
+    wanted = ([q.months] if q.months else []) + list(q.periods)
+    if not wanted:
+        return 1.0
+    spans_found = {_month_span(m) for m in MONTH_SPAN.findall(text)}
+    return sum((_month_span(w) in spans_found) if w == q.months else (w in text) for w in wanted) / len(wanted)
 
 
 def _month_span(text: str) -> str:

@@ -1,0 +1,115 @@
+"""The candidate scorer: a logistic regression over named features, its weights fitted by
+`python -m bench.fit_scorer` on the fit files and shipped in app/data/scorer.json.
+
+Why logistic regression: about fifteen features, a few thousand labelled questions; each weight reads as
+"how much this evidence moves the odds that a candidate holds the answer", so a surprising ranking can be
+explained from the data file; it fits in numpy in seconds and scores a candidate with one dot product, with
+no new dependency (gradient boosting would need one and hides why a candidate won).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from app.errors import KBQAError
+from app.patterns import Value
+
+SCORER_FILE = Path(__file__).resolve().parent / "data" / "scorer.json"
+
+# What each feature measures (app/extract.py computes them, in this order).
+FEATURES: dict[str, str] = {
+    "coverage": "idf-weighted share of the question's concepts in the candidate (context counts part)",
+    "own_coverage": "idf-weighted share found in the candidate's own words only",
+    "subject": "share of the question's subject terms (names and nouns that are not the metric) covered",
+    "type_fit": "the asked type's value in the answer: 1 a whole value, 1/3 a partial one, 0 none",
+    "extra_values": "further asked values when the question asks for several figures",
+    "value_missing": "a value is asked (number, date, rank) and the answer shows none",
+    "value_near": "closeness of the asked value to the nearest matched term, 1/(1 + characters/10)",
+    "year_match": "a year the question names is in the candidate",
+    "constraint_own": "share of the places, organisations and names the question names found in the candidate",
+    "constraint_context": "the same share found in its heading path or document title",
+    "period_match": "the question's month span or quarter is in the candidate",
+    "inv_rank": "1 / the chunk's retrieval rank",
+    "retrieval_score": "the chunk's fused retrieval score relative to the best hit's",
+    "structured": "a heading or lead-in with what follows it",
+    "record": "a table record",
+    "asking": "the candidate's heading or lead-in asks a question (a plain sentence that asks is no candidate)",
+    "name_found": "a name of the kind a who/where/which question asks for is in the answer",
+    "length": "log of the answer's length in characters, / 5",
+    "bigrams": "share of the question's character pairs (asking words removed) in the candidate's own words",
+}
+NAMES = tuple(FEATURES)
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """Standardised-feature logistic regression: p = sigmoid(bias + sum w_i (x_i - mean_i) / scale_i)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    fitted_on: tuple[str, ...] = ()
+
+    def __call__(self, x: Sequence[float]) -> float:
+        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self, extra: dict[str, object] | None = None) -> str:
+        data: dict[str, object] = {
+            "model": "logistic regression on standardised features (app/scorer.py)",
+            "features": {n: {"weight": round(w, 5), "mean": round(m, 5), "scale": round(s, 5), "means": FEATURES[n]}
+                         for n, w, m, s in zip(NAMES, self.weights, self.mean, self.scale, strict=True)},
+            "bias": round(self.bias, 5),
+            "fitted_on": list(self.fitted_on),
+            **(extra or {}),
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def from_json(text: str, source: str = "scorer.json") -> Scorer:
+    """A scorer from its data file; a file for other features is refused with how to refit it."""
+    try:
+        data = json.loads(text)
+        feats = data["features"]
+        if list(feats) != list(NAMES):
+            raise KBQAError(f"{source} 的特征 {list(feats)} 与代码的 {list(NAMES)} 不一致：请重新运行 python -m bench.fit_scorer --write。")
+        return Scorer(tuple(float(feats[n]["weight"]) for n in NAMES), float(data["bias"]),
+                      tuple(float(feats[n]["mean"]) for n in NAMES), tuple(float(feats[n]["scale"]) or 1.0 for n in NAMES),
+                      tuple(str(f) for f in data.get("fitted_on", ())))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise KBQAError(f"无法读取打分模型 {source}：{exc}。请重新运行 python -m bench.fit_scorer --write。") from None
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Scorer:
+    """The shipped scorer (read once per process)."""
+    if not SCORER_FILE.exists():
+        raise KBQAError(f"缺少打分模型文件 {SCORER_FILE}：请运行 python -m bench.fit_scorer --write 生成。")
+    return from_json(SCORER_FILE.read_text(encoding="utf-8"), str(SCORER_FILE))
+
+
+def pairs(text: str) -> frozenset[str]:
+    """The text's character pairs within runs of letters (punctuation and spaces split runs)."""
+    runs = re.split(r"[\s\W_]+", text)
+    return frozenset(r[i : i + 2] for r in runs for i in range(len(r) - 1))
+
+
+def pairs_share(pairs: frozenset[str], text: str) -> float:
+    """Share of the question's character pairs found in the text: wording shared beyond the weighted terms."""
+    return sum(p in text for p in pairs) / len(pairs) if pairs else 0.0
+
+
+def nearness(found: Sequence[Value], answer: str, terms: list[str]) -> float:
+    """1/(1 + gap/10), the gap in characters between an asked value and the nearest matched term (0: none)."""
+    where = [(m.start(), m.end()) for t in terms if t for m in re.finditer(re.escape(t), answer)]
+    if not found or not where:
+        return 0.0
+    gap = min(max(0, v.start - e, s - v.end) for v in found for s, e in where)
+    return 1.0 / (1.0 + gap / 10)

@@ -1,0 +1,62 @@
+"""The fitted candidate scorer (app/scorer.py, app/data/scorer.json): its data file, and how it ranks our
+own passages through the real extractor (real jieba, real Chroma in tmp_path)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.answer import Assistant
+from app.errors import KBQAError
+from app.extract import Extractor
+from app.query import analyze
+from app.retrieve import retrieve
+from app.scorer import NAMES, SCORER_FILE, from_json, shipped
+from app.settings import Settings
+from ingest.index import run_ingest
+
+NOTICES = [
+    {"id": "teaser", "title": "青山市经信局微信推送", "date": "2026-02-10",
+     "text": "青山市去年新增了多少家专精特新企业？哪些企业入选？点击下文一起来看看。"},
+    {"id": "preview", "title": "青山市经信局周报", "date": "2026-02-12",
+     "text": "关于青山市2025年新增专精特新企业的数量和入选名单，本期周报将在后面为大家详细介绍。"},
+    {"id": "report", "title": "青山市2025年专精特新企业培育情况", "date": "2026-01-20",
+     "text": "2025年，青山市新增专精特新企业37家，累计达到215家。入选企业主要集中在装备制造和新材料领域。"},
+    {"id": "other", "title": "青山市技改投资简报", "date": "2026-01-12",
+     "text": "2025年，青山市工业技改投资同比增长8.4%，新开工技改项目63个。"},
+]
+
+
+def test_the_weights_file_loads_and_names_its_fit_data() -> None:
+    data = json.loads(SCORER_FILE.read_text(encoding="utf-8"))
+    model = shipped()
+    assert model is not None and len(model.weights) == len(NAMES)
+    assert list(data["features"]) == list(NAMES)
+    fitted = " ".join(data["fitted_on"])
+    assert "questions_fit.jsonl" in fitted and "kb_dev.jsonl" in fitted and "questions_dev.jsonl" in fitted
+    assert "questions_check" not in fitted and "kb_frozen" not in fitted  # check files are never fitted on
+
+
+def test_a_file_for_other_features_is_refused_with_how_to_refit() -> None:
+    data = json.loads(SCORER_FILE.read_text(encoding="utf-8"))
+    data["features"] = dict(list(data["features"].items())[:-1])
+    with pytest.raises(KBQAError, match=r"bench\.fit_scorer"):
+        from_json(json.dumps(data, ensure_ascii=False))
+
+
+def test_the_value_and_subject_rank_above_a_teaser_that_repeats_the_question(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "notices.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in NOTICES) + "\n", encoding="utf-8")
+    run_ingest([path], settings)
+    store = Assistant(settings).store
+    plan = analyze("青山市2025年新增了多少家专精特新企业？", settings.question_date(), store.idf)
+    hits = retrieve(store, plan, 4)
+    ex = Extractor(store, plan, (), hits)
+    assert ex.model is not None  # the shipped weights rank the candidates
+    ranked = [c.quote for c in ex.candidates(hits)]
+    assert any("本期周报" in q for q in ranked)  # the teaser that repeats the question's words is a candidate, and loses
+    assert not any("多少家" in q for q in ranked)  # a sentence that asks is none
+    assert "37家" in ranked[0]
+    assert Assistant(settings).ask("青山市2025年新增了多少家专精特新企业？").answer.startswith("2025年，青山市新增专精特新企业37家")
