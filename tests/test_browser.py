@@ -135,7 +135,7 @@ def test_chat_shows_figure_and_source(server: str, browser: object) -> None:
     assert "143.79亿元" in body and "来源" in body
     assert "产业集群!B4" in body or "第2–4段" in body
     page.screenshot(path=str(shots() / "chat.png"), full_page=True)
-    ask(page, "各产业集群1-11月营收增速是多少")
+    ask(page, "机器人与数控机床产业集群和绿色石化产业集群1-11月营收增速分别是多少")  # two sheet cells of one measure
     page.locator("canvas, svg.marks").first.wait_for(timeout=30_000)
     page.wait_for_timeout(800)
     page.screenshot(path=str(shots() / "indicator_chart.png"), full_page=True)
