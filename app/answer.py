@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from app.choose import refusal
 from app.errors import KBQAError
 from app.extract import (
     GENERIC_NOUNS,
@@ -20,7 +21,7 @@ from app.extract import (
 )
 from app.followup import rewrite
 from app.query import Query, analyze
-from app.refusal import Verdict, judge, missing, refusal, threshold
+from app.refusal import Verdict, judge, missing, threshold
 from app.retrieve import retrieve
 from app.schema import Answer, Citation, Hit, content_id
 from app.settings import Settings

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from app.extract import PLAN_NOUNS, Extracted, chunk_sentences, citation, match_form
+from app.extract import PLAN_NOUNS, Extracted, match_form
 from app.query import Query, place_stem
 from app.schema import Chunk, Hit
 from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
@@ -158,12 +158,3 @@ def judge(plan: Query, result: Extracted, hits: list[Hit]) -> Verdict | None:
     # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
     score = 1.0 if plan.qtype == "headings" else round(coverage(plan, lead.quote, chunk), 4)
     return Verdict(score, missing(plan, chunk))
-
-
-def refusal(plan: Query, hits: list[Hit]) -> Extracted:
-    """The normal refusal: what was asked, that the knowledge base has no evidence, the closest passages."""
-    what = "".join(dict.fromkeys([*(f"{y}年" for y in plan.years), plan.metric]))
-    topic = f"“{plan.text.rstrip('？?。')}”"
-    text = f"知识库中未找到能回答{topic}的依据{f'（{what}）' if what else ''}，无法给出答案。以下是最接近的资料，供参考。"
-    related = tuple(citation(i, h.chunk, chunk_sentences(h.chunk)[0]) for i, h in enumerate(hits[:3], start=1))
-    return Extracted(text, False, (), related)
