@@ -140,14 +140,14 @@ def test_multipage_tiff_of_thin_strips(tmp_path: Path, settings: Settings) -> No
     assert "35家" in sections[0].text and "12.5%" in sections[1].text
 
 
-def test_mixed_pdf_reads_only_the_scanned_page(tmp_path: Path, settings: Settings) -> None:
+def _mixed_pdf(path: Path) -> Path:
+    """Page 1 with a text layer, page 2 a scan of PAGE_2."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    path = tmp_path / "混合.pdf"
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     pdf = canvas.Canvas(str(path), pagesize=A4)
     pdf.setFont("STSong-Light", 12)
@@ -156,6 +156,11 @@ def test_mixed_pdf_reads_only_the_scanned_page(tmp_path: Path, settings: Setting
     pdf.drawImage(ImageReader(_page(PAGE_2)), 60, 500, width=432, height=202)
     pdf.showPage()
     pdf.save()
+    return path
+
+
+def test_mixed_pdf_reads_only_the_scanned_page(tmp_path: Path, settings: Settings) -> None:
+    path = _mixed_pdf(tmp_path / "混合.pdf")
     problems: list[dict[str, str]] = []
     docs = load(path, "混合.pdf", problems, settings)
     first, second = docs[0].sections
@@ -197,21 +202,7 @@ def test_ocr_off_skips_scans_with_a_reason(tmp_path: Path, settings: Settings) -
 
 
 def test_ocr_off_reports_the_scanned_pages_of_a_mixed_pdf(tmp_path: Path, settings: Settings) -> None:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    path = tmp_path / "混合.pdf"
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    pdf.setFont("STSong-Light", 12)
-    pdf.drawString(60, 780, "第一页是电子文本：2026年全市计划新建数字化车间40个，培育标杆企业12家。")
-    pdf.showPage()
-    pdf.drawImage(ImageReader(_page(PAGE_2)), 60, 500, width=432, height=202)
-    pdf.showPage()
-    pdf.save()
+    path = _mixed_pdf(tmp_path / "混合.pdf")
     problems: list[dict[str, str]] = []
     docs = load(path, "混合.pdf", problems, replace(settings, ocr=False))
     assert [s.locator for s in docs[0].sections] == ["第1页"]
