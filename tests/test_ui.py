@@ -98,14 +98,7 @@ def test_non_admin_sees_no_upload_or_delete(ui_env: Settings) -> None:
 
 
 def test_admin_login_then_delete_removes_answers(ui_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = {
-        "credentials": {"usernames": {"admin": {"name": "管理员", "password": hash_password("s3cret-pass"), "roles": ["admin"]},
-                                      "staff": {"name": "职员", "password": hash_password("staff-pass"), "roles": []}}},
-        "cookie": {"name": "kbqa_test", "key": secrets.token_urlsafe(32), "expiry_days": 1},
-    }
-    path = tmp_path / "auth.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("KBQA_AUTH_CONFIG", str(path))
+    login_config(tmp_path, monkeypatch)
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.sidebar.text_input[0].set_value("admin")
     at.sidebar.text_input[1].set_value("s3cret-pass")
