@@ -15,7 +15,7 @@ from typing import Protocol
 from app.candidates import Span
 from app.schema import Chunk, Citation
 from app.text import normalize, pos_tag, tokenizer
-from app.values import literal_spans, values
+from app.values import FIGURES, literal_spans, values
 
 MAX_ANSWER_CHARS = 200
 _CLAUSE = re.compile(r"(?<=[，,；;：])|(?<=(?<!\d):)")  # never inside a time of day (07:45)
@@ -25,7 +25,6 @@ _SOURCE_MARKER = re.compile(r"[\[［【〖]\s*([0-9０-９]{1,3})\s*[\]］】〗
 # a clause that states a condition or a circumstance: the ruling it governs follows it
 _CONDITION_START = re.compile(r"^\s*(?:对于|对|凡是|凡|如果|如|若|因|由于|为了|按照|根据|依据|经|在|当)")
 _CONDITION_END = re.compile(r"(?:的|时|后|前|期间|以上|以下)\s*[，,]$")
-_FIGURE_KINDS = frozenset({"number", "percent", "permille", "points"})
 
 
 class Needs(Protocol):
@@ -74,7 +73,7 @@ def _tag(word: str) -> str:
 
 
 def _has_figure(text: str) -> bool:
-    return any(v.kind in _FIGURE_KINDS for v in values(text))
+    return any(v.kind in FIGURES for v in values(text))
 
 
 def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Needs | None = None) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import jieba
 import jieba.posseg as posseg
 from jieba.posseg.viterbi import viterbi as jieba_viterbi
 
@@ -86,9 +85,6 @@ def viterbi(
 
 class POSTokenizer(posseg.POSTokenizer):
     """jieba's POSTokenizer with `viterbi` above in place of its own; everything else is jieba's."""
-
-    def __init__(self, tokenizer: jieba.Tokenizer) -> None:
-        super().__init__(tokenizer)
 
     def _POSTokenizer__cut(self, sentence: str) -> Iterator[posseg.pair]:
         """jieba's POSTokenizer.__cut with the faster viterbi (same lines otherwise)."""

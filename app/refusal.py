@@ -19,14 +19,14 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from app.extract import CONTEXT_WEIGHT as CONTEXT_CREDIT
 from app.extract import PLAN_NOUNS, Extracted, match_form
 from app.query import Query, place_stem
 from app.schema import Chunk, Hit
 from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
 
-# A term found in the lead chunk or its headings but not in the cited sentence counts this much (as the
-# extractor's own coverage does); a prior, not fitted: the threshold is fitted over the resulting score.
-CONTEXT_CREDIT = 0.6
+# CONTEXT_CREDIT: a term found in the lead chunk or its headings but not in the cited sentence counts as
+# much as in the extractor's own coverage; a prior, not fitted: the threshold is fitted over the score.
 THRESHOLD_FILE = DATA_DIR / "refusal.json"
 _CN_NUMBER = "一二三四"
 

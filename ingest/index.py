@@ -283,7 +283,7 @@ def _ingest(
     # short (every run under the writer lock ends so); otherwise all ids are listed and compared
     # (about 0.4 s per 20k) and what is missing or extra is repaired.
     known: set[str] | None = None if interrupted or rebuild else old_ids
-    if not rebuild and gen is not None and not (summary.chunks_added or summary.chunks_removed or files_out != manifest or gen is None or interrupted):
+    if not rebuild and gen is not None and not (summary.chunks_added or summary.chunks_removed or files_out != manifest or interrupted):
         check_embedding(settings)  # nothing to write, but a changed embedding setting is still refused
         if open_collection(settings, chroma_client(settings, fresh=True)).count() == len(old_ids):
             chroma_in_step(settings, gen.name)

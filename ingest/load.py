@@ -45,8 +45,8 @@ SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".xlsx", ".csv", ".html", ".htm", "
 _KIND_DIRS = {"articles": "article", "policies": "policy", "indicators": "indicator"}
 _POLICY_MARK = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
 _PARSED_IN_CHILD = (".docx", ".xlsx", ".pdf", *ocr.IMAGE_SUFFIXES, ".xls", ".et", ".pptx", ".ofd")
-_FORMULAS_NAMED = 5
-_UTF16_PLAIN_SHARE = 0.95  # real UTF-16 text is ~1.0; GBK or binary read as UTF-16 is far below  # how many formula cells without a result a message names
+_FORMULAS_NAMED = 5  # how many formula cells without a result a message names
+_UTF16_PLAIN_SHARE = 0.95  # real UTF-16 text is ~1.0; GBK or binary read as UTF-16 is far below
 _log = logging.getLogger(__name__)
 Problems = list[dict[str, str]]  # {"path": source, "reason": Chinese reason}, the shape of Summary.skipped
 
