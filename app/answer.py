@@ -156,12 +156,13 @@ class Assistant:
             if named:
                 hits = [Hit(h.chunk, h.score, rank) for rank, h in enumerate(named, start=1)]
                 result = extract(self.store, plan, hits, budget, about)
-        return self.gate(plan, result, hits, limit)
+                verdict = judge(plan, result, hits)
+        return self.gate(plan, result, hits, limit, verdict)
 
-    def gate(self, plan: Query, result: Extracted, hits: list[Hit], limit: float | None) -> Extracted:
-        """The result, or the normal refusal when its lead evidence misses a place, organisation, year or
-        period the question names, or scores below the threshold (`limit`; None: the fitted one)."""
-        verdict = judge(plan, result, hits)
+    def gate(self, plan: Query, result: Extracted, hits: list[Hit], limit: float | None, verdict: Verdict | None) -> Extracted:
+        """The result, or the normal refusal when its lead evidence (judged: `verdict`) misses a place,
+        organisation, year or period the question names, or scores below the threshold (`limit`; None: the
+        fitted one)."""
         if self.trace is not None:
             self.trace.append((plan, result, verdict))
         if verdict is None or not verdict.refuses(threshold() if limit is None else limit):

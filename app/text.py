@@ -205,6 +205,7 @@ SEGMENTER_CODE_VERSION = b"segmenter-2"  # bump when Segmenter's tables change m
 _CACHE_MAGIC = b"KBQA-SEG\n"
 
 
+@cache
 def segmenter_cache_key() -> str:
     """What the cache must have been built from: our code version, jieba's version and dictionary, ours."""
     with jieba.Tokenizer().get_dict_file() as f:
