@@ -129,6 +129,9 @@ def to_markdown(answer: Answer) -> str:
     return defang("\n".join(lines) + "\n")
 
 
+_PERIOD_IN_COLUMN = re.compile(r"(?:19|20)\d\d年|\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月")  # the record has its period
+
+
 def records_table(answer: Answer) -> list[dict[str, Any]]:
     """Rows for a table/chart when the answer cites indicator records for several entities or periods."""
     rows: list[dict[str, Any]] = []
@@ -164,7 +167,7 @@ def charts(answer: Answer) -> list[Chart]:
             float(r.value)
         except ValueError:
             continue
-        measure = re.sub(r"(?:19|20)\d\d年|\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月", "", r.column)
+        measure = _PERIOD_IN_COLUMN.sub("", r.column)
         measures.setdefault((measure, r.unit), []).append(r)
     out = []
     for (measure, unit), records in measures.items():
@@ -182,7 +185,7 @@ def charts(answer: Answer) -> list[Chart]:
 
 def metric_name(r: Record) -> str:
     """'2025年1—11月' + '营收增速' for a column '1—11月营收增速' (the period is said once)."""
-    return r.period + re.sub(r"(?:19|20)\d\d年|\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月", "", r.column)
+    return r.period + _PERIOD_IN_COLUMN.sub("", r.column)
 
 
 def _record_question(r: Record) -> str:

@@ -158,7 +158,8 @@ def _ref(ref: str) -> tuple[int, int] | None:
     return int(m.group(2)), col
 
 
-def _xml(archive: zipfile.ZipFile, member: str) -> Any:
+def zip_xml(archive: zipfile.ZipFile, member: str) -> Any:
+    """The root of one XML member of a zip, parsed without entities or network (lxml's huge_tree off)."""
     from lxml import etree
 
     with archive.open(member) as fh:
@@ -172,14 +173,14 @@ def _sheet_members(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     found = {n: n.rsplit("/", 1)[-1].removesuffix(".xml") for n in names if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)}
     if "xl/_rels/workbook.xml.rels" in names:
         targets = {}
-        for rel in _xml(archive, "xl/_rels/workbook.xml.rels"):
+        for rel in zip_xml(archive, "xl/_rels/workbook.xml.rels"):
             target = rel.get("Target") or ""
             if (rel.get("Type") or "").endswith("/worksheet"):
                 target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
                 targets[rel.get("Id")] = os.path.normpath(target).replace(os.sep, "/")
         titles = {}
         if "xl/workbook.xml" in names:
-            for el in _xml(archive, "xl/workbook.xml").iter("{*}sheet"):
+            for el in zip_xml(archive, "xl/workbook.xml").iter("{*}sheet"):
                 rid = next((v for k, v in el.attrib.items() if str(k).endswith("}id")), None)
                 titles[rid] = el.get("name") or ""
         for rid, target in targets.items():

@@ -22,6 +22,7 @@ from typing import Any
 
 from app.errors import LoadError
 from app.schema import Section
+from ingest.limits import zip_xml
 
 _MAX_PAGES = 5000  # a page list longer than this is not a document we can index in one piece
 _LINE_TOLERANCE = 0.5  # share of the font size two baselines may differ by and still be one line
@@ -34,13 +35,6 @@ class _Run:
     text: str
     y: float
     size: float
-
-
-def _xml(archive: zipfile.ZipFile, member: str) -> Any:
-    from lxml import etree
-
-    with archive.open(member) as fh:
-        return etree.parse(fh, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)).getroot()
 
 
 def _local(el: Any) -> str:
@@ -115,7 +109,7 @@ def _lines(runs: list[_Run]) -> str:
 
 
 def _page_text(archive: zipfile.ZipFile, content: str, templates: dict[str, str]) -> str:
-    root = _xml(archive, content)
+    root = zip_xml(archive, content)
     runs: list[_Run] = []
     for child in root:
         if _local(child) == "Content":
@@ -125,7 +119,7 @@ def _page_text(archive: zipfile.ZipFile, content: str, templates: dict[str, str]
         part = templates.get(template.get("TemplateID") or "")
         if part:
             template_runs: list[_Run] = []
-            for child in _xml(archive, part):
+            for child in zip_xml(archive, part):
                 if _local(child) == "Content":
                     _runs(child, template_runs)
             text = "\n".join(t for t in (text, _lines(template_runs)) if t)
@@ -145,14 +139,14 @@ def read_ofd(path: Path) -> tuple[str, list[Section]]:
             names = set(archive.namelist())
             if "OFD.xml" not in names:
                 raise LoadError(f"OFD 文件 {name} 中缺少 OFD.xml，不是有效的 OFD 文件；请用版式软件（数科、福昕等）重新导出。")
-            ofd = _xml(archive, "OFD.xml")
+            ofd = zip_xml(archive, "OFD.xml")
             body = next(iter(_children(ofd, "DocBody")), None)
             if body is None:
                 raise LoadError(f"OFD 文件 {name} 的 OFD.xml 中没有 DocBody，无法找到文档；请重新导出。")
             title = _first_text(body, "DocInfo", "Title")
             doc_part = _resolve("", _first_text(body, "DocRoot"), names)
             doc_dir = posixpath.dirname(doc_part)
-            document = _xml(archive, doc_part)
+            document = zip_xml(archive, doc_part)
             templates = {
                 t.get("ID") or "": _resolve(doc_dir, t.get("BaseLoc") or "", names)
                 for common in _children(document, "CommonData")
