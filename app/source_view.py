@@ -25,6 +25,7 @@ from app.present import escape
 from app.schema import Chunk, Citation
 from app.settings import Settings
 from app.store import Store
+from ingest.tables import column_letter, format_cell
 
 CONTEXT_CHUNKS = 2  # passages shown before and after the cited one
 WINDOW_ROWS = 6  # sheet rows shown above and below the cited cell
@@ -32,7 +33,6 @@ WINDOW_COLS = 4  # and columns left and right of it
 PAGE_WIDTH_PX = 900
 _PAGE = re.compile(r"第(\d{1,5})页")
 _CELL = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
-_FIXED = re.compile(r"^0\.(0+)$")
 
 
 log = logging.getLogger(__name__)
@@ -125,26 +125,9 @@ def _split_cell(ref: str) -> tuple[str, int, int] | None:
     return sheet, int(m.group(2)), col
 
 
-def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def _shown(value: object, number_format: str = "") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        m = _FIXED.match(number_format)
-        return f"{value:.{len(m.group(1))}f}" if m else f"{value:g}"
-    return str(value)
-
-
 def _window(values: list[list[str]], first_row: int, first_col: int, row: int, col: int) -> Table:
     width = max((len(r) for r in values), default=0)
-    cols = tuple(_letters(first_col + i) for i in range(width))
+    cols = tuple(column_letter(first_col - 1 + i) for i in range(width))
     rows = tuple(tuple(r + [""] * (width - len(r))) for r in values)
     cell = (row - first_row, col - first_col) if 0 <= row - first_row < len(rows) and col - first_col < width else None
     return Table(cols, tuple(str(first_row + i) for i in range(len(rows))), rows, cell, "file")
@@ -166,15 +149,16 @@ def sheet_from_file(path: Path, sheet: str, row: int, col: int, settings: Settin
             if sheet not in book.sheetnames:
                 return None
             cells = book[sheet].iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right)
-            values = [[_shown(c.value, getattr(c, "number_format", "")) for c in r] for r in cells]
+            # as ingest formats them, so the cited cell reads as its record does (28.1%, not 0.281)
+            values = [[format_cell(c.value, getattr(c, "number_format", "General")) for c in r] for r in cells]
         finally:
             book.close()
     elif path.suffix.lower() == ".csv":
-        raw = path.read_bytes()[: 8 << 20]
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("gb18030", errors="replace")
+        from ingest.limits import Limits, check_file
+        from ingest.load import decode
+
+        check_file(path, Limits.of(settings))  # the size ingest accepts, then ingest's decoding (UTF-16, Big5, …)
+        text = decode(path.read_bytes(), path.name)
         values = []
         for i, r in enumerate(csv.reader(io.StringIO(text)), start=1):
             if i > bottom:

@@ -139,3 +139,35 @@ def test_a_workbook_broken_after_indexing_shows_the_indexed_cells(tmp_path: Path
     v = view(store, cite(store, "产业集群!B5", "", "指标.xlsx"), kb)
     assert "无法重新读取原表格" in v.note
     assert v.table is not None and v.table.origin != "file"
+
+
+def test_sheet_window_reads_cells_as_ingest_does(tmp_path: Path) -> None:
+    """The window shows what the record says: a percent cell as 28.1% (it showed 0.281) and CSV saved as
+    UTF-16 or Big5 in its own characters (it was decoded as UTF-8, else GB18030: garbled)."""
+    import openpyxl
+
+    kb = tmp_path / "kb"
+    (kb / "indicators").mkdir(parents=True)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "增速"
+    sheet.append(["2025年集群增速"])
+    sheet.append(["集群", "营收增速"])
+    sheet.append(["智能装备集群", 0.281])
+    sheet["B3"].number_format = "0.0%"
+    book.save(kb / "indicators" / "增速.xlsx")
+    grid = "園區指標\n園區,2025年企業數,單位\n東湖園區,42,家\n"
+    (kb / "indicators" / "园区16.csv").write_bytes(grid.replace("園區指標", "园区指标").encode("utf-16"))
+    (kb / "indicators" / "园区五.csv").write_bytes(grid.encode("big5"))
+    settings = Settings(index_dir=tmp_path / "index", kb_dir=kb, reference_date=QUESTION_DATE)
+    run_ingest([kb], settings)
+    store = Store.open(settings)
+    v = view(store, cite(store, "增速!B3", "", "增速.xlsx"), kb)
+    assert v.table is not None and v.table.origin == "file"
+    r, col = v.table.cell  # type: ignore[misc]
+    assert v.table.rows[r][col] == "28.1%"
+    for name in ("园区16", "园区五"):
+        v = view(store, cite(store, f"{name}!B3", "", f"{name}.csv"), kb)
+        assert v.table is not None and v.table.origin == "file"
+        r, col = v.table.cell  # type: ignore[misc]
+        assert v.table.rows[r][:2] == ("東湖園區", "42") and v.table.columns[:2] == ("A", "B")
