@@ -40,6 +40,7 @@ from app.api_format import (
     search_args,
 )
 from app.errors import ConfigError, IndexStateError, KBQAError
+from app.http_body import declared_over, read_capped
 from app.settings import Settings
 from app.store import Store
 
@@ -108,17 +109,14 @@ async def _json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object, read no further than MAX_BODY_BYTES."""
     too_big = RequestProblem(413, f"请求体超过 {MAX_BODY_BYTES // 1024 // 1024} MB：只需发送问题和最近几轮对话。",
                              "request_too_large")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_big
+    if declared_over(request, MAX_BODY_BYTES):
+        raise too_big  # said before the media type
     if request.headers.get("content-type", "").split(";", 1)[0].strip().lower() != "application/json":
         # a browser sends text/plain across sites without asking first; application/json makes it ask
         raise RequestProblem(415, "请求体须为 JSON：请加请求头 Content-Type: application/json。", "unsupported_media_type")
-    raw = bytearray()
-    async for part in request.stream():
-        raw += part
-        if len(raw) > MAX_BODY_BYTES:
-            raise too_big
+    raw = await read_capped(request, MAX_BODY_BYTES)
+    if raw is None:
+        raise too_big
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: JSON errors, integers of 4,300+ digits

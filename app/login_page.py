@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from app.auth import AuthStore, load_auth_config, state_path
 from app.errors import KBQAError
+from app.http_body import read_capped
 from app.settings import Settings, from_env
 
 LOGIN_PATH = "/kbqa/login"
@@ -141,13 +142,9 @@ def same_origin(request: Request) -> bool:
 
 async def read_form(request: Request) -> dict[str, str] | None:
     """The url-encoded fields, or None for a body that is too long or not UTF-8 (refused, never parsed)."""
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+    body = await read_capped(request, MAX_FORM_BYTES)
+    if body is None:
         return None
-    body = b""
-    async for part in request.stream():
-        body += part
-        if len(body) > MAX_FORM_BYTES:
-            return None
     try:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=10)
     except (UnicodeDecodeError, ValueError):

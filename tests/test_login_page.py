@@ -152,3 +152,11 @@ def test_a_weak_cookie_key_is_a_configuration_error_page(auth_env: Path, config:
     with TestClient(Starlette(routes=routes()), follow_redirects=False) as client:
         response = log_in(client)
     assert response.status_code == 500 and "cookie.key" in response.text and "set-cookie" not in response.headers
+
+
+def test_a_malformed_content_length_is_a_refused_form_not_a_crash(client: TestClient) -> None:
+    """A Content-Length that is no number is read as no length (the body is still capped): int() of it
+    raised ValueError, a 500 from the login page."""
+    response = client.post(LOGIN_PATH, content=b"username=admin&password=s3cret-pass",
+                           headers={"content-type": "application/x-www-form-urlencoded", "content-length": "2e2"})
+    assert response.status_code == 303 and "set-cookie" in response.headers
