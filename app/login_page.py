@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -119,12 +122,31 @@ def logout_button(form_token: str) -> str:
             f'<button type="submit" style="{_SIDEBAR_BUTTON}">退出登录</button></form>')
 
 
+_STORES: dict[tuple[Path, Settings], AuthStore] = {}
+_STORES_LOCK = threading.Lock()
+_STORES_KEPT = 8  # settings seldom change in a process; tests make a few per run
+
+
+def open_store(settings: Settings, config: dict[str, Any]) -> AuthStore:
+    """The login store for these settings and login file, opened once per process: opening runs CREATE TABLE
+    under the state file's write lock, and the script calls this on every rerun. A changed login file (new
+    password, new cookie.key) is a different config and opens a new store, so it still takes effect at once."""
+    key = (state_path(settings), settings)
+    with _STORES_LOCK:
+        store = _STORES.get(key)
+        if store is None or store.config != config:
+            if len(_STORES) >= _STORES_KEPT:
+                _STORES.clear()
+            store = _STORES[key] = AuthStore(key[0], config, settings)
+    return store
+
+
 def load_store() -> AuthStore | None:
     """The store for the current settings, or None when no login file is configured (KBQA_AUTH_CONFIG)."""
     settings: Settings = from_env()
     if not settings.auth_config:
         return None
-    return AuthStore(state_path(settings), load_auth_config(settings.auth_config), settings)
+    return open_store(settings, load_auth_config(settings.auth_config))
 
 
 def cookie_name(store: AuthStore) -> str:

@@ -160,3 +160,29 @@ def test_a_malformed_content_length_is_a_refused_form_not_a_crash(client: TestCl
     response = client.post(LOGIN_PATH, content=b"username=admin&password=s3cret-pass",
                            headers={"content-type": "application/x-www-form-urlencoded", "content-length": "2e2"})
     assert response.status_code == 303 and "set-cookie" in response.headers
+
+
+def _sidebar_login_script() -> None:
+    from app.settings import from_env
+    from ui.login import login
+
+    login(from_env())
+
+
+def test_a_rerun_of_the_sidebar_login_needs_no_write_lock(auth_env: Path) -> None:
+    """The login store (CREATE TABLE under a write lock) is opened once per process, not on every rerun: a
+    rerun while another session holds the write lock (a login attempt, a logout) waited up to 10 s for it."""
+    import sqlite3
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_sidebar_login_script, default_timeout=5).run()
+    assert not at.exception and at.sidebar.text_input
+    busy = sqlite3.connect(state_path(from_env()), timeout=0, isolation_level=None)
+    busy.execute("BEGIN IMMEDIATE")  # another session in the middle of a write
+    try:
+        at.run()
+        assert not at.exception and at.sidebar.text_input
+    finally:
+        busy.execute("ROLLBACK")
+        busy.close()

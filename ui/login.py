@@ -27,10 +27,10 @@ def login(settings: Settings) -> tuple[bool, bool, str, str]:
     writes no cookie at all."""
     if settings.auth_config:
         from app import login_page
-        from app.auth import AuthStore, is_admin, load_auth_config, state_path
+        from app.auth import is_admin, load_auth_config
 
         config = load_auth_config(settings.auth_config)
-        store = AuthStore(state_path(settings), config, settings)
+        store = login_page.open_store(settings, config)  # once per process, not on every rerun
         state = st.session_state
         served = login_page.served()
 
