@@ -8,7 +8,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
-from app.query import analyze
+from app.query import Query, analyze
 from app.retrieve import retrieve
 
 
@@ -26,5 +26,10 @@ class KBRetriever(BaseRetriever):
                           "locator": h.chunk.locator, "heading_path": h.chunk.heading_path,
                           "doc_date": h.chunk.doc_date, "score": h.score, "rank": h.rank},
             )
-            for h in retrieve(self.store, analyze(query), self.k)
+            for h in retrieve(self.store, self._plan(query), self.k)
         ]
+
+    def _plan(self, query: str) -> Query:
+        """Read as the app reads a question: 去年/今年 against the settings' question date, terms weighed by
+        the index's idf (without the date 去年 stayed a word and matched nothing)."""
+        return analyze(query, self.store.settings.question_date(), self.store.idf)
