@@ -258,9 +258,10 @@ def load_xlsx(path: Path, source: str, problems: Problems) -> list[Document]:
     return [_document(source, path, sections, title=_sheet_title(sections, path))]
 
 
-def load_xls(path: Path, source: str, problems: Problems) -> list[Document]:
-    """.xls (and .et as WPS writes it) through the same indicator-sheet path as .xlsx (ingest/office.py)."""
-    sections = office.xls_sections(path)
+def load_xls(path: Path, source: str, problems: Problems, max_cells: int = Settings.max_cells) -> list[Document]:
+    """.xls (and .et as WPS writes it) through the same indicator-sheet path as .xlsx (ingest/office.py);
+    KBQA_MAX_CELLS is checked on the sheets themselves (an .xlsx's is checked on its XML before parsing)."""
+    sections = office.xls_sections(path, max_cells)
     return [_document(source, path, sections, title=_sheet_title(sections, path))]
 
 
@@ -486,6 +487,8 @@ def load(
             if parsed != path:
                 loader = LOADERS[parsed.suffix.lower()]
                 found += precheck(parsed, limits)
+            if loader is load_xls:
+                loader = functools.partial(load_xls, max_cells=limits.max_cells)
             if parsed.suffix.lower() in _PARSED_IN_CHILD:
                 _import_parsers()
                 docs, in_child_found = in_child(_in_child, loader, parsed, source, name=name, limits=limits, on_progress=on_page)

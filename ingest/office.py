@@ -188,8 +188,9 @@ def xls_grid(book: Any, sheet: Any) -> list[list[str]]:
     return grid
 
 
-def xls_sections(path: Path) -> list[Section]:
-    """Indicator records of every sheet of a BIFF workbook (.xls, and .et as WPS writes it)."""
+def xls_sections(path: Path, max_cells: int) -> list[Section]:
+    """Indicator records of every sheet of a BIFF workbook (.xls, and .et as WPS writes it), refused once
+    the sheets' used areas pass `max_cells` (KBQA_MAX_CELLS, as for .xlsx) before their cells are formatted."""
     import xlrd
 
     name = display_name(path.name)
@@ -202,9 +203,16 @@ def xls_sections(path: Path) -> list[Section]:
     except (AssertionError, IndexError, KeyError, ValueError, EOFError, OSError) as exc:
         raise LoadError(f"Excel 文件 {name} 已损坏（{type(exc).__name__}），请用 Excel/WPS 打开后另存为 .xlsx 再上传。") from None
     sections: list[Section] = []
+    used = 0
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
+            used += sheet.nrows * sheet.ncols
+            if used > max_cells:
+                raise LoadError(
+                    f"Excel 文件 {name} 的工作表「{sheet.name}」使用范围达 {sheet.nrows} 行 × {sheet.ncols} 列，"
+                    f"整个文件超过 {max_cells} 个单元格的上限；请删除多余的空行空列或拆分文件，或调大 KBQA_MAX_CELLS。"
+                )
             sections += tables.sheet_sections(xls_grid(book, sheet), sheet.name)
             book.unload_sheet(index)
     finally:

@@ -276,3 +276,20 @@ def test_bad_files_skipped_with_reasons_good_ones_ingested(tmp_path: Path, setti
     assert (best.source, best.locator) == ("kb/policies/通知.ofd", "第1页")
     top = store.chunks[store.bm25_search(tokenize("白鹭湾园区 产值增速"), 1)[0][0]]
     assert (top.source, top.locator) == ("kb/indicators/园区.xls", "园区!C5")
+
+
+def test_xls_over_the_cell_limit_is_skipped_with_the_setting_named(tmp_path: Path) -> None:
+    """KBQA_MAX_CELLS holds for .xls as for .xlsx (it was never applied: every cell was formatted and indexed)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("明细")
+    for r in range(40):
+        for c in range(30):
+            sheet.write(r, c, r * c)
+    path = tmp_path / "明细.xls"
+    book.save(str(path))
+    with pytest.raises(LoadError, match="KBQA_MAX_CELLS") as caught:
+        load(path, "kb/明细.xls", [], Settings(max_cells=1000))
+    assert "明细" in str(caught.value) and "1000" in str(caught.value)
+    assert load(path, "kb/明细.xls", [], Settings(max_cells=2000))  # within the limit: read as before
