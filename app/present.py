@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.patterns import CN_NUMERAL, MONTH_SPAN, YEAR_AR, YEAR_NIAN
 from app.schema import Answer, Citation, Record
 from app.store import Store
 from app.verify import figures
@@ -20,7 +21,8 @@ WORD_JOINER = "\u2060"
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~:&])")
 _LINE_START = re.compile(r"^([ \t]*)(?:([#+=-])|(\d+)([.)])(?=\s|$))", re.MULTILINE)
 _KIND_NAMES = {"article": "文章", "policy": "政策文件", "indicator": "指标表", "corpus": "语料"}
-_DIGITS = re.compile(r"\[\d{1,3}\]|\d(?:[\d,，.．]*\d)?|[零〇一二两三四五六七八九十百千万亿]{2,}")
+# what streaming text masks: a citation marker (kept), a digit run with its separators, a Chinese numeral run
+_DIGITS = re.compile(rf"\[\d{{1,3}}\]|\d(?:[\d,，.．]*\d)?|[{CN_NUMERAL}]{{2,}}")
 MASK = "▢"
 
 
@@ -129,7 +131,7 @@ def to_markdown(answer: Answer) -> str:
     return defang("\n".join(lines) + "\n")
 
 
-_PERIOD_IN_COLUMN = re.compile(r"(?:19|20)\d\d年|\d{1,2}\s*[—\-–~至]\s*\d{1,2}\s*月")  # the record has its period
+_PERIOD_IN_COLUMN = re.compile(rf"{YEAR_NIAN.pattern}|{MONTH_SPAN}")  # the record has its period (as ingest cut it)
 
 
 def records_table(answer: Answer) -> list[dict[str, Any]]:
@@ -193,7 +195,7 @@ def _record_question(r: Record) -> str:
     return f"{r.period}{r.row_label}{metric[len(r.period):]}是多少？"
 
 
-_METRIC_SENTENCE = re.compile(r"((?:19|20)\d\d年)[^。；，]{0,6}?([\u4e00-\u9fa5]{2,12}?)(规上营收|产值|增加值|营业收入)")
+_METRIC_SENTENCE = re.compile(rf"({YEAR_AR}年)[^。；，]{{0,6}}?([\u4e00-\u9fa5]{{2,12}}?)(规上营收|产值|增加值|营业收入)")
 
 
 def examples(store: Store) -> list[tuple[str, str]]:

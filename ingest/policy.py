@@ -13,12 +13,11 @@ import datetime as dt
 import re
 from typing import Any
 
-from app.patterns import DAY, DOCNO, MONTH, Y4, cn_number
+from app.patterns import DOCNO, YMD, YMD_PARTS, cn_number
 from app.schema import Document
 from app.text import normalize
 
-_DATE = rf"(?:{Y4})\s*年\s*(?:{MONTH})\s*月\s*(?:{DAY})\s*日"
-_DATE_PARTS = re.compile(rf"(?P<y>{Y4})\s*年\s*(?P<m>{MONTH})\s*月\s*(?P<d>{DAY})\s*日")
+_DATE, _DATE_PARTS = YMD, YMD_PARTS  # 2026年1月1日, 二〇二六年一月一日
 # the issuer's short name glued to the bracketed year: 平经信〔2025〕12号, 浙政办发〔2024〕3号
 _DOCNO_FULL = re.compile(r"(?P<org>[\u4e00-\u9fff]{1,10})" + DOCNO.pattern)
 _HEAD_CHARS = 400  # a document's own 文号 stands in its header, before the body cites others

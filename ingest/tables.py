@@ -10,9 +10,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from app.patterns import FIGURE_CELL, PERIOD_SPAN, YEAR_NIAN
 from app.schema import Record, Section
 
-_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?%?$")
 # Minus signs and percent signs of other widths, as typed in Chinese sheets (−0.8, －2.5, 3％)
 _SIGNS = str.maketrans({"−": "-", "－": "-", "﹣": "-", "＋": "+", "％": "%"})
 # Statistical tables write "no figure" as a dash of some width, a slash or dots: such a cell has no value
@@ -29,11 +29,8 @@ _UNIT = re.compile(
 _BRACKETED = re.compile(r"[（(]\s*(?:单位\s*[:：]\s*)?([^（）()]{1,12}?)\s*[)）]")
 _UNIT_ROW = re.compile(r"单位\s*[:：]\s*(.+)")
 _UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
-_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
-# The part of a year a figure covers: 1-11月, 一季度 / 前三季度, 上半年, a single month (11月, not 12月底)
-_SPAN = re.compile(
-    r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月|[前第]?[一二三四1-4]\s*季度|[上下]半年|\d{1,2}\s*月份?(?![底末初\d日])"
-)
+# The year and the part of a year a figure covers (1-11月, 一季度, 上半年, 11月): app.patterns
+_YEAR, _SPAN = YEAR_NIAN, PERIOD_SPAN
 _RATE_WORDS = ("增速", "增长", "增幅", "占比", "比重", "率", "同比")
 
 
@@ -79,7 +76,7 @@ def xlsx_grid(sheet: Any) -> list[list[str]]:
 
 
 def _is_number(text: str) -> bool:
-    return bool(_NUMBER.match(text.replace(" ", "")))
+    return bool(FIGURE_CELL.fullmatch(text.replace(" ", "")))
 
 
 def _units(text: str) -> list[str]:

@@ -182,3 +182,18 @@ def test_a_row_per_period_and_units_under_the_header() -> None:
         ("月度!B4", "2025年1—3月产值为468.2亿元"),
     ]
     assert sheet_sections(grid, "年度")[0].text == "规上工业主要指标；单位：亿元；指标：年份、规上工业产值、产值增速。"
+
+
+def test_a_cell_is_one_figure_only_when_the_value_scanner_reads_one() -> None:
+    """'2,3' (two batches) took the column's unit as if it were one figure, while the value scanner that
+    verifies answers reads 2 and 3; a cell is a figure by the same number pattern (app.patterns), so a
+    grouped 1,250 still is one."""
+    grid = [
+        ["2025年企业获评表"],
+        ["企业", "获评批次（批）", "奖励资金（万元）"],
+        ["青禾科技", "2,3", "1,250"],
+    ]
+    assert [s.record.fact for s in sheet_sections(grid, "表") if s.record] == [
+        "2025年青禾科技获评批次为2,3",
+        "2025年青禾科技奖励资金为1,250万元",
+    ]
