@@ -25,14 +25,13 @@ from app.present import escape
 from app.schema import Chunk, Citation
 from app.settings import Settings
 from app.store import Store
-from ingest.tables import column_letter, format_cell
+from ingest.tables import cell_position, column_letter, format_cell
 
 CONTEXT_CHUNKS = 2  # passages shown before and after the cited one
 WINDOW_ROWS = 6  # sheet rows shown above and below the cited cell
 WINDOW_COLS = 4  # and columns left and right of it
 PAGE_WIDTH_PX = 900
 _PAGE = re.compile(r"第(\d{1,5})页")
-_CELL = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 
 
 log = logging.getLogger(__name__)
@@ -116,13 +115,8 @@ def original(kb_dir: Path, source: str) -> Path | None:
 
 def _split_cell(ref: str) -> tuple[str, int, int] | None:
     sheet, _, coord = ref.rpartition("!")
-    m = _CELL.match(coord)
-    if not m:
-        return None
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return sheet, int(m.group(2)), col
+    at = cell_position(coord)
+    return (sheet, *at) if at else None
 
 
 def _window(values: list[list[str]], first_row: int, first_col: int, row: int, col: int) -> Table:

@@ -31,6 +31,7 @@ _UNIT_ROW = re.compile(r"单位\s*[:：]\s*(.+)")
 _UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
 # The year and the part of a year a figure covers (1-11月, 一季度, 上半年, 11月): app.patterns
 _YEAR, _SPAN = YEAR_NIAN, PERIOD_SPAN
+_CELL_NAME = re.compile(r"([A-Z]{1,3})(\d{1,7})")  # C5, AB120: as far as a sheet reaches (XFD1048576)
 _RATE_WORDS = ("增速", "增长", "增幅", "占比", "比重", "率", "同比")
 
 
@@ -42,6 +43,18 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def cell_position(name: str) -> tuple[int, int] | None:
+    """'C5' -> (5, 3): the row and 1-based column of a cell name (column_letter's inverse); None for
+    anything else."""
+    m = _CELL_NAME.fullmatch(name)
+    if not m:
+        return None
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
 
 
 def format_cell(value: Any, number_format: str = "General") -> str:
@@ -270,10 +283,10 @@ def captioned_sections(grid: list[list[str]], caption: list[str], sheet: str) ->
 
 def _shifted(section: Section, rows: int) -> Section:
     sheet, _, cell = section.locator.rpartition("!")
-    m = re.fullmatch(r"([A-Z]+)(\d+)", cell)
-    if not m:
+    at = cell_position(cell)
+    if not at:
         return section
-    locator = f"{sheet}!{m.group(1)}{max(1, int(m.group(2)) - rows)}"
+    locator = f"{sheet}!{column_letter(at[1] - 1)}{max(1, at[0] - rows)}"
     record = replace(section.record, cell=locator) if section.record else None
     return replace(section, locator=locator, record=record)
 
