@@ -6,6 +6,7 @@ the newer document wins a conflict and is named; no clause is said twice; <= the
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.candidates import Candidate, chunk_sentences
@@ -15,6 +16,7 @@ from app.compose import (
     citation,
     clauses_of,
     defuse_markers,
+    match_form,
     render,
     trim,
     without_repeats,
@@ -80,10 +82,12 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 
 def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs: Needs | None,
-                   weighty: frozenset[int], budget: int = MAX_ANSWER_CHARS) -> Extracted:
+                   weighty: frozenset[int], budget: int = MAX_ANSWER_CHARS,
+                   concepts: Sequence[tuple[Sequence[str], float]] = ()) -> Extracted:
     """The answer from the scored candidates (best first). `keep`: the question's words, which clauses are
     chosen by; `needs`: what a clause must show for the question type; `weighty`: the concepts rare
-    enough that a candidate adding one is evidence for another part of the question."""
+    enough that a candidate adding one is evidence for another part of the question; `concepts`: the
+    question's concept groups (match form) with their weights, which decide which of two pieces leads."""
     best = cands[0]
     note = ""
     many = asks_for_many(query.text)
@@ -122,7 +126,25 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
         if (adds & weighty) or (needs_value and c.fit >= 0.3):
             chosen.append(c)
             break
+    if len(chosen) == 2 and not many and not note and _tells_more(chosen[1], best, concepts) \
+            and (needs is None or chosen[1].fit >= best.fit):
+        chosen.reverse()
+        lead = len(_render(chosen[0], keep, budget - 5, needs))
     return _write(chosen, keep, needs, budget, note, lead)
+
+
+def _news(c: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> float:
+    """The weight of the question's concepts a candidate says in its own words that its document's title and
+    headings do not already say: what it tells about the topic, not the topic itself."""
+    known = match_form(f"{c.chunk.title} {c.chunk.heading_path}")
+    return sum(w for i, (group, w) in enumerate(concepts) if i in c.covered and not any(t in known for t in group))
+
+
+def _tells_more(c: Candidate, best: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> bool:
+    """Whether the supporting candidate should lead: of two sentences of one document, the best one names the
+    topic (what the title says: '黄鳍紫鱼，又称…的其中一个种', a headline and dateline) while the other says what
+    the question asks about it."""
+    return bool(concepts) and c.chunk.source == best.chunk.source and _news(c, concepts) > _news(best, concepts)
 
 
 def _render(c: Candidate, keep: list[str], room: int, needs: Needs | None) -> str:

@@ -240,4 +240,4 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
         return refusal(query, hits)
     keep = [t for g in ex.groups for t in g] + list(ex.metric_words)
     weighty = frozenset(i for i, w in enumerate(ex.weights) if w > 1.0)
-    return compose_answer(query, cands, keep, ex.needs(), weighty, budget)
+    return compose_answer(query, cands, keep, ex.needs(), weighty, budget, list(zip(ex.groups, ex.weights, strict=True)))

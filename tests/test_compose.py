@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
-from app.candidates import Span
+from app.candidates import Candidate, Span
+from app.choose import compose_answer
 from app.compose import render, trim, without_repeats
 from app.extract import Asked
+from app.query import analyze
+from app.schema import Chunk
 from app.settings import Settings
 from ingest.index import run_ingest
+from tests.conftest import QUESTION_DATE
 
 
 def test_a_condition_keeps_its_ruling() -> None:
@@ -91,3 +95,33 @@ def test_end_to_end_structure(policy: Assistant) -> None:
         assert len(answer.answer) <= 200
         pieces = [p for p in answer.answer.replace("。", "；").split("；") if len(p) > 6]
         assert len(pieces) == len(set(pieces))  # never the same clause twice
+
+
+def _candidate(source: str, title: str, text: str, score: float, covered: set[int], ordinal: int) -> Candidate:
+    chunk = Chunk(f"{source}-{ordinal}", source, title, "article", "", "", text, text, "2025-05-01", (), "2025", ordinal)
+    return Candidate(chunk, text, text, score, 0.7, frozenset(covered), ordinal + 1, 0.0, Span(text, "sentence", 0))
+
+
+# the question's concepts: 银杏湖, 湿地公园 (the topic: the document's title names both), 出资, 改建 (what is asked)
+PARK_CONCEPTS = [(("银杏湖",), 5.0), (("湿地公园",), 4.0), (("出资",), 4.0), (("改建",), 4.0)]
+PARK_INTRO = "银杏湖湿地公园位于平湖市东部新城，是一处以湖泊和芦苇滩为主的城市公园。"
+PARK_TOLD = "2019年由市水务集团出资，将原来的养殖塘改建为湿地公园。"
+
+
+def test_the_sentence_that_tells_leads_over_the_one_that_names_the_topic() -> None:
+    query = analyze("银杏湖湿地公园是由谁出资改建的？", QUESTION_DATE)
+    intro = _candidate("公园.md", "银杏湖湿地公园", PARK_INTRO, 1.0, {0, 1}, 0)
+    told = _candidate("公园.md", "银杏湖湿地公园", PARK_TOLD, 0.8, {1, 2, 3}, 1)
+    answer = compose_answer(query, [intro, told], ["银杏湖", "湿地公园", "出资", "改建"], None, frozenset({0, 2, 3}),
+                            concepts=PARK_CONCEPTS)
+    assert answer.text.startswith("2019年由市水务集团出资，将原来的养殖塘改建为湿地公园[1]")
+    assert answer.citations[0].quote == PARK_TOLD
+
+
+def test_a_sentence_of_another_document_never_takes_the_lead() -> None:
+    query = analyze("银杏湖湿地公园是由谁出资改建的？", QUESTION_DATE)
+    intro = _candidate("公园.md", "银杏湖湿地公园", PARK_INTRO, 1.0, {0, 1}, 0)
+    other = _candidate("水务.md", "银杏湖湿地公园", PARK_TOLD, 0.8, {1, 2, 3}, 1)
+    answer = compose_answer(query, [intro, other], ["银杏湖", "湿地公园", "出资", "改建"], None, frozenset({0, 2, 3}),
+                            concepts=PARK_CONCEPTS)
+    assert answer.text.startswith(PARK_INTRO.rstrip("。") + "[1]")
