@@ -293,3 +293,37 @@ def test_xls_over_the_cell_limit_is_skipped_with_the_setting_named(tmp_path: Pat
         load(path, "kb/明细.xls", [], Settings(max_cells=1000))
     assert "明细" in str(caught.value) and "1000" in str(caught.value)
     assert load(path, "kb/明细.xls", [], Settings(max_cells=2000))  # within the limit: read as before
+
+
+def test_xls_and_xlsx_fill_merged_cells_alike(tmp_path: Path) -> None:
+    """A merge over rows (a row label), over columns (a group header) and over data cells gives the same
+    grid from .xls as from the same .xlsx: both fill a merge from its top-left cell."""
+    import openpyxl
+    import xlrd
+    import xlwt
+
+    from ingest.office import xls_grid
+    from ingest.tables import xlsx_grid
+
+    rows = [["园区", "2025年", "", "备注"], ["", "产值", "增速", ""], ["青溪园区", 10, 2, "同一批"], ["白鹭湾园区", 11, 3, ""]]
+    merges = [(0, 1, 0, 0), (0, 0, 1, 2), (2, 3, 3, 3)]
+    inside = {(r, c) for r1, r2, c1, c2 in merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append([v if v != "" else None for v in row])
+    for r1, r2, c1, c2 in merges:
+        book.active.merge_cells(start_row=r1 + 1, end_row=r2 + 1, start_column=c1 + 1, end_column=c2 + 1)
+    book.save(tmp_path / "t.xlsx")
+    old = xlwt.Workbook(encoding="utf-8")
+    sheet = old.add_sheet("t")
+    for r1, r2, c1, c2 in merges:
+        sheet.write_merge(r1, r2, c1, c2, rows[r1][c1])
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value != "" and (r, c) not in inside:
+                sheet.write(r, c, value)
+    old.save(str(tmp_path / "t.xls"))
+    xls = xlrd.open_workbook(str(tmp_path / "t.xls"), formatting_info=True)
+    from_xlsx = xlsx_grid(openpyxl.load_workbook(tmp_path / "t.xlsx", data_only=True).active)
+    assert xls_grid(xls, xls.sheet_by_index(0)) == from_xlsx
+    assert from_xlsx[1][0] == "园区" and from_xlsx[0][2] == "2025年" and from_xlsx[3][3] == "同一批"
