@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from app.settings import Settings
-from app.store import Store
+from app.store import EXACT_MAX_CHUNKS, Store
 from ingest.index import run_ingest
 
 
@@ -28,3 +28,22 @@ def test_recomputed_distances_are_the_stored_vectors(tiny_kb: Path, settings: Se
         assert abs(ours[pos] - reference[pos]) < 1e-6, store.chunks[pos].text
     assert sorted(ours, key=ours.__getitem__)[:3] == sorted(reference, key=reference.__getitem__)[:3]
     assert store.exact_distances(vector, []) == {}
+
+
+def test_a_small_index_is_searched_exactly_from_the_chunk_texts(tiny_kb: Path, settings: Settings) -> None:
+    """Up to EXACT_MAX_CHUNKS the default embedding's neighbours come from the chunks' own texts in numpy
+    (a Chroma query cost ~5 ms a question at any size): they are the exact cosine top k, ties by position,
+    and they do not depend on Chroma's graph — here emptied after the store opened."""
+    run_ingest([tiny_kb], settings)
+    store = Store.open(settings)
+    assert 5 <= len(store.chunks) <= EXACT_MAX_CHUNKS
+    text = "2025年人工智能产业规上营收是多少"
+    vector = store.query_vector(text)
+    everything = store.exact_distances(vector, list(range(len(store.chunks))))
+    expected = sorted(everything.items(), key=lambda x: (x[1], x[0]))[:4]
+    store.collection.delete(ids=[c.id for c in store.chunks])
+    found = store.vector_search(text, 4)
+    assert [pos for pos, _ in found] == [pos for pos, _ in expected]
+    for (_, got), (_, want) in zip(found, expected, strict=True):
+        assert abs(got - want) < 1e-6
+    assert len(store.vector_search(text, 1000)) == len(store.chunks)  # k past the index: every chunk once
