@@ -11,12 +11,17 @@ write them ('…要求。 一、支持物资供应 对生产…': a list marker,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.schema import Chunk
 from app.text import split_sentences
 
 LONG_SENTENCE = 150  # a sentence past this many characters is read as its '；' parts
+# A rule's condition and its ruling, or one of two measures, are '；' clauses of one sentence
+# ('…尚不够刑事处罚的，依法给予治安处罚；构成犯罪的，依法追究刑事责任。'): a clause and the clauses after it
+# to the sentence's end are a candidate too, at most this many clauses and characters
+RUN_UNITS = 3
+RUN_CHARS = 200
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
 
 # a list marker, a short title without sentence punctuation, then a space: an inline heading
@@ -24,6 +29,10 @@ _MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七�
 _INLINE_HEADING = re.compile(rf"(?:^|(?<=\s)){_MARK}[^\s。！？；，,：:]{{1,28}}(?=\s)")
 _ITEM = re.compile(rf"^\s*(?:{_MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
 _LEAD_IN = ("：", ":")
+# a sentence that is a marked short title ('二、落实单位主体责任。', '四是减轻企业负担。', '（三）加强督导。'): it
+# names a section and what follows it is the section's content, so it takes what follows like a heading
+# and so does a marked question of a question-and-answer list ('6、企业如何申请缓缴？'): what follows answers it
+_TITLED = re.compile(rf"^(?:{_MARK}|[一二三四五六七八九十]+是)(?:[^，,：:；;。！？]{{1,24}}[。！]?|[^：:；;。！？]{{1,60}}[？?])$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,8 @@ class Unit:
     start: int
     end: int
     heading: bool = False
+    titled: bool = False  # a marked short sentence: a heading when what follows is no list of its own
+    title: bool = False  # the document's title run into the text: no candidate, and it takes nothing
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,7 @@ class Span:
     answers; a plain sentence has neither (the quote both matches and answers)."""
 
     quote: str
-    kind: str  # sentence | record | heading | list
+    kind: str  # sentence | record | heading | list | run
     index: int  # the position of its first unit among the chunk's units (for the sentences around it)
     lead: str = ""
     body: str = ""
@@ -72,14 +83,23 @@ def units(chunk: Chunk) -> list[Unit]:
     text = chunk.text
     out: list[Unit] = []
     pos = 0
-    for sentence in chunk_sentences(chunk):
+    title = chunk.title.strip()
+    for n, sentence in enumerate(chunk_sentences(chunk)):
         start = text.find(sentence, pos)
         if start < 0:  # split_sentences never rewrites a sentence; kept safe for any future change
             start = pos
         pos = start + len(sentence)
         cut = start
+        if n == 0 and title and sentence.startswith(title) and sentence[len(title) : len(title) + 1].isspace():
+            # the document's title glued to its dateline and first sentence (a page's text run together):
+            # the title is no answer (the scorer reads it as context) and the sentence after it is a
+            # candidate of its own; a heading made of the title would take the opening of the document
+            cut = start + len(title)
+            out.append(replace(_unit(text, start, cut, heading=True), title=True))
         for m in _INLINE_HEADING.finditer(sentence):
             head_start, head_end = start + m.start(), start + m.end()
+            if head_start < cut:
+                continue
             if text[cut:head_start].strip():
                 out.append(_unit(text, cut, head_start))
             out.append(_unit(text, head_start, head_end, heading=True))
@@ -94,7 +114,7 @@ def _unit(text: str, start: int, end: int, heading: bool = False) -> Unit:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return Unit(text[start:end], start, end, heading)
+    return Unit(text[start:end], start, end, heading, not heading and bool(_TITLED.match(text[start:end])))
 
 
 def spans(chunk: Chunk) -> list[Span]:
@@ -104,29 +124,51 @@ def spans(chunk: Chunk) -> list[Span]:
     found = units(chunk)
     out: list[Span] = []
     for i, unit in enumerate(found):
+        if unit.title:
+            continue
         lead_in = unit.text.rstrip().endswith(_LEAD_IN)
-        if not (unit.heading or lead_in):
+        if unit.text.endswith("；") and not unit.heading and (run := _run(chunk.text, found, i)):
+            out.append(Span(chunk.text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
+        if not (unit.heading or unit.titled or lead_in):
             out.append(Span(unit.text, "sentence", i))
             continue
-        following = _following(found, i)
+        following = _following(found, i, lead_in)
         if not following:
-            if not unit.heading:  # a lead-in that ends the chunk still says something
+            if not unit.heading:  # a lead-in or a titled sentence that ends the chunk still says something
                 out.append(Span(unit.text, "sentence", i))
             continue
         body = chunk.text[following[0].start : following[-1].end]
         quote = chunk.text[unit.start : following[-1].end]
-        out.append(Span(quote, "heading" if unit.heading else "list", i, unit.text, body))
+        out.append(Span(quote, "list" if lead_in else "heading", i, unit.text, body))
     return out
 
 
-def _following(found: list[Unit], i: int) -> list[Unit]:
-    """What a heading or lead-in at `i` takes: the units after it up to the next heading (for a lead-in,
-    also up to the next lead-in that is no item of its own; for a marked list, its items), at most
-    BODY_CHARS characters, at least one."""
+def _run(text: str, found: list[Unit], i: int) -> list[Unit]:
+    """The clauses after a clause ending '；' in the same sentence, up to the sentence's end (at most
+    RUN_UNITS units and RUN_CHARS characters with it; [] when nothing of the sentence follows)."""
+    out: list[Unit] = []
+    size = len(found[i].text)
+    for unit in found[i + 1 : i + RUN_UNITS]:
+        prev = out[-1] if out else found[i]
+        if unit.heading or unit.titled or "\n" in text[prev.end : unit.start] or size + len(unit.text) > RUN_CHARS:
+            break
+        out.append(unit)
+        size += len(unit.text)
+        if not unit.text.endswith("；"):
+            break
+    return out
+
+
+def _following(found: list[Unit], i: int, lead_in: bool = False) -> list[Unit]:
+    """What a heading or lead-in at `i` takes: the units after it up to the next heading (for a heading,
+    also up to the next titled sentence: its sibling section; for a lead-in, titled sentences are its
+    items, and it ends at the next lead-in that is no item of its own; a marked list ends after its
+    items), at most BODY_CHARS characters, at least one."""
     out: list[Unit] = []
     size = 0
     for unit in found[i + 1 :]:
-        if unit.heading or (out and unit.text.endswith(_LEAD_IN) and not _ITEM.match(unit.text)):
+        if unit.heading or (unit.titled and not lead_in) \
+                or (out and unit.text.endswith(_LEAD_IN) and not _ITEM.match(unit.text)):
             break
         if out and _ITEM.match(out[0].text) and not _ITEM.match(unit.text):
             break  # a marked list ends at the first line that is no item

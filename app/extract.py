@@ -16,7 +16,7 @@ from app.choose import MIN_COVERAGE, Extracted, asks_for_many, compose_answer, h
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
 from app.query import METRICS, MONTH_SPAN, Query, concept_groups
 from app.schema import Hit
-from app.scorer import NAMES, Scorer, nearness, pairs, pairs_share, shipped
+from app.scorer import NAMES, Scorer, nearness, novelty, pairs, pairs_share, shipped
 from app.siblings import sibling_hits
 from app.store import Store
 from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
@@ -85,6 +85,7 @@ class Extractor:
         # rank=False (the fit script, which fits the scorer): every candidate scores 0, in the order found
         self.model: Scorer | None = shipped() if rank else None
         self.pairs = pairs(_ASKING.sub(" ", match_form(query.resolved)))
+        self.question_pairs = pairs(match_form(query.resolved))
 
     def unknown(self) -> list[str]:
         """Topic nouns of the question the index never mentions (nor a synonym, nor a part of the question):
@@ -197,6 +198,9 @@ class Extractor:
             "structured": float(bool(span.lead)), "record": float(chunk.record is not None), "asking": float(asking),
             "name_found": 0.0,  # set for the best few in scored(): name tagging is slow
             "length": math.log(1 + len(answer)) / 5, "bigrams": pairs_share(self.pairs, own),
+            "novelty": novelty(self.question_pairs, answer),
+            "in_title": pairs_share(pairs(own), match_form(chunk.title)) if chunk.title else 0.0,
+            "doc_start": float(chunk.ordinal == 0 and span.index <= 1),
         }
         cand = Candidate(chunk, span.quote, resolved, 0.0, coverage, frozenset(covered), hit.rank, type_fit, span)
         return cand, [features[n] for n in NAMES]

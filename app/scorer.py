@@ -43,6 +43,9 @@ FEATURES: dict[str, str] = {
     "name_found": "a name of the kind a who/where/which question asks for is in the answer",
     "length": "log of the answer's length in characters, / 5",
     "bigrams": "share of the question's character pairs (asking words removed) in the candidate's own words",
+    "novelty": "share of the answer's character pairs the question lacks: 0 when it only repeats the question",
+    "in_title": "share of the candidate's own character pairs found in its document's title",
+    "doc_start": "the candidate opens its document (a dateline, a summary or the title run into the text)",
 }
 NAMES = tuple(FEATURES)
 
@@ -99,6 +102,13 @@ def pairs(text: str) -> frozenset[str]:
     """The text's character pairs within runs of letters (punctuation and spaces split runs)."""
     runs = re.split(r"[\s\W_]+", text)
     return frozenset(r[i : i + 2] for r in runs for i in range(len(r) - 1))
+
+
+def novelty(question: frozenset[str], text: str) -> float:
+    """Share of the text's character pairs that the question lacks: what a candidate says beyond the
+    question's own words ('四是减轻企业负担' beside '如何减轻企业负担' adds almost nothing)."""
+    own = pairs(text)
+    return len(own - question) / len(own) if own else 0.0
 
 
 def pairs_share(pairs: frozenset[str], text: str) -> float:

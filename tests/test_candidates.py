@@ -54,3 +54,39 @@ def test_typed_values_of_a_candidate() -> None:
     text = "咨询电话：0573-85021202，工作日受理。"
     (a, b), = literal_spans(text)
     assert text[a:b] == "0573-85021202"
+
+
+def test_a_marked_short_sentence_takes_its_section() -> None:
+    text = ("为稳住园区企业用工，区人社局提出如下举措。二、落实企业用工补助。对春节期间连续生产的规上企业，"
+            "按每人每天80元给予补助。三是开通返岗专车。由区交通局统一调度包车，免费接送外省员工返岗。")
+    found = spans(chunk(text))
+    headed = {s.lead: s.body for s in found if s.kind == "heading"}
+    assert headed["二、落实企业用工补助。"] == "对春节期间连续生产的规上企业，按每人每天80元给予补助。"
+    assert headed["三是开通返岗专车。"] == "由区交通局统一调度包车，免费接送外省员工返岗。"
+    # the titled sentence is no candidate alone: it only repeats what a question asks
+    assert "二、落实企业用工补助。" not in [s.quote for s in found]
+
+
+def test_a_marked_question_takes_its_answer_and_titled_items_stay_a_list() -> None:
+    text = "4、小微企业如何申请缓缴社保费？ 向参保地社保经办机构提交书面申请，缓缴期最长6个月。"
+    (span, *_), = [[s for s in spans(chunk(text)) if s.kind == "heading"]]
+    assert span.body == "向参保地社保经办机构提交书面申请，缓缴期最长6个月。"
+    listed = spans(chunk("申报须具备下列条件：\n1. 在本区注册纳税。\n2. 无欠薪记录。"))
+    assert [s.kind for s in listed].count("list") == 1
+    assert "无欠薪记录" in next(s.body for s in listed if s.kind == "list")
+
+
+def test_a_title_glued_to_the_first_sentence_is_split_off_and_takes_nothing() -> None:
+    c = Chunk("c1", "kb/新闻.md", "区财政追加800万元支持老旧小区改造", "article", "第1段", "",
+              "区财政追加800万元支持老旧小区改造 本报讯 近日，区财政局追加资金800万元，用于12个老旧小区的管网更新。",
+              "", "2025-03-01", (), "2025", 0)
+    quotes = [s.quote for s in spans(c) if s.kind == "sentence"]
+    assert "本报讯 近日，区财政局追加资金800万元，用于12个老旧小区的管网更新。" in quotes
+    assert not any(s.lead.startswith("区财政追加") or s.quote.startswith("区财政追加") for s in spans(c))
+
+
+def test_a_condition_clause_takes_its_ruling() -> None:
+    text = ("企业逾期未报送统计数据，经催报仍不报送的，由区统计局责令改正；情节严重的，依法处以罚款。"
+            "其他事项另行通知。")
+    runs = [s.quote for s in spans(chunk(text)) if s.kind == "run"]
+    assert runs == ["企业逾期未报送统计数据，经催报仍不报送的，由区统计局责令改正；情节严重的，依法处以罚款。"]

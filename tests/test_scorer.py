@@ -13,7 +13,7 @@ from app.errors import KBQAError
 from app.extract import Extractor
 from app.query import analyze
 from app.retrieve import retrieve
-from app.scorer import NAMES, SCORER_FILE, from_json, shipped
+from app.scorer import NAMES, SCORER_FILE, from_json, novelty, pairs, shipped
 from app.settings import Settings
 from ingest.index import run_ingest
 
@@ -60,3 +60,11 @@ def test_the_value_and_subject_rank_above_a_teaser_that_repeats_the_question(tmp
     assert not any("多少家" in q for q in ranked)  # a sentence that asks is none
     assert "37家" in ranked[0]
     assert Assistant(settings).ask("青山市2025年新增了多少家专精特新企业？").answer.startswith("2025年，青山市新增专精特新企业37家")
+
+
+def test_novelty_tells_a_restated_question_from_an_answer() -> None:
+    """A titled sentence that restates the question adds almost nothing; the sentence that answers adds."""
+    question = pairs("东湖区如何降低小微企业用电成本")
+    assert novelty(question, "三是降低小微企业用电成本。") < 0.3
+    assert novelty(question, "对月用电量低于1万千瓦时的小微企业，电费按九五折结算。") > 0.8
+    assert {"novelty", "in_title", "doc_start"} <= set(NAMES)
