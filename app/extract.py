@@ -7,9 +7,11 @@ sections through the retrieval helper app/siblings.py."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import replace
+from pathlib import Path
 
 from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, spans
 from app.choose import MIN_COVERAGE, Extracted, asks_for_many, compose_answer, headings_answer, refusal
@@ -31,10 +33,11 @@ CONTEXT_WEIGHT = 0.6  # a concept found only in the heading path / title / the s
 NAME_TAGGED = 10
 NAME_FOUND = NAMES.index("name_found")
 
-# Words that name the form of the answer to a question about plans ('2026年AI产业有什么工作安排'): what is
-# arranged is the answer, so the word itself is never evidence, whether or not some document uses it.
-PLAN_NOUNS = frozenset(["安排", "部署", "打算"])
-GENERIC_NOUNS = frozenset(["称号", "荣誉", "名单", "奖项", "比例", "时间", "日期", "指标", "数量", "数额", "金额", "名称", "名字", "情况", "要求", "内容", "标准", "条件", "地点", "类型", "方式", "规定", "结果", "数据", "规模", "水平"])
+# Nouns that carry no weight as evidence (app/data/answer_nouns.json says why): words naming the form of
+# the answer to a plan question ('安排'), and generic asking nouns ('比例', '时间')
+_NOUNS = json.loads((Path(__file__).resolve().parent / "data" / "answer_nouns.json").read_text(encoding="utf-8"))
+PLAN_NOUNS = frozenset(_NOUNS["plan"])
+GENERIC_NOUNS = frozenset(_NOUNS["generic"])
 _MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
 _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
 

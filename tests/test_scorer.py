@@ -68,3 +68,11 @@ def test_novelty_tells_a_restated_question_from_an_answer() -> None:
     assert novelty(question, "三是降低小微企业用电成本。") < 0.3
     assert novelty(question, "对月用电量低于1万千瓦时的小微企业，电费按九五折结算。") > 0.8
     assert {"novelty", "in_title", "doc_start"} <= set(NAMES)
+
+
+def test_the_weightless_nouns_are_data_not_code() -> None:
+    """The extractor's nouns without weight are read from app/data (a list to review, not code to edit)."""
+    from app.extract import GENERIC_NOUNS, PLAN_NOUNS
+
+    data = json.loads((SCORER_FILE.parent / "answer_nouns.json").read_text(encoding="utf-8"))
+    assert frozenset(data["plan"]) == PLAN_NOUNS and frozenset(data["generic"]) == GENERIC_NOUNS
