@@ -176,12 +176,12 @@ def test_a_rerun_of_the_sidebar_login_needs_no_write_lock(auth_env: Path) -> Non
 
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_function(_sidebar_login_script, default_timeout=5).run()
+    at = AppTest.from_function(_sidebar_login_script, default_timeout=60).run()
     assert not at.exception and at.sidebar.text_input
     busy = sqlite3.connect(state_path(from_env()), timeout=0, isolation_level=None)
     busy.execute("BEGIN IMMEDIATE")  # another session in the middle of a write
     try:
-        at.run()
+        at.run(timeout=8)  # under the 10 s the store's connection waits for the lock
         assert not at.exception and at.sidebar.text_input
     finally:
         busy.execute("ROLLBACK")
