@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from app.embed import hash_vectors
 from app.query import Query
 from app.schema import Hit
 from app.status import in_force_first
@@ -65,14 +64,14 @@ def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None
         hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1))
         if len(hits) == top_k * 4:
             break
-    return _distinct_first(in_force_first(store, hits, query.text, query.today))[:top_k]
+    return _distinct_first(store, in_force_first(store, hits, query.text, query.today))[:top_k]
 
 
-def _distinct_first(hits: list[Hit]) -> list[Hit]:
+def _distinct_first(store: Store, hits: list[Hit]) -> list[Hit]:
     """Hits in fused order, except that a near-copy of a higher hit moves behind all distinct ones."""
     if len(hits) < 2:
         return hits
-    vectors = hash_vectors([h.chunk.text for h in hits], _COPY_DIM)
+    vectors = store.text_vectors([store.by_id[h.chunk.id] for h in hits], _COPY_DIM)
     distinct: list[int] = []
     copies: list[int] = []
     for i in range(len(hits)):

@@ -227,6 +227,8 @@ class Store:
     generation: str = ""  # the generation folder these chunks came from: a different CURRENT means reload
     # every chunk's default-embedding vector, by position: built at the first vector search of a small index
     _matrix: np.ndarray | None = field(default=None, init=False, repr=False)
+    _text_matrix: dict[int, np.ndarray] = field(default_factory=dict, init=False, repr=False)  # dim -> rows of chunk.text
+    _idf: dict[str, float] = field(default_factory=dict, init=False, repr=False)  # indexed words' idf, asked many times a question
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -273,12 +275,16 @@ class Store:
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a token; unknown tokens get the highest (rarest) value."""
+        if (kept := self._idf.get(token)) is not None:
+            return kept
         n = max(1, len(self.chunks))
         df = 0
-        if self.bm25 is not None and (tid := self.bm25.vocab_dict.get(token)) is not None:
-            indptr = self.bm25.scores["indptr"]
-            df = int(indptr[tid + 1] - indptr[tid])
-        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        if self.bm25 is None or (tid := self.bm25.vocab_dict.get(token)) is None:
+            return float(np.log(1 + (n + 0.5) / 0.5))  # not kept: only the index's own words are (bounded)
+        indptr = self.bm25.scores["indptr"]
+        df = int(indptr[tid + 1] - indptr[tid])
+        value = self._idf[token] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return value
 
     def bm25_search(self, tokens: list[str], k: int) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) with score > 0, best first."""
@@ -292,10 +298,14 @@ class Store:
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return [(i, score) for i, score in zip(top.tolist(), scores[top].tolist(), strict=True) if score > 0]
 
     def query_vector(self, text: str) -> np.ndarray:
         """The question embedded by the function that built the index (unit length for cosine)."""
+        from app.embed import HashingEmbedding, hash_vectors  # with chromadb: never at import (see above)
+
+        if isinstance(self.embedder, HashingEmbedding):  # the same vector without Chroma's call wrapper (validation)
+            return hash_vectors([text], self.embedder.dim)[0]
         return np.asarray(self.embedder([text])[0], dtype=np.float32)
 
     def vector_search(self, text: str, k: int, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -311,7 +321,7 @@ class Store:
             k = min(k, len(distances))
             top = np.argpartition(distances, k - 1)[:k]
             top = top[np.lexsort((top, distances[top]))]
-            return [(int(i), float(distances[i])) for i in top]
+            return list(zip(top.tolist(), distances[top].tolist(), strict=True))
         result = self.collection.query(
             query_embeddings=[vector],
             n_results=min(k, len(self.chunks)),
@@ -347,7 +357,7 @@ class Store:
             stored = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
         norms = np.linalg.norm(stored, axis=1) * float(np.linalg.norm(vector))
         sims = (stored @ vector) / np.where(norms > 0, norms, 1.0)
-        return {pos: 1.0 - float(sim) for pos, sim in zip(found, sims, strict=True) if pos is not None}
+        return {pos: 1.0 - sim for pos, sim in zip(found, sims.tolist(), strict=True) if pos is not None}
 
     def _exact_matrix(self) -> np.ndarray | None:
         """Every chunk's vector, for exact search of an index small enough (EXACT_MAX_CHUNKS) built with the
@@ -358,3 +368,14 @@ class Store:
         if self._matrix is None and isinstance(self.embedder, HashingEmbedding) and len(self.chunks) <= EXACT_MAX_CHUNKS:
             self._matrix = hash_vectors([c.index_text for c in self.chunks], self.embedder.dim)
         return self._matrix
+
+    def text_vectors(self, positions: list[int], dim: int) -> np.ndarray:
+        """Hashed-bigram vectors of these chunks' quoted text (retrieval compares hits by them to fold copies):
+        kept for every chunk of an index small enough to search exactly, computed per call past it."""
+        from app.embed import hash_vectors  # with chromadb: never at import (see above)
+
+        if len(self.chunks) > EXACT_MAX_CHUNKS:
+            return hash_vectors([self.chunks[p].text for p in positions], dim)
+        if dim not in self._text_matrix:
+            self._text_matrix[dim] = hash_vectors([c.text for c in self.chunks], dim)
+        return self._text_matrix[dim][positions]

@@ -47,3 +47,16 @@ def test_a_small_index_is_searched_exactly_from_the_chunk_texts(tiny_kb: Path, s
     for (_, got), (_, want) in zip(found, expected, strict=True):
         assert abs(got - want) < 1e-6
     assert len(store.vector_search(text, 1000)) == len(store.chunks)  # k past the index: every chunk once
+
+
+def test_kept_text_vectors_are_those_computed_per_call(tiny_kb: Path, settings: Settings) -> None:
+    """Retrieval folds near-copies by the hashed vectors of the hits' quoted text; a small index keeps them
+    for every chunk instead of hashing ~20 texts per question, and they must be the same vectors."""
+    from app.embed import hash_vectors
+
+    run_ingest([tiny_kb], settings)
+    store = Store.open(settings)
+    positions = [len(store.chunks) - 1, 0, 2]
+    kept = store.text_vectors(positions, 64)
+    assert np.array_equal(kept, hash_vectors([store.chunks[p].text for p in positions], 64))
+    assert np.array_equal(store.text_vectors(positions, 64), kept)
