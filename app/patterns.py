@@ -205,6 +205,11 @@ def _small(s: str) -> int | None:
     return int(n) if n is not None and n == n.to_integral_value() else None
 
 
+def whole_number(s: str) -> int | None:
+    """12 / 十二 / 二〇二六 (a year, digit by digit) -> the integer; None when it is no whole number."""
+    return _small(s)
+
+
 def _year(s: str) -> int | None:
     n = _small(s)
     if n is None:

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from app.patterns import DOCNO, YMD, YMD_PARTS, cn_number
+from app.patterns import DOCNO, YMD, YMD_PARTS, whole_number
 from app.schema import Document
 from app.text import normalize
 
@@ -50,11 +50,8 @@ def iso(text: str) -> str:
 
 
 def _int(text: str) -> int:
-    """12 / 十二 / 二〇二六 -> the number; 0 (no real date part) for anything else."""
-    if text.isdigit():
-        return int(text)
-    value = cn_number(text)
-    return int(value) if value is not None else 0
+    """12 / 十二 / 二〇二六 -> the number as app.patterns reads it; 0 (no real date part) for anything else."""
+    return whole_number(text) or 0
 
 
 def _plus_years(start: str, years: int) -> str:
