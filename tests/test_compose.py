@@ -97,9 +97,10 @@ def test_end_to_end_structure(policy: Assistant) -> None:
         assert len(pieces) == len(set(pieces))  # never the same clause twice
 
 
-def _candidate(source: str, title: str, text: str, score: float, covered: set[int], ordinal: int) -> Candidate:
+def _candidate(source: str, title: str, text: str, score: float, covered: set[int], ordinal: int,
+               fit: float = 0.0) -> Candidate:
     chunk = Chunk(f"{source}-{ordinal}", source, title, "article", "", "", text, text, "2025-05-01", (), "2025", ordinal)
-    return Candidate(chunk, text, text, score, 0.7, frozenset(covered), ordinal + 1, 0.0, Span(text, "sentence", 0))
+    return Candidate(chunk, text, text, score, 0.7, frozenset(covered), ordinal + 1, fit, Span(text, "sentence", 0))
 
 
 # the question's concepts: 银杏湖, 湿地公园 (the topic: the document's title names both), 出资, 改建 (what is asked)
@@ -125,3 +126,17 @@ def test_a_sentence_of_another_document_never_takes_the_lead() -> None:
     answer = compose_answer(query, [intro, other], ["银杏湖", "湿地公园", "出资", "改建"], None, frozenset({0, 2, 3}),
                             concepts=PARK_CONCEPTS)
     assert answer.text.startswith(PARK_INTRO.rstrip("。") + "[1]")
+
+
+def test_a_sentence_that_names_all_the_best_one_names_and_more_leads() -> None:
+    query = analyze("2024年嘉兴市新增省级专精特新企业多少家？", QUESTION_DATE)
+    concepts = [(("2024",), 2.0), (("嘉兴市",), 4.0), (("专精特新",), 5.0), (("新增",), 2.0)]
+    keep = ["2024", "嘉兴市", "专精特新", "新增"]
+    other_city = _candidate("湖州.md", "湖州工业简报", "2024年全省新增省级专精特新企业2000家，湖州新增156家。", 1.0, {0, 2, 3}, 0,
+                            0.3)
+    ours = _candidate("嘉兴.md", "嘉兴工业简报", "2024年嘉兴市新增省级专精特新企业268家。", 0.8, {0, 1, 2, 3}, 1, 0.3)
+    answer = compose_answer(query, [other_city, ours], keep, Asked("numeric"), frozenset({1, 2}), concepts=concepts)
+    assert answer.text.startswith("2024年嘉兴市新增省级专精特新企业268家[1]")
+    no_figure = _candidate("嘉兴.md", "嘉兴工业简报", "2024年嘉兴市新增省级专精特新企业的名单已经公布。", 0.8, {0, 1, 2, 3}, 1)
+    answer = compose_answer(query, [other_city, no_figure], keep, Asked("numeric"), frozenset({1, 2}), concepts=concepts)
+    assert answer.text.startswith("2024年全省新增省级专精特新企业2000家")  # the asked figure keeps the lead
