@@ -26,6 +26,7 @@ from pdfminer.pdftypes import PDFStream, resolve1
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
+from app.patterns import FIGURE_CELL
 from app.schema import Section
 from ingest import tables
 
@@ -34,7 +35,6 @@ _PAGE = re.compile(r"^第(\d+)页")
 _TEXT_PAGE = re.compile(r"第(\d+)页")  # a page read from its text layer; '第3页·OCR识别' is kept as it is
 _CAPTION_GAP = 2.5  # a caption sits within this many line heights of what it captions
 _MINUS = "−－﹣-"
-_UNSIGNED = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
 _PATH_OP = re.compile(rb"(?<![A-Za-z*'\"])(?:re|l)(?=\s)")  # a rectangle or a line segment
 _MIN_RULES = 4  # two rows of two cells need at least four rules (or four cell rectangles)
 # Table reading stops after this long and the remaining pages keep their plain text: the whole PDF is
@@ -81,16 +81,24 @@ def _caption(lines: list[dict[str, Any]], table: _Table, floor: float) -> list[s
     return tables.caption_of(near[::-1])
 
 
+def _unsigned_figure(value: str) -> bool:
+    """A cell the sheet reader takes for a figure (`FIGURE_CELL`, as `tables` reads cells: '2,3' is two
+    numbers, not one) and that carries no sign of its own."""
+    return value[:1].isdigit() and bool(FIGURE_CELL.fullmatch(value.replace(" ", "")))
+
+
 def _signed(grid: list[list[str]], page_text: str) -> list[list[str]]:
     """Restore a minus sign pdfminer dropped: some CID fonts (STSong-Light's U+2212) decode to nothing
     there while the page's other text layer (pypdf) has '−1.5'. A figure that stands on the page only
-    with a minus before it gets the sign back; one found unsigned anywhere is left as it is."""
+    with a minus right before it gets the sign back; one found unsigned anywhere is left as it is. The
+    minus must touch the figure: pypdf puts each cell on its own line, and a '-' cell (no data) on the
+    line before a figure is no sign of it."""
     out = []
     for row in grid:
         fixed = []
         for value in row:
-            if _UNSIGNED.fullmatch(value):
-                before = [page_text[: m.start()].rstrip()[-1:] for m in re.finditer(rf"(?<![\d.]){re.escape(value)}(?![\d.])", page_text)]
+            if _unsigned_figure(value):
+                before = [page_text[m.start() - 1 : m.start()] for m in re.finditer(rf"(?<![\d.]){re.escape(value)}(?![\d.])", page_text)]
                 if before and all(b and b in _MINUS for b in before):
                     value = "-" + value
             fixed.append(value)

@@ -18,7 +18,7 @@ TOWNS = [
 ]
 
 
-def write_bulletin(path: Path) -> Path:
+def write_bulletin(path: Path, rows: list[list[str]] = TOWNS) -> Path:
     """A two-page statistical bulletin: prose on page 1, a captioned ruled table on page 2."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -28,7 +28,7 @@ def write_bulletin(path: Path) -> Path:
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     style = ParagraphStyle("cn", fontName="STSong-Light", fontSize=11, leading=16)
-    table = Table(TOWNS)
+    table = Table(rows)
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "STSong-Light", 10), ("GRID", (0, 0), (-1, -1), 0.5, "black")]))
     SimpleDocTemplate(str(path), pagesize=A4).build([
         Paragraph("2025年全市工业经济统计公报（测试）", style),
@@ -57,6 +57,19 @@ def test_pdf_table_becomes_cell_records_with_page_locators(tmp_path: Path) -> No
     assert len(pages) == 1 and "分区域情况" in pages[0].text and "注：本表数据仅供测试" in pages[0].text
     assert "312.5" not in pages[0].text and "钟埭街道" not in pages[0].text
     assert next(s for s in doc.sections if s.locator == "第1页").text.count("7.1%") == 1
+
+
+def test_minus_is_restored_only_to_a_figure_it_touches(tmp_path: Path) -> None:
+    """pypdf puts each cell on its own line: a '-' cell (no data) right above 6.2 is no sign of it, and
+    '2,3' is no figure for the sheet reader (two numbers), so neither is signed; −1.5 still is."""
+    rows = [
+        ["镇街道", "规上工业产值（亿元）", "同比增长（%）", "涉及条款"],
+        ["当湖街道", "-", "6.2", "−2,3"],
+        ["钟埭街道", "208.4", "−1.5", "4"],
+    ]
+    doc = load(write_bulletin(tmp_path / "公报.pdf", rows), "kb/公报.pdf")[0]
+    values = {s.locator.rpartition("!")[2]: s.record.value for s in doc.sections if s.record}
+    assert (values["C2"], values["D2"], values["C3"]) == ("6.2", "2,3", "-1.5")
 
 
 def test_question_about_towns_is_answered_from_the_pdf_table(tmp_path: Path, settings: Settings) -> None:
