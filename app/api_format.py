@@ -13,6 +13,7 @@ from typing import Any
 
 from app.answer import Assistant, check_history, check_question
 from app.errors import KBQAError
+from app.patterns import YEAR_AR
 from app.schema import Answer, Hit
 from app.settings import Settings
 
@@ -142,6 +143,6 @@ def search_args(body: dict[str, Any], settings: Settings) -> tuple[str, int, set
     kinds = [kinds] if isinstance(kinds, str) else kinds
     if not isinstance(kinds, list) or any(k not in KINDS for k in kinds):
         raise RequestProblem(400, f"kind 应为 {'、'.join(KINDS)} 中的一个或几个。", "invalid_kind", "kind")
-    if not isinstance(year, str) or not re.fullmatch(r"((19|20)\d\d)?", year):
+    if not isinstance(year, str) or not re.fullmatch(rf"(?:{YEAR_AR})?", year):  # "" filters no year
         raise RequestProblem(400, "year 应为四位年份，例如 \"2025\"。", "invalid_year", "year")
     return str(query), top_k, set(kinds), year

@@ -24,13 +24,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from app.patterns import MONTH_SPAN, YEAR_AR
 from app.query import METRICS
 from app.text import normalize, resolve_dates
 
 PERIOD_KINDS = ("year", "span")
-_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)\s*(?:年度|年)?(?![\d.%])")
+# a year with or without 年 ('那2024呢'), and a period: a month span (app.patterns.MONTH_SPAN, 1—11月份),
+# one month not followed by its day (11月, not 11月5日), 全年, a half year, a quarter
+_YEAR = re.compile(rf"(?<![\d.])({YEAR_AR})\s*(?:年度|年)?(?![\d.%])")
 _SPAN = re.compile(
-    r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月份?|(?<![\d—\-–~])\d{1,2}\s*月份?(?!\s*\d)|全年|[上下]半年|(?:前|第)?[一二三四1-4]季度"
+    rf"{MONTH_SPAN}份?|(?<![\d—\-–~])\d{{1,2}}\s*月份?(?!\s*\d)|全年|[上下]半年|(?:前|第)?[一二三四1-4]季度"
 )
 _PRONOUN = re.compile(r"^(?:那么|那)?(?:(?:它们|它|其(?![中他余])|这个|该|这|他们|他|她)的?)?")
 _END = re.compile(

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from app.errors import LoadError
 from app.settings import Settings
+from ingest.tables import cell_position
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -37,7 +38,6 @@ _T = TypeVar("_T")
 # only once it is big enough for the ratio to matter.
 _MAX_RATIO = 100
 _RATIO_MIN_BYTES = 10 * 1024 * 1024
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _MB = 1024 * 1024
 _OFFICE = {".docx": "Word 文件", ".xlsx": "Excel 文件", ".pptx": "PowerPoint 文件", ".ofd": "OFD 文件"}
 
@@ -149,13 +149,8 @@ class SheetScan:
 
 
 def _ref(ref: str) -> tuple[int, int] | None:
-    m = _CELL_REF.match(ref.strip())
-    if not m:
-        return None
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    """'C5' (also '$C$5', 'c5') -> (5, 3) by the sheet's own cell-name reader; None for anything else."""
+    return cell_position(ref.strip().replace("$", "").upper())
 
 
 def zip_xml(archive: zipfile.ZipFile, member: str) -> Any:

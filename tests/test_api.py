@@ -15,6 +15,7 @@ import httpx
 import openai
 import pytest
 
+from app.api_format import RequestProblem, search_args
 from app.errors import ConfigError
 from app.settings import Settings
 from ingest.index import run_ingest
@@ -184,6 +185,19 @@ def test_search_returns_hits(server: dict[str, Any]) -> None:
     assert {h["source"] for h in policy.json()["data"]} == {"kb/policies/技改办法.md"}
     bad = httpx.post(f"{server['url']}/v1/search", json={"query": "补助", "top_k": 0}, headers=headers, timeout=30)
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "top_k"
+
+
+@pytest.mark.parametrize(("year", "ok"), [
+    ("", True), ("2025", True), ("1999", True), ("2025年", False), ("25", False), ("1899", False), (2025, False),
+])
+def test_search_year_is_a_four_digit_year_or_none(settings: Settings, year: object, ok: bool) -> None:
+    body = {"query": "补助上限", "year": year}
+    if ok:
+        assert search_args(body, settings)[3] == year
+        return
+    with pytest.raises(RequestProblem) as problem:
+        search_args(body, settings)
+    assert (problem.value.status, problem.value.code, problem.value.param) == (400, "invalid_year", "year")
 
 
 def test_models_are_listed(server: dict[str, Any]) -> None:

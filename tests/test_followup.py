@@ -91,6 +91,8 @@ def test_standalone_question_resets_the_conversation(assistant: Assistant) -> No
         (["2025年光伏组件产业产值是多少？", "去年呢？", "储能电池呢？"], "2025年储能电池产值是多少？"),
         (["2025年新增了几家光伏组件企业？", "储能电池企业呢？", "2024年呢？"], "2024年新增了几家储能电池企业？"),
         (["2025年光伏组件产业产值是多少？", "该产业的利润呢？", "2024年呢？"], "2024年光伏组件产业利润是多少？"),
+        # a year without 年, a month span with 月份
+        (["2025年光伏组件产业1—11月份产值是多少？", "那2024呢？", "3到5月份呢？"], "2024年光伏组件产业3到5月份产值是多少？"),
     ],
 )
 def test_rewrite_chains(turns: list[str], expected: str) -> None:
