@@ -18,8 +18,9 @@ from app.text import split_sentences
 
 LONG_SENTENCE = 150  # a sentence past this many characters is read as its '；' parts
 # A rule's condition and its ruling, or one of two measures, are '；' clauses of one sentence
-# ('…尚不够刑事处罚的，依法给予治安处罚；构成犯罪的，依法追究刑事责任。'): a clause and the clauses after it
-# to the sentence's end are a candidate too, at most this many clauses and characters
+# ('…尚不够刑事处罚的，依法给予治安处罚；构成犯罪的，依法追究刑事责任。') or two sentences of a paragraph
+# ('…应对举报人信息严格保密。泄露举报人信息的，依法追究责任。'): a clause and the clauses after it to the
+# sentence's end, and a sentence with the next one, are candidates too, at most this many units and characters
 RUN_UNITS = 3
 RUN_CHARS = 200
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
@@ -127,7 +128,7 @@ def spans(chunk: Chunk) -> list[Span]:
         if unit.title:
             continue
         lead_in = unit.text.rstrip().endswith(_LEAD_IN)
-        if unit.text.endswith("；") and not unit.heading and (run := _run(chunk.text, found, i)):
+        if not unit.heading and (run := _run(chunk.text, found, i)):
             out.append(Span(chunk.text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
         if not (unit.heading or unit.titled or lead_in):
             out.append(Span(unit.text, "sentence", i))
@@ -144,8 +145,9 @@ def spans(chunk: Chunk) -> list[Span]:
 
 
 def _run(text: str, found: list[Unit], i: int) -> list[Unit]:
-    """The clauses after a clause ending '；' in the same sentence, up to the sentence's end (at most
-    RUN_UNITS units and RUN_CHARS characters with it; [] when nothing of the sentence follows)."""
+    """What runs on from unit `i` in its paragraph: after a clause ending '；', the clauses up to its
+    sentence's end; after a whole sentence, the next sentence (at most RUN_UNITS units and RUN_CHARS
+    characters with it; [] when nothing follows in the paragraph or a heading does)."""
     out: list[Unit] = []
     size = len(found[i].text)
     for unit in found[i + 1 : i + RUN_UNITS]:
@@ -156,7 +158,9 @@ def _run(text: str, found: list[Unit], i: int) -> list[Unit]:
         size += len(unit.text)
         if not unit.text.endswith("；"):
             break
-    return out
+    if found[i].text.endswith("；"):
+        return out
+    return out[:1] if out and found[i].text.endswith(("。", "！")) else []
 
 
 def _following(found: list[Unit], i: int, lead_in: bool = False) -> list[Unit]:

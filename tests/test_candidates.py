@@ -89,4 +89,11 @@ def test_a_condition_clause_takes_its_ruling() -> None:
     text = ("企业逾期未报送统计数据，经催报仍不报送的，由区统计局责令改正；情节严重的，依法处以罚款。"
             "其他事项另行通知。")
     runs = [s.quote for s in spans(chunk(text)) if s.kind == "run"]
-    assert runs == ["企业逾期未报送统计数据，经催报仍不报送的，由区统计局责令改正；情节严重的，依法处以罚款。"]
+    assert "企业逾期未报送统计数据，经催报仍不报送的，由区统计局责令改正；情节严重的，依法处以罚款。" in runs
+
+
+def test_a_sentence_runs_on_into_the_next_one_of_its_paragraph() -> None:
+    text = "（二）受理投诉的科室应对投诉人信息严格保密。泄露投诉人信息的，依规追究责任。\n附件：投诉登记表"
+    runs = [s.quote for s in spans(chunk(text)) if s.kind == "run"]
+    assert "受理投诉的科室应对投诉人信息严格保密。泄露投诉人信息的，依规追究责任。" in runs[0]
+    assert not any("附件" in r for r in runs)  # a paragraph's end ends the run
