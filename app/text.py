@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from math import log
 from pathlib import Path
+from typing import Any
 
 import jieba
 
@@ -55,6 +56,12 @@ def _pos_tokenizer() -> object:
 # dictionary never changes in a process), so they are kept. Bounded: ~1 KB a sentence at most.
 _WORD_TAGS_KEPT = 65536
 _SENTENCE_TAGS_KEPT = 8192
+KEPT_TEXT_CHARS = 600  # longer texts (ingest's documents and paragraphs) are never kept: 8192 x 600 chars ~ 20 MB at most
+
+
+def per_text_caches() -> tuple[Any, ...]:
+    """The caches of results per sentence or chunk text, for bench/ask_bench to time text seen the first time."""
+    return (name_tags, _resolved, _sentences)
 
 
 @lru_cache(maxsize=_WORD_TAGS_KEPT)
@@ -323,7 +330,15 @@ def expand(tokens: list[str]) -> list[str]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences ending in 。！？；or a line end; never splits inside a number."""
-    return [s.strip() for s in _SENT_SPLIT.split(text) if s and s.strip()]
+    return list(_sentences(text) if len(text) <= KEPT_TEXT_CHARS else _split(text))
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in _SENT_SPLIT.split(text) if s and s.strip())
+
+
+# The answerer splits every retrieved chunk, question after question: kept per text, like the tags
+_sentences = lru_cache(maxsize=_SENTENCE_TAGS_KEPT)(_split)
 
 
 # ---------------------------------------------------------------- dates
@@ -346,8 +361,16 @@ def resolve_dates(text: str, doc_year: int | None, default_year: int | None = No
 
     The year in force for a bare period is the last explicit year earlier in the same text, else
     `default_year` (the year the document mostly reports on). Quotes keep the original words; this
-    rewritten form is what gets indexed and compared.
+    rewritten form is what gets indexed and compared. Kept per (text, years) up to KEPT_TEXT_CHARS: the
+    answerer rewrites the sentences of every retrieved chunk again for each question (ingest's whole
+    documents are not kept).
     """
+    if len(text) <= KEPT_TEXT_CHARS:
+        return _resolved(text, doc_year, default_year)
+    return _resolve(text, doc_year, default_year)
+
+
+def _resolve(text: str, doc_year: int | None, default_year: int | None) -> str:
     if doc_year is not None:
         text = _REL_YEAR.sub(lambda m: f"{doc_year + _CN_YEAR_WORDS[m.group(0)]}年", text)
     if default_year is None:
@@ -359,6 +382,9 @@ def resolve_dates(text: str, doc_year: int | None, default_year: int | None = No
 
     text = _BARE_MONTHS.sub(lambda m: f"{year_before(m.start())}年{m.group(1)}", text)
     return _BARE_FULL_YEAR.sub(lambda m: f"{year_before(m.start())}年全年", text)
+
+
+_resolved = lru_cache(maxsize=_SENTENCE_TAGS_KEPT)(_resolve)
 
 
 _DATE_LINE = re.compile(

@@ -6,8 +6,8 @@ default path (RecursiveCharacterTextSplitter + Chroma + BM25Retriever in an Ense
         --questions ../shared/eval/seed_questions.jsonl --sizes 1000 10000 100000
 
 Each (path, size) runs in its own child process, so peak RSS belongs to that path alone. "untagged" is
-ours again with the kept sentence tags dropped before each round (what questions over sentences the process
-has not tagged yet cost). Both paths use
+ours again with what app/text.py keeps per text dropped before each round (what questions over sentences
+the process has not seen yet cost). Both paths use
 the same model-free hashing embedding (no model can be downloaded here); the LangChain path tokenizes
 Chinese with jieba (its whitespace default would find nothing).
 """
@@ -50,7 +50,7 @@ def _texts(paths: list[Path]) -> list[str]:
 def worker_ours(corpus: list[Path], questions: list[str], workdir: Path) -> dict[str, float]:
     from app.answer import Assistant
     from app.settings import Settings
-    from app.text import name_tags
+    from app.text import per_text_caches
 
     settings = Settings(index_dir=workdir / "ours")
     # ingest in its own process: the peak RSS reported is the answering process's alone
@@ -64,11 +64,12 @@ def worker_ours(corpus: list[Path], questions: list[str], workdir: Path) -> dict
             t = time.perf_counter()
             assistant.ask(q)
             latencies.append((time.perf_counter() - t) * 1000)
-    # The same rounds with the kept sentence tags (app/text.py) dropped before each: a repeated question
-    # finds its candidates' tags kept, a new one may not, and both figures are shown.
+    # The same rounds with what app/text.py keeps per text (tags, sentences, resolved dates) dropped before
+    # each: a repeated question finds its candidates' kept, a new one may not, and both figures are shown.
     fresh = []
     for _ in range(REPEATS):
-        name_tags.cache_clear()
+        for kept in per_text_caches():
+            kept.cache_clear()
         for q in questions:
             t = time.perf_counter()
             assistant.ask(q)

@@ -157,3 +157,24 @@ def test_tags_are_kept_per_text_and_cannot_be_changed_by_a_caller() -> None:
     assert isinstance(first, frozenset) and "ns" in first
     assert pos_tag("产业") == pos_tag("产业") and pos_tag.cache_info().hits >= 1
     assert is_noun("产业") and is_noun.cache_info().hits + is_noun.cache_info().misses >= 1
+
+
+def test_sentences_and_resolved_dates_are_kept_per_text_and_handed_out_fresh() -> None:
+    """The answerer splits and date-resolves the sentences of every retrieved chunk for each question; a
+    text seen before is not worked again, a caller's change to the list it got reaches no other caller,
+    and a long text (ingest's whole documents) is never kept."""
+    from app.text import KEPT_TEXT_CHARS, _resolved, _sentences, resolve_dates
+
+    text = "去年全市新增智能工厂12家。1—11月完成技改投资45亿元；全年目标60亿元。"
+    first = split_sentences(text)
+    first.append("改动")
+    hits = _sentences.cache_info().hits
+    assert split_sentences(text) == ["去年全市新增智能工厂12家。", "1—11月完成技改投资45亿元；", "全年目标60亿元。"]
+    assert _sentences.cache_info().hits == hits + 1
+    resolved = resolve_dates(text, 2026, 2025)
+    assert resolved.startswith("2025年全市") and "2025年1—11月" in resolved and "2025年全年" in resolved
+    hits = _resolved.cache_info().hits
+    assert resolve_dates(text, 2026, 2025) == resolved and _resolved.cache_info().hits == hits + 1
+    long_text = text * (KEPT_TEXT_CHARS // len(text) + 1)
+    size = _resolved.cache_info().currsize
+    assert resolve_dates(long_text, 2026, 2025).startswith("2025年全市") and _resolved.cache_info().currsize == size
