@@ -84,6 +84,22 @@ def place_stem(place: str) -> str:
     return place
 
 
+_CN_QUARTERS = "一二三四"
+
+
+def period_named(period: str, text: str) -> bool:
+    """Whether a text names a period of the question in any of its forms: '一季度' as 一季度, 1季度 or
+    第一季度; '上半年' as itself; a month span ('1-11月') by its numbers ('1至11月', '1—11 月')."""
+    if digits := re.findall(r"\d+", period):
+        spans = ("-".join(re.findall(r"\d+", m)) for m in re.findall(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月", text))
+        return "-".join(digits) in spans or period in text
+    if m := re.search(f"([{_CN_QUARTERS}1-4])\\s*个?季度", period):
+        n = m.group(1)
+        forms = {n, _CN_QUARTERS[int(n) - 1] if n.isdigit() else str(_CN_QUARTERS.index(n) + 1)}
+        return any(re.search(f"{f}\\s*个?季度", text) for f in forms)
+    return period in text
+
+
 @dataclass(frozen=True)
 class Term:
     """A content word of the question with its weight: idf in the index x its part-of-speech factor."""
@@ -192,7 +208,9 @@ def places_in(tagged: list[tuple[str, str]]) -> tuple[str, ...]:
     for i, (word, flag) in enumerate(tagged):
         if _suffix_word(word, flag, suffixes):
             start = i
-            while start - 1 > used:
+            # a suffix word that is a place by itself ('石景山区', '深圳市') takes no name before it:
+            # '重点商超石景山区', '国深圳市' are no places
+            while start - 1 > used and place_stem(word) == word:
                 prev, prev_flag = tagged[start - 1]
                 name = "".join(w for w, _ in tagged[start - 1 : i])
                 if not _HAN.fullmatch(prev) or prev in STOPWORDS or prev.endswith(suffixes) or len(name) > 4 \
