@@ -16,7 +16,7 @@ from pathlib import Path
 from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, spans
 from app.choose import MIN_COVERAGE, Extracted, asks_for_many, compose_answer, headings_answer, refusal
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
-from app.query import METRICS, MONTH_SPAN, Query, concept_groups
+from app.query import METRICS, MONTH_SPAN, Query, concept_groups, period_named
 from app.schema import Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, pairs, pairs_share, shipped
 from app.siblings import sibling_hits
@@ -224,7 +224,7 @@ def _period_match(q: Query, text: str) -> float:
     if not wanted:
         return 1.0
     spans_found = {_month_span(m) for m in MONTH_SPAN.findall(text)}
-    return sum((_month_span(w) in spans_found) if w == q.months else (w in text) for w in wanted) / len(wanted)
+    return sum((_month_span(w) in spans_found) if w == q.months else period_named(w, text) for w in wanted) / len(wanted)
 
 
 def _month_span(text: str) -> str:

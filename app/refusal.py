@@ -7,49 +7,100 @@ decided here, once, after extraction:
   appear in the lead citation's chunk, its heading path or its document title. A figure of another city,
   town, year or period is never an answer ('辽宁省…' answered from a 天津 passage is refused). Metric words
   are not gated: a question's 收入 may be a passage's 营收.
-- the **threshold**: the lead evidence's weighted term coverage (the plan's term weights, full credit in the
-  cited sentence, `CONTEXT_CREDIT` elsewhere in its chunk or headings) must reach the value `bench/fit.py`
-  chose on the fit files and wrote to app/data/refusal.json (with what it was fitted on).
+- the **threshold**: a tiny logistic model over a few named question-level features of the lead evidence
+  (`FEATURES`: the fitted candidate scorer's probability for it, its weighted term coverage, whether the
+  question named constraints it carries) gives the odds that the answer is right; it must reach the
+  threshold. Weights and threshold are fitted together by `python -m bench.fit` on the fit files only
+  (cross-validated) and written to app/data/refusal.json with what they were fitted on.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from app.errors import KBQAError
 from app.extract import CONTEXT_WEIGHT as CONTEXT_CREDIT
 from app.extract import PLAN_NOUNS, Extracted, match_form
-from app.query import Query, place_stem
+from app.query import Query, period_named, place_stem
 from app.schema import Chunk, Hit
 from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
 
 # CONTEXT_CREDIT: a term found in the lead chunk or its headings but not in the cited sentence counts as
 # much as in the extractor's own coverage; a prior, not fitted: the threshold is fitted over the score.
 THRESHOLD_FILE = DATA_DIR / "refusal.json"
-_CN_NUMBER = "一二三四"
+
+
+# The refusal model's features, in order (judge computes them; bench/fit.py fits their weights).
+FEATURES: dict[str, str] = {
+    "probability": "log-odds of the fitted candidate scorer's probability for the lead candidate (app/scorer.py)",
+    "coverage": "weighted share of the question's terms in the lead evidence (sentence 1, chunk/headings CONTEXT_CREDIT)",
+    "constrained": "the question names a place, organisation, year or period (all found: the gate passed)",
+}
+NAMES = tuple(FEATURES)
 
 
 @dataclass(frozen=True)
 class Verdict:
     """What refusal.judge found about one extracted answer."""
 
-    score: float  # weighted coverage of the question's terms by the lead evidence, 0..1
+    score: float  # the refusal model's probability that the lead answers the question, 0..1
     missing: tuple[str, ...]  # the question's places/organisations/years/periods the lead evidence lacks
+    features: tuple[float, ...] = ()  # the model's inputs, in NAMES order (bench/fit.py refits on them)
 
     def refuses(self, threshold: float) -> bool:
         return bool(self.missing) or self.score < threshold
 
 
+@dataclass(frozen=True)
+class Model:
+    """p = sigmoid(bias + sum w_i x_i) over NAMES: few named weights, each readable in the data file."""
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def __call__(self, x: Sequence[float]) -> float:
+        z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _fitted() -> dict[str, object]:
+    try:
+        data = json.loads(THRESHOLD_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KBQAError(f"无法读取拒答模型 {THRESHOLD_FILE}：{exc}。请重新运行 python -m bench.fit --write。") from None
+    if not isinstance(data, dict):
+        raise KBQAError(f"{THRESHOLD_FILE} 应为 JSON 对象：请重新运行 python -m bench.fit --write。")
+    return data
+
+
 @cache
 def threshold() -> float:
-    """The fitted "no answer" threshold (app/data/refusal.json, written by `python -m bench.fit`)."""
-    data = json.loads(THRESHOLD_FILE.read_text(encoding="utf-8"))
-    value = data.get("threshold")
+    """The fitted "no answer" threshold on the model's probability (app/data/refusal.json, `python -m bench.fit`)."""
+    value = _fitted().get("threshold")
     if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{THRESHOLD_FILE} 中的 threshold 应为 0 到 1 之间的数，实际为 {value!r}：请重新运行 python -m bench.fit。")
+        raise KBQAError(f"{THRESHOLD_FILE} 中的 threshold 应为 0 到 1 之间的数，实际为 {value!r}：请重新运行 python -m bench.fit --write。")
     return float(value)
+
+
+@cache
+def model() -> Model:
+    """The fitted refusal model (app/data/refusal.json); a file for other features is refused with how to refit."""
+    data = _fitted()
+    weights, bias = data.get("weights"), data.get("bias")
+    if not isinstance(weights, dict) or list(weights) != list(NAMES) or not isinstance(bias, (int, float)) \
+            or not all(isinstance(w, (int, float)) for w in weights.values()):
+        raise KBQAError(f"{THRESHOLD_FILE} 的 weights 应为 {list(NAMES)} 各一个数、bias 为一个数：请重新运行 python -m bench.fit --write。")
+    return Model(tuple(float(weights[n]) for n in NAMES), float(bias))
+
+
+def log_odds(p: float) -> float:
+    """The scorer's probability as log-odds, clipped (a probability of 0 or 1 is no infinite evidence)."""
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
 
 
 def evidence(chunk: Chunk) -> str:
@@ -69,18 +120,6 @@ def _named(term: str, hay: str) -> bool:
         return True
     words = [w for w in tokenizer().cut(term) if len(w) >= 2]
     return len(words) > 1 and all(place_stem(w) in hay for w in words)
-
-
-def _period_named(period: str, hay: str) -> bool:
-    """'一季度' is named as 一季度, 1季度 or 第一季度; '上半年' as itself; a month span by its numbers."""
-    if digits := re.findall(r"\d+", period):
-        spans = ("-".join(re.findall(r"\d+", m)) for m in re.findall(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月", hay))
-        return "-".join(digits) in spans or period in hay
-    if m := re.search(f"([{_CN_NUMBER}1-4])\\s*个?季度", period):
-        n = m.group(1)
-        forms = {n, _CN_NUMBER[int(n) - 1] if n.isdigit() else str(_CN_NUMBER.index(n) + 1)}
-        return any(re.search(f"{f}\\s*个?季度", hay) for f in forms)
-    return period in hay
 
 
 def gated_places(plan: Query) -> tuple[str, ...]:
@@ -112,8 +151,9 @@ def gated_orgs(plan: Query) -> tuple[str, ...]:
 
 
 def _place_part(org: str) -> str:
-    """The longest leading place name of an organisation's name (a word jieba tags ns), or ''."""
-    for end in range(len(org) - 2, 1, -1):
+    """The longest leading place name of an organisation's name (a word jieba tags ns), or '': '福建' of
+    '福建队', '浙江省' of '浙江省人民政府'."""
+    for end in range(len(org) - 1, 1, -1):
         pieces = list(_pos_tokenizer().cut(org[:end]))  # type: ignore[attr-defined]
         if len(pieces) == 1 and pieces[0].flag == "ns":
             return org[:end]
@@ -127,7 +167,7 @@ def missing(plan: Query, chunk: Chunk) -> tuple[str, ...]:
     hay = evidence(chunk)
     out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan))) if not _named(p, hay)]
     out += [f"{y}年" for y in plan.years if y in plan.text and y not in hay]
-    out += [p for p in (*([plan.months] if plan.months else []), *plan.periods) if not _period_named(p, hay)]
+    out += [p for p in (*([plan.months] if plan.months else []), *plan.periods) if not period_named(p, hay)]
     return tuple(out)
 
 
@@ -155,6 +195,10 @@ def judge(plan: Query, result: Extracted, hits: list[Hit]) -> Verdict | None:
     chunk = next((h.chunk for h in hits if h.chunk.id == lead.chunk_id), None)
     if chunk is None:
         return None
-    # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
-    score = 1.0 if plan.qtype == "headings" else round(coverage(plan, lead.quote, chunk), 4)
-    return Verdict(score, missing(plan, chunk))
+    lacks = missing(plan, chunk)
+    if plan.qtype == "headings":
+        # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
+        return Verdict(1.0, lacks)
+    constrained = bool(plan.places or plan.orgs or plan.periods or plan.months or any(y in plan.text for y in plan.years))
+    x = (log_odds(result.score), round(coverage(plan, lead.quote, chunk), 4), float(constrained and not lacks))
+    return Verdict(round(model()(x), 4), lacks, x)

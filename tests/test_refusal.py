@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 
 from app.answer import Assistant
+from app.choose import Extracted
+from app.compose import citation
 from app.query import analyze
-from app.refusal import THRESHOLD_FILE, coverage, gated_orgs, gated_places, missing, threshold
-from app.schema import Chunk
+from app.refusal import NAMES, THRESHOLD_FILE, coverage, gated_orgs, gated_places, judge, missing, threshold
+from app.schema import Chunk, Hit
 from app.settings import Settings
 from ingest.index import run_ingest
 
@@ -88,6 +90,17 @@ def test_organisations_are_named_by_their_place() -> None:
     assert gated_orgs(plan) == () and gated_places(plan) == ("青山市",)  # the generic body follows its place
 
 
+def test_a_place_by_itself_takes_no_word_before_it() -> None:
+    """'海淀区' and '杭州市' are places by themselves: the word before them ('商超', a stray '国') is no part
+    of the place, or the gate would demand '商超海淀区' of every passage; a team's place is its org's place."""
+    assert analyze("支持重点商超海淀区发放了多少补贴？", DAY).places == ("海淀区",)
+    assert analyze("本次调研国杭州市有哪些企业参加？", DAY).places == ("杭州市",)
+    assert analyze("东湖街道2025年规上工业产值是多少？", DAY).places == ("东湖街道",)  # a bare suffix still takes its name
+    plan = analyze("湖南队运动员的奖金标准是多少？", DAY)
+    assert gated_orgs(plan) == ("湖南",)
+    assert missing(plan, chunk("运动员奖金按每人5000元的标准发放。", title="湖南省体育局关于奖金的通知")) == ()
+
+
 def test_coverage_weighs_sentence_over_context() -> None:
     plan = analyze("青山市工业投资增长多少", DAY, idf=lambda w: 1.0)
     full = coverage(plan, "青山市工业投资增长9.2%。", chunk("青山市工业投资增长9.2%。"))
@@ -98,6 +111,22 @@ def test_coverage_weighs_sentence_over_context() -> None:
 def test_threshold_file_says_what_it_was_fitted_on() -> None:
     data = json.loads(THRESHOLD_FILE.read_text(encoding="utf-8"))
     assert 0.0 <= threshold() <= 1.0 and data["fitted_on"] and "criterion" in data
+    assert list(data["weights"]) == list(NAMES) and data["cross_validated"]["folds"] >= 2
+
+
+def test_the_verdict_weighs_the_scorers_probability() -> None:
+    """Two answers from the same evidence, one whose lead the candidate scorer is sure of and one it
+    doubts: the refusal score is the fitted model's, over the scorer's probability among its features
+    (it was the evidence's term coverage alone, the same for both)."""
+    plan = analyze("青山市工业投资增长多少", DAY, idf=lambda w: 1.0)
+    c = chunk("青山市工业投资增长9.2%，技改投资增长11.4%。")
+    hits = [Hit(c, 1.0, 1)]
+    cites = (citation(1, c, "青山市工业投资增长9.2%"),)
+    sure = judge(plan, Extracted("青山市工业投资增长9.2%[1]。", True, cites, score=0.95), hits)
+    doubt = judge(plan, Extracted("青山市工业投资增长9.2%[1]。", True, cites, score=0.05), hits)
+    assert sure is not None and doubt is not None and not sure.missing
+    assert sure.features[1] == doubt.features[1]  # the same coverage
+    assert sure.score > doubt.score
 
 
 def test_a_gate_miss_looks_again_among_passages_that_name_the_place(tmp_path: Path, settings: Settings) -> None:
