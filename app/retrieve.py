@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from app.query import Query
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from app.embed import HashingEmbedding
+from app.query import Key, Query, TermWeights, term_weights
 from app.schema import Hit
 from app.status import in_force_first
 from app.store import Store
 
-RRF_K = 60
-BM25_WEIGHT = 1.0
-VECTOR_WEIGHT = 0.5
 CANDIDATES = 50
 # Two hits whose texts share this much (cosine of hashed character bigrams) are the same story copied
 # by several sites or pages: the copy waits behind every distinct hit. RGB recall@5 +1 to +3 anywhere
@@ -43,19 +46,20 @@ def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None
     """Top-k fused hits. `kinds` keeps only those document kinds; `year` keeps chunks that speak of it
     (chunks with no year at all are kept: they may inherit it from their document)."""
     pool = max(CANDIDATES, top_k * 5)
-    keyword = store.bm25_search(list(query.tokens), pool)
-    vector = store.query_vector(query.resolved)
-    approximate = store.vector_search(query.resolved, pool, vector)
-    # Vector ranks come from exact cosine over both candidate lists, so the fusion does not depend on
-    # which neighbours this build of the HNSW graph happened to find first.
-    exact = store.exact_distances(vector, list(dict.fromkeys([p for p, _ in keyword] + [p for p, _ in approximate])))
-    semantic = sorted(exact.items(), key=lambda x: (x[1], x[0]))[:pool]
-    fused: dict[int, float] = {}
-    for weight, ranked in ((BM25_WEIGHT, keyword), (VECTOR_WEIGHT, semantic)):
-        for rank, (pos, _) in enumerate(ranked, start=1):
-            fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank)
+    weights = term_weights()
+    if not isinstance(store.embedder, HashingEmbedding):
+        weights = replace(weights, vector=weights.vector_model)
+    keyword = top_scores(weighted_bm25(store, query.keys, weights), pool)
+    semantic: list[tuple[int, float]] = []
+    if weights.vector > 0:  # the fitted weight of the hashing embedding's ranks is 0: no vector query then
+        vector = store.query_vector(query.resolved)
+        approximate = store.vector_search(query.resolved, pool, vector)
+        # Vector ranks come from exact cosine over both candidate lists, so the fusion does not depend on
+        # which neighbours this build of the HNSW graph happened to find first.
+        exact = store.exact_distances(vector, list(dict.fromkeys([p for p, _ in keyword] + [p for p, _ in approximate])))
+        semantic = sorted(exact.items(), key=lambda x: (x[1], x[0]))[:pool]
     hits: list[Hit] = []
-    for pos, score in sorted(fused.items(), key=lambda x: -x[1]):
+    for pos, score in fuse(keyword, semantic, weights):
         chunk = store.chunks[pos]
         if kinds and chunk.kind not in kinds:
             continue
@@ -65,6 +69,41 @@ def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None
         if len(hits) == top_k * 4:
             break
     return _distinct_first(store, in_force_first(store, hits, query.text, query.today))[:top_k]
+
+
+def weighted_bm25(store: Store, keys: Sequence[Key], weights: TermWeights) -> np.ndarray:
+    """BM25 score of every chunk, each question token's share weighed by its part-of-speech factor
+    (a particle or a pronoun matching says little about the passage; a place name says much). Zeros
+    when the index has no BM25 part or none of the tokens."""
+    bm25 = store.bm25
+    if bm25 is None:
+        return np.zeros(len(store.chunks), dtype=np.float32)
+    data, indices, indptr = bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"]
+    scores = np.zeros(int(bm25.scores["num_docs"]), dtype=np.float32)
+    for key in keys:
+        if (tid := bm25.vocab_dict.get(key.token)) is not None and (w := key.weight(weights)) > 0:
+            start, end = int(indptr[tid]), int(indptr[tid + 1])
+            scores[indices[start:end]] += w * data[start:end]  # a token's postings name each chunk once
+    return scores
+
+
+def top_scores(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(chunk position, score) of the k best chunks with a score above 0, best first (ties by position)."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.lexsort((top, -scores[top]))]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def fuse(keyword: list[tuple[int, float]], semantic: list[tuple[int, float]], weights: TermWeights) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion of the two ranked lists with the fitted weights, best first."""
+    fused: dict[int, float] = {}
+    for weight, ranked in ((weights.bm25, keyword), (weights.vector, semantic)):
+        for rank, (pos, _) in enumerate(ranked, start=1):
+            fused[pos] = fused.get(pos, 0.0) + weight / (weights.rrf_k + rank)
+    return sorted(fused.items(), key=lambda x: -x[1])
 
 
 def _distinct_first(store: Store, hits: list[Hit]) -> list[Hit]:

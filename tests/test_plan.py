@@ -4,12 +4,14 @@ lexicons are data files (real jieba, no index needed)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from app.query import METRICS, analyze, place_stem, places_in
+from app.errors import ConfigError
+from app.query import METRICS, TermWeights, analyze, place_stem, places_in, term_weights
 from app.text import DATA_DIR, _pos_tokenizer
 
 DAY = dt.date(2026, 3, 1)
@@ -62,9 +64,11 @@ def test_places_in_takes_tagged_words() -> None:
 def test_term_weights_are_idf_times_part_of_speech() -> None:
     plan = analyze("青山市有哪些企业", DAY, idf=lambda w: 2.0)
     weight = {t.text: t.weight for t in plan.terms}
-    assert weight["青山"] == 6.0  # place name: factor 3
-    assert weight["企业"] == 4.0  # noun: factor 2
-    assert {t.text: t.weight for t in analyze("青山市有哪些企业", DAY).terms}["企业"] == 2.0  # no index: factor alone
+    factors = term_weights()
+    assert weight["青山"] == pytest.approx(2.0 * factors.factor("ns"))  # place name
+    assert weight["企业"] == pytest.approx(2.0 * factors.factor("n"))  # noun
+    no_index = {t.text: t.weight for t in analyze("青山市有哪些企业", DAY).terms}
+    assert no_index["企业"] == pytest.approx(factors.factor("n"))  # no index: factor alone
 
 
 def test_facets_are_split_once_in_the_plan() -> None:
@@ -83,3 +87,23 @@ def test_lexicons_are_data_files_not_python() -> None:
     code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("#"))
     for word in ("票房", "交付量", "导演", "主演", "得主", "举办地", "男女", "男子", "EMNLP"):
         assert not re.search(word, code), word
+
+
+def test_bm25_keys_mark_pieces_and_synonyms() -> None:
+    """Search mode yields '杭州' '州市' besides '杭州市': the pieces are marked so a place counts once at its
+    fitted factor, not three times; a synonym's tokens are marked as brought in."""
+    keys = {k.token: k for k in analyze("杭州市规上工业营收是多少", DAY).keys}
+    assert not keys["杭州市"].part and keys["杭州"].part and keys["州市"].part
+    assert keys["规模以上工业"].synonym and not keys["规模以上工业"].part and not keys["营收"].synonym
+
+
+def test_term_weights_file_is_validated() -> None:
+    """The factors come from a data file written by bench/fit_terms.py; a broken one is refused with the fix."""
+    raw = json.loads((DATA_DIR / "term_weights.json").read_text(encoding="utf-8"))
+    weights = TermWeights.from_json(raw)
+    assert weights.factor("ns") == raw["classes"]["place_org"]["factor"] and weights.factor("无此词性") == raw["default"]
+    assert TermWeights.from_json(json.loads(json.dumps(weights.to_json()))) == weights
+    with pytest.raises(ConfigError, match="fit_terms"):
+        TermWeights.from_json({**raw, "fusion": {"bm25": 0, "vector": 0, "rrf_k": 60}})
+    with pytest.raises(ConfigError, match="fit_terms"):
+        TermWeights.from_json({**raw, "synonym": -1})

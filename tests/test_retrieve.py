@@ -4,6 +4,7 @@ wait behind distinct hits (real jieba, real Chroma in a tmp dir)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ import pytest
 from app.answer import Assistant
 from app.extract import _NUMBER as NUMBER
 from app.extract import trim
-from app.query import sub_questions
+from app.query import analyze, sub_questions, term_weights
+from app.retrieve import fuse, top_scores, weighted_bm25
 from app.settings import Settings
 from ingest.index import run_ingest
 
@@ -157,3 +159,36 @@ def test_each_cluster_figure_for_the_asked_months(tmp_path: Path, settings: Sett
     answer = Assistant(settings).ask("各产业集群1-11月营收增速是多少")
     assert "28.1%" in answer.answer and "18.1%" in answer.answer and "45.3" not in answer.answer, answer.answer
     assert sorted(r.cell for r in answer.records) == ["产业集群!D5", "产业集群!D6"]
+
+
+def test_bm25_shares_weighed_by_part_of_speech(tmp_path: Path, settings: Settings) -> None:
+    """Each question token's BM25 share is multiplied by its part-of-speech factor: with every factor 1 the
+    scores are bm25s's own, and a token whose class weighs 0 adds nothing (the chunk it alone matches
+    scores 0)."""
+    index_rows(tmp_path / "kb.jsonl", [
+        {"id": "a", "title": "", "text": "青山市东湖街道今年新建了三座智能仓库，已经全部投入使用。"},
+        {"id": "b", "title": "", "text": "他们已经出发了，明天上午到达会场。"},
+        {"id": "c", "title": "", "text": "西岭县的果园今年扩种了两千亩猕猴桃。"},
+    ], settings)
+    store = Assistant(settings).store
+    plan = analyze("东湖街道的智能仓库已经投入使用了吗", settings.question_date())
+    flat = replace(term_weights(), classes={c: 1.0 for c in term_weights().classes}, default=1.0, synonym=1.0, part=1.0)
+    assert store.bm25 is not None
+    ids = [store.bm25.vocab_dict[k.token] for k in plan.keys if k.token in store.bm25.vocab_dict]
+    assert weighted_bm25(store, plan.keys, flat) == pytest.approx(store.bm25.get_scores_from_ids(ids), rel=1e-5)
+    adverb = next(k for k in plan.keys if k.token == "已经")
+    no_adverb = replace(flat, classes={c: 0.0 if adverb.tag in flat.class_tags[c] else 1.0 for c in flat.classes})
+    scores = weighted_bm25(store, plan.keys, no_adverb)
+    b = next(i for i, c in enumerate(store.chunks) if "出发" in c.text)
+    assert scores[b] == 0.0 and scores.max() > 0
+    assert store.chunks[top_scores(scores, 1)[0][0]].text.startswith("青山市东湖街道")
+
+
+def test_fusion_weights_come_from_the_data_file(tmp_path: Path, settings: Settings) -> None:
+    """Reciprocal-rank fusion takes its weights and k from term_weights.json: with the vector weight 0 the
+    fused order is the keyword order."""
+    keyword = [(3, 9.0), (1, 5.0), (2, 1.0)]
+    semantic = [(2, 0.1), (1, 0.2), (3, 0.9)]
+    only_bm25 = replace(term_weights(), bm25=1.0, vector=0.0)
+    assert [p for p, _ in fuse(keyword, semantic, only_bm25)] == [3, 1, 2]
+    assert [p for p, _ in fuse(keyword, semantic, replace(only_bm25, bm25=0.0, vector=1.0))] == [2, 1, 3]
