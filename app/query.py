@@ -51,7 +51,7 @@ MONTH_SPAN = re.compile(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月")
 _PERIOD = re.compile(r"第?[一二三四1-4]\s*季度|前[一二三1-3]\s*个?季度|[上下]半年")
 _NAME_TAGS = ("nr", "nz", "nrt")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
-_NOT_NAME = frozenset({"v", "vn", "d", "c", "u", "uj", "r", "m", "q", "f"})  # '驻' before 天津滨海新区
+_NOT_NAME = frozenset({"v", "vn", "d", "c", "u", "uj", "r", "m", "q", "f"})  # '驻' before a place name: a verb, not part of it
 
 
 @cache
