@@ -138,7 +138,7 @@ class Assistant:
         for facet in plan.facets:
             about = own_words(facet.text, [p for p in parts if p != facet.text])
             answers.append(self.answer_one(facet, top_k, limit, share, about))
-        if not any(a.answerable for a in answers):
+        if not any(a.answerable for a in answers) or repeats_evidence(answers):
             return self.answer_one(plan, top_k, limit)
         return combine(answers, parts)
 
@@ -179,6 +179,33 @@ def own_words(part: str, others: list[str]) -> tuple[str, ...]:
         match_form(t) for t in dict.fromkeys(tokenize(part))
         if t not in theirs and not t.isdigit() and t not in GENERIC_NOUNS | PLAN_NOUNS and pos_tag(t) != "r"
     )
+
+
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
+MIN_CLAUSE = 4  # characters: a shorter shared clause ('2月', '其中') is no repeated statement
+
+
+def clauses(quote: str) -> set[str]:
+    """The clauses of a quote, as compared across parts: text between punctuation, at least MIN_CLAUSE long."""
+    return {c.strip() for c in _CLAUSE_END.split(quote) if len(c.strip()) >= MIN_CLAUSE}
+
+
+def repeats_evidence(answers: list[Extracted]) -> bool:
+    """Whether two parts' answers cite one chunk with a clause in common. The parts then found one passage
+    that states what both ask ('X和Y分为三种'): joined, the answer would say the same clause twice, each
+    time within half the budget, so the whole question is answered once instead."""
+    seen: dict[str, set[str]] = {}
+    for answer in answers:
+        if not answer.answerable:
+            continue
+        mine: dict[str, set[str]] = {}
+        for c in answer.citations:
+            mine.setdefault(c.chunk_id, set()).update(clauses(c.quote))
+        if any(seen.get(chunk, set()) & said for chunk, said in mine.items()):
+            return True
+        for chunk, said in mine.items():
+            seen.setdefault(chunk, set()).update(said)
+    return False
 
 
 def combine(answers: list[Extracted], parts: list[str]) -> Extracted:

@@ -338,6 +338,8 @@ def concept_groups(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 _COORD = frozenset({"和", "与", "及", "以及", "、"})
+_EACH_ONLY = frozenset({"与", "、"})  # coordinating words that split only a question asking for each part
+_ONE_ANSWER = frozenset({"list", "conditions", "reason"})  # asked kinds one passage answers for all parts
 _BOUNDARY = frozenset({"的", "分别", "是", "在", "，", ",", "？", "?", "各", "都"})
 
 
@@ -358,12 +360,16 @@ def sub_questions(question: str) -> list[str]:
 
     text = normalize(question)
     words = [w for w in tokenizer().cut(text) if w.strip()]
-    # 与 joins the parts of one name ('机器人与数控机床产业集群', '环境与资源保护协会') unless the question asks
-    # for each part (分别, 各): on the fit files every split at 与 without them was wrong (18 of 18)
-    each = "分别" in text or "各" in text
+    each = _distributive(words)
+    # Without a word that asks for each part, only 和/及/以及 split, and only a question for one value per part
+    # (a figure, a date, a name): 与 joins the parts of one name ('机器人与数控机床产业集群'), 、 enumerates
+    # inside one noun phrase or lists conditions ('对迟到、早退的职工'), and a question for a list, a way
+    # or a reason about 'A和B' is answered by the one passage that treats them together.
+    by_value = _first("asked", text, "") not in _ONE_ANSWER
     splits = [
         s for i, w in enumerate(words)
-        if w in _COORD and (w != "与" or each) and 0 < i < len(words) - 1 and (s := _conjuncts(words, i))
+        if w in _COORD and (each or (w not in _EACH_ONLY and by_value)) and 0 < i < len(words) - 1
+        and (s := _conjuncts(words, i))
     ]
     if not splits:
         return []
@@ -375,13 +381,25 @@ def sub_questions(question: str) -> list[str]:
     return [(head + left + tail).replace("分别", ""), (head + right + tail).replace("分别", "")]
 
 
+def _distributive(words: list[str]) -> bool:
+    """Whether the question asks for each part: 分别 or 各自 as an adverb (not the noun '的分别', a
+    difference), or 各 standing before a verb ('各增长了多少'; '各单位', '各县' only pick out units)."""
+    for i, w in enumerate(words):
+        after_de = i > 0 and words[i - 1] == "的"
+        if w in ("分别", "各自") and not after_de:
+            return True
+        if w == "各" and i + 1 < len(words) and pos_tag(words[i + 1]).startswith(("v", "d")):
+            return True
+    return False
+
+
 def _conjuncts(words: list[str], i: int) -> tuple[int, int, int] | None:
     """(start of the left term, the coordinating word, end of the right term) around words[i]."""
     limit = min(len(words), i + 8)
     stop = next((j for j in range(i + 1, limit) if words[j] in _BOUNDARY), limit)
     repeat = next((j for j in range(i + 1, stop) if words[j] == words[i - 1]), None)
     if repeat is not None and repeat - i <= i:  # '2022年和2023年': both terms end on the same word
-        return i - (repeat - i), i, repeat + 1
+        return None if _one_span(words, repeat + 1) else (i - (repeat - i), i, repeat + 1)
     start = next((p for p in range(i - 1, max(-1, i - 5), -1) if words[p] == words[i + 1]), i - 1)
     if start == i - 1 and len(words[start]) == 1 and start > 0 and words[start - 1].isdigit():
         start -= 1  # '2022年' split by jieba into '2022' '年'
@@ -398,4 +416,10 @@ def _conjuncts(words: list[str], i: int) -> tuple[int, int, int] | None:
         start -= 1  # '成都大运会和杭州亚运会': a modifier and a head on the right, so on the left too (not '年')
     if width > 12 or len("".join(words[i + 1 : end])) > 12:
         return None
-    return start, i, end
+    return None if _one_span(words, end) else (start, i, end)
+
+
+def _one_span(words: list[str], end: int) -> bool:
+    """'A和B之间的区别': a localizer after the right term makes the two terms one place or span, asked about
+    once; a part would ask about 'A之间', which nothing answers."""
+    return end < len(words) and len(words[end]) > 1 and pos_tag(words[end]) == "f"

@@ -107,3 +107,11 @@ def test_term_weights_file_is_validated() -> None:
         TermWeights.from_json({**raw, "fusion": {"bm25": 0, "vector": 0, "rrf_k": 60}})
     with pytest.raises(ConfigError, match="fit_terms"):
         TermWeights.from_json({**raw, "synonym": -1})
+
+
+def test_facets_only_for_parts_asked_each() -> None:
+    """A question for a list, a way or a reason about 'A和B', or an enumeration with 、, is one plan; a figure
+    for each of two places is two."""
+    assert analyze("青山市对规上企业和小微企业有哪些扶持政策", DAY).facets == ()
+    assert analyze("白水县对迟到、早退的职工如何处理", DAY).facets == ()
+    assert len(analyze("2025年青山区和白水县规上工业增加值是多少", DAY).facets) == 2
