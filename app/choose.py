@@ -25,7 +25,8 @@ from app.query import Query
 from app.schema import Citation, Hit, Record
 from app.values import figures
 
-MIN_COVERAGE = 0.4  # share of the question's (idf-weighted) concepts any evidence in an answer must carry
+MIN_COVERAGE = 0.4  # share of the question's (idf-weighted) concepts a supporting piece must carry (the lead's
+# own coverage is a feature of the refusal model, app/refusal.py, not a gate: it refused 26 answerable fit questions)
 SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
 SUPPORT_ROOM = 40  # ... and when the best sentence leaves this many characters for it
 MANY_MAX = 6  # '各产业集群增速': at most this many entities' figures
@@ -45,6 +46,7 @@ class Extracted:
     evidence: str = ""  # the winning candidate's words (dates resolved), with its heading path and title
     heading_path: str = ""
     title: str = ""
+    unknown: float = 0.0  # idf-weighted share of the question's topic words the index never mentions
 
 
 def asks_for_many(question: str) -> bool:

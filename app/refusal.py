@@ -9,7 +9,7 @@ decided here, once, after extraction:
   are not gated: a question's 收入 may be a passage's 营收.
 - the **threshold**: a tiny logistic model over a few named question-level features of the lead evidence
   (`FEATURES`: the fitted candidate scorer's probability for it, its weighted term coverage, whether the
-  question named constraints it carries) gives the odds that the answer is right; it must reach the
+  question named constraints it carries, the share of question words the index lacks) gives the odds that the answer is right; it must reach the
   threshold. Weights and threshold are fitted together by `python -m bench.fit` on the fit files only
   (cross-validated) and written to app/data/refusal.json with what they were fitted on.
 """
@@ -39,6 +39,7 @@ FEATURES: dict[str, str] = {
     "probability": "log-odds of the fitted candidate scorer's probability for the lead candidate (app/scorer.py)",
     "coverage": "weighted share of the question's terms in the lead evidence (sentence 1, chunk/headings CONTEXT_CREDIT)",
     "constrained": "the question names a place, organisation, year or period (all found: the gate passed)",
+    "unknown": "idf-weighted share of the question's topic nouns the index never mentions (app/extract.py)",
 }
 NAMES = tuple(FEATURES)
 
@@ -200,5 +201,6 @@ def judge(plan: Query, result: Extracted, hits: list[Hit]) -> Verdict | None:
         # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
         return Verdict(1.0, lacks)
     constrained = bool(plan.places or plan.orgs or plan.periods or plan.months or any(y in plan.text for y in plan.years))
-    x = (log_odds(result.score), round(coverage(plan, lead.quote, chunk), 4), float(constrained and not lacks))
+    x = (log_odds(result.score), round(coverage(plan, lead.quote, chunk), 4), float(constrained and not lacks),
+         result.unknown)
     return Verdict(round(model()(x), 4), lacks, x)

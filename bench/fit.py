@@ -35,7 +35,7 @@ from app.refusal import FEATURES, NAMES, THRESHOLD_FILE, Model
 from app.settings import from_env
 
 STEPS = [round(i * 0.01, 2) for i in range(101)]
-L2 = 1e-2  # a small ridge: three features, a thousand questions; keeps a separable fold finite
+L2 = 1e-2  # a small ridge: a few features, a thousand questions; keeps a separable fold finite
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ the shipped refusal model and threshold (app/data/refusal.json). Causes:
   `over-reach` when the passage that holds the gold (in the gate's wider pool) lacks it too, so the constraint
   was never the question's to demand; `other passage` when the gold passage names it (the lead came from a
   passage about another place or period); `gold not in pool` when no passage in the pool holds the gold;
-- `extractor: unknown word '<w>'` (a topic noun the index never mentions), `extractor: no candidate`,
-  `extractor: coverage < MIN_COVERAGE` (app/choose.py): nothing reached the gate;
+- `extractor: no candidate` (no sentence of the hits passes the extractor's year / metric / subject
+  filters) or `no passage retrieved`: nothing reached the gate;
 - `threshold`: the lead passed the gate but the refusal model scored it below the threshold (answerable) or
-  at or above it (unanswerable), with its features.
+  at or above it (unanswerable), with its features (a question word the index lacks and the extractor's
+  coverage are among them: they are no longer refusals of their own).
 
 Only fit files belong here (docs/evaluation.md: tuning discipline).
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.answer import CONSTRAINED_POOL
-from app.choose import MIN_COVERAGE, asks_for_many
+from app.choose import asks_for_many
 from app.evaluate import _alternatives, load_questions
 from app.extract import Extractor, match_form
 from app.query import Query
@@ -68,14 +69,8 @@ def extractor_cause(store: Store, plan: Query, top_k: int) -> str:
     hits = retrieve(store, plan, top_k * 2 if asks_for_many(plan.text) else top_k)
     if not hits:
         return "extractor: no passage retrieved"
-    ex = Extractor(store, plan, (), hits)
-    if unknown := ex.unknown():
-        return f"extractor: unknown word '{unknown[0]}'"
-    cands = ex.candidates(hits)
-    if not cands:
+    if not Extractor(store, plan, (), hits).candidates(hits):
         return "extractor: no candidate"
-    if cands[0].coverage < MIN_COVERAGE:
-        return f"extractor: coverage {cands[0].coverage:.2f} < MIN_COVERAGE"
     return "extractor: refused (other)"
 
 

@@ -147,3 +147,21 @@ def test_a_gate_miss_looks_again_among_passages_that_name_the_place(tmp_path: Pa
     answer = assistant.ask("白沙市有多少家规上工业企业恢复生产？")
     assert "512" not in answer.answer
     assert answer.answerable and "230家" in answer.answer
+
+
+def test_an_unknown_word_is_a_feature_not_a_refusal(tmp_path: Path, settings: Settings) -> None:
+    """A question word the index never mentions ('外形') no longer refuses in the extractor: the best
+    candidate is composed and the idf-weighted share of such words reaches the refusal model as a feature
+    (as a refusal of its own it refused answerable questions whose passage says 'looks' in other words)."""
+    from app.extract import extract
+    from app.retrieve import retrieve
+
+    index_rows(tmp_path / "reports.jsonl", REPORTS, settings)
+    assistant = Assistant(settings)
+    plan = analyze("青山市恢复生产的规上工业企业外形如何？", DAY, assistant.store.idf)
+    hits = retrieve(assistant.store, plan, settings.top_k)
+    result = extract(assistant.store, plan, hits)
+    assert result.answerable and "512家" in result.text and 0.0 < result.unknown < 1.0
+    verdict = judge(plan, result, hits)
+    assert verdict is not None and len(verdict.features) == len(NAMES)
+    assert verdict.features[NAMES.index("unknown")] == result.unknown
