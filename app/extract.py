@@ -104,6 +104,13 @@ class Extractor:
             and not any(other != group[0] and other in group[0] for other in content) and is_noun(group[0])
         ]
 
+    def unknown_subject(self) -> list[str]:
+        """Unknown topic nouns that are part of what a figure is about (`subject`): for a figure question
+        the evidence is then another thing's figure ('月球上有多少家…')."""
+        if self.query.qtype not in FIGURE_TYPES:
+            return []
+        return [self.groups[i][0] for i in self._unknown() if i in self.subject]
+
     def unknown_share(self) -> float:
         """The idf-weighted share of the question's concepts that are unknown topic nouns: a feature of the
         refusal model, not a refusal by itself (a question's 样子 or 外形 the passage words otherwise refused
@@ -250,9 +257,9 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     if query.qtype == "headings" and (listed := headings_answer(sibling_hits(store, hits[0]))) is not None:
         return listed
     ex = Extractor(store, query, about, hits)
-    if query.qtype in FIGURE_TYPES and set(ex._unknown()) & set(ex.subject):
-        # a figure about something the index never mentions ('月球上有多少家…') is another thing's figure, as
-        # MIN_SUBJECT refuses one; no fit question has such a word, so the data cannot weigh it as a feature
+    if ex.unknown_subject():
+        # a figure about something the index never mentions is another thing's figure, as MIN_SUBJECT
+        # refuses one; no fit question has such a word, so the data cannot weigh it as a feature
         return refusal(query, hits)
     cands = ex.candidates(hits)
     if not cands:

@@ -10,7 +10,8 @@ the shipped refusal model and threshold (app/data/refusal.json). Causes:
   `over-reach` when the passage that holds the gold (in the gate's wider pool) lacks it too, so the constraint
   was never the question's to demand; `other passage` when the gold passage names it (the lead came from a
   passage about another place or period); `gold not in pool` when no passage in the pool holds the gold;
-- `extractor: no candidate` (no sentence of the hits passes the extractor's year / metric / subject
+- `extractor: a figure of unknown subject '<w>'` (a figure question about a noun the index never
+  mentions), `extractor: no candidate` (no sentence of the hits passes the extractor's year / metric / subject
   filters) or `no passage retrieved`: nothing reached the gate;
 - `threshold`: the lead passed the gate but the refusal model scored it below the threshold (answerable) or
   at or above it (unanswerable), with its features (a question word the index lacks and the extractor's
@@ -69,7 +70,10 @@ def extractor_cause(store: Store, plan: Query, top_k: int) -> str:
     hits = retrieve(store, plan, top_k * 2 if asks_for_many(plan.text) else top_k)
     if not hits:
         return "extractor: no passage retrieved"
-    if not Extractor(store, plan, (), hits).candidates(hits):
+    ex = Extractor(store, plan, (), hits)
+    if unknown := ex.unknown_subject():
+        return f"extractor: a figure of unknown subject '{unknown[0]}'"
+    if not ex.candidates(hits):
         return "extractor: no candidate"
     return "extractor: refused (other)"
 
