@@ -30,6 +30,7 @@ MIN_COVERAGE = 0.4  # share of the question's (idf-weighted) concepts a supporti
 SUPPORT_RATIO = 0.7  # a second sentence from another chunk joins the answer when it scores this close
 SUPPORT_ROOM = 40  # ... and when the best sentence leaves this many characters for it
 MANY_MAX = 6  # '各产业集群增速': at most this many entities' figures
+MANY_CHUNKS = 11  # ... looked for among the candidates of this many chunks after the best one
 _MANY = re.compile(r"各|分别|哪些|哪几")
 
 
@@ -106,8 +107,9 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
         note = f"（注：较早的《{defuse_markers(older.chunk.title or older.chunk.source)}》（{older.chunk.doc_date or '日期不详'}）数字不同，已采用较新的文件。）"
     chosen = [best]
     if many:  # '各产业集群增速': every entity's figure, as far as the answer length allows
-        for c in cands[1:12]:
-            if len(chosen) < MANY_MAX and c.coverage >= MIN_COVERAGE and c.fit > 0 \
+        for c in _first_chunks(cands[1:], MANY_CHUNKS):
+            # each entity's figure answers the same question: it names every concept the best one names
+            if len(chosen) < MANY_MAX and c.coverage >= MIN_COVERAGE and c.fit > 0 and c.covered >= best.covered \
                     and not any(_overlaps(c, x) for x in chosen) \
                     and not figures(c.resolved) <= frozenset().union(*(figures(x.resolved) for x in chosen)):
                 chosen.append(c)
@@ -117,7 +119,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
     spare = budget >= MAX_ANSWER_CHARS or budget - len(note) - 5 - lead >= SUPPORT_ROOM
     for c in cands[1:8] if len(chosen) == 1 and spare else ():
         if c.chunk.id != best.chunk.id and c.score >= best.score * SUPPORT_RATIO and c.coverage >= MIN_COVERAGE \
-                and (needs is None or c.fit >= 0.3):
+                and (needs is None or c.fit >= 0.3) and not _repeats_figures(c, best):
             chosen.append(c)
             break
     for c in cands[1:8] if len(chosen) == 1 else ():  # a multi-part question: evidence for the other part
@@ -133,6 +135,28 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
         chosen.reverse()
         lead = len(_render(chosen[0], keep, budget - 5, needs))
     return _write(chosen, keep, needs, budget, note, lead)
+
+
+def _first_chunks(cands: list[Candidate], n: int) -> list[Candidate]:
+    """The candidates of the first `n` distinct chunks, in order: a chunk gives several candidates (a sentence,
+    its run into the next, a heading with its section), so a fixed count of candidates would reach fewer
+    chunks the more structure they have."""
+    seen: set[str] = set()
+    out = []
+    for c in cands:
+        if c.chunk.id not in seen:
+            if len(seen) == n:
+                break
+            seen.add(c.chunk.id)
+        out.append(c)
+    return out
+
+
+def _repeats_figures(c: Candidate, best: Candidate) -> bool:
+    """A supporting piece whose figures are all the best one's: it says the same value again (a sheet's
+    record and the article that reports it), which tells the reader nothing more."""
+    said = figures(c.resolved)
+    return bool(said) and said <= figures(best.resolved)
 
 
 def _news(c: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> float:

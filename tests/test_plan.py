@@ -37,6 +37,14 @@ def test_asked_type_from_question_words(question: str, asked: str) -> None:
     assert analyze(question, DAY).asked == asked
 
 
+def test_each_ones_figure_asks_for_figures() -> None:
+    """'各园区亩均税收分别是多少' asks for a figure per park: the value word decides the type and 分别 only
+    says there are several (before, 分别是 made it a list, and no figure counted as fitting the question)."""
+    assert analyze("各园区亩均税收分别是多少", DAY).qtype == "numeric"
+    assert analyze("各园区亩均税收分别是多少", DAY).asked == "number"
+    assert analyze("两家领航企业分别是", DAY).qtype == "list"
+
+
 def test_asked_type_needs_no_topic_noun() -> None:
     """A noun of the topic never decides the type: '…的主办方' with no question word asks for a description,
     and '…的主办方是谁' for a person because of 谁 (before, role nouns in a Python list decided it)."""
