@@ -130,8 +130,9 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
         if (adds & weighty) or (needs_value and c.fit >= 0.3):
             chosen.append(c)
             break
-    if len(chosen) == 2 and not many and not note and _tells_more(chosen[1], best, concepts) \
-            and (needs is None or chosen[1].fit >= best.fit):
+    if len(chosen) == 2 and not many and not note and (needs is None or chosen[1].fit >= best.fit) \
+            and _tells_more(chosen[1], best, concepts) \
+            and not _drops_year(chosen[1], best, query):
         chosen.reverse()
         lead = len(_render(chosen[0], keep, budget - 5, needs))
     return _write(chosen, keep, needs, budget, note, lead)
@@ -174,6 +175,12 @@ def _tells_more(c: Candidate, best: Candidate, concepts: Sequence[tuple[Sequence
     if c.covered > best.covered:  # it names all the best one names of the question, and more
         return True
     return bool(concepts) and c.chunk.source == best.chunk.source and _news(c, concepts) > _news(best, concepts)
+
+
+def _drops_year(c: Candidate, best: Candidate, query: Query) -> bool:
+    """Whether leading with `c` would lose a year the question names that the best one shows ('2013年3月，…担任
+    什么职务': a sentence that names the post but not the year answers another year)."""
+    return any(y in best.resolved for y in query.years) and not any(y in c.resolved for y in query.years)
 
 
 def _render(c: Candidate, keep: list[str], room: int, needs: Needs | None) -> str:

@@ -140,3 +140,13 @@ def test_a_sentence_that_names_all_the_best_one_names_and_more_leads() -> None:
     no_figure = _candidate("嘉兴.md", "嘉兴工业简报", "2024年嘉兴市新增省级专精特新企业的名单已经公布。", 0.8, {0, 1, 2, 3}, 1)
     answer = compose_answer(query, [other_city, no_figure], keep, Asked("numeric"), frozenset({1, 2}), concepts=concepts)
     assert answer.text.startswith("2024年全省新增省级专精特新企业2000家")  # the asked figure keeps the lead
+
+
+def test_a_sentence_without_the_year_the_question_names_never_takes_the_lead() -> None:
+    query = analyze("2021年5月，周明远担任什么职务？", QUESTION_DATE)
+    concepts = [(("周明远",), 5.0), (("担任",), 3.0), (("职务",), 4.0)]
+    keep = ["周明远", "担任", "职务"]
+    dated = _candidate("周明远.md", "周明远", "2021年5月，经市人大常委会表决，周明远出任平湖市副市长。", 1.0, set(), 0)
+    undated = _candidate("周明远.md", "周明远", "早年他曾在乍浦镇挂职担任镇党委副书记，分管招商引资工作。", 0.8, {1}, 1)
+    answer = compose_answer(query, [dated, undated], keep, None, frozenset({0, 1, 2}), concepts=concepts)
+    assert answer.text.startswith("2021年5月，经市人大常委会表决，周明远出任平湖市副市长[1]")
