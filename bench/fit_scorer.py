@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,6 +140,33 @@ def stack(groups: list[Group]) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack([g.x for g in groups]), np.concatenate([g.y for g in groups])
 
 
+def cached(cache: Path | None, sets: list[list[str]], checks: list[list[str]]) -> tuple[list[Group], list[Group]]:
+    """The fit and check groups, from `cache` when it was written for the same sets and features (collecting
+    them plans, retrieves and extracts every question: minutes), else collected and written to it."""
+    key = json.dumps([sets, checks, list(NAMES)], ensure_ascii=False)
+    if cache is not None and cache.exists():
+        with np.load(cache, allow_pickle=False) as data:
+            if str(data["key"]) == key:
+                groups = [Group(str(n), int(q), data[f"x{i}"], data[f"y{i}"], hand_set(data[f"x{i}"]))
+                          for i, (n, q) in enumerate(zip(data["names"], data["questions"], strict=True))]
+                fit_n = int(data["fit_n"])
+                return groups[:fit_n], groups[fit_n:]
+        print(f"{cache}: written for other sets or features; collecting again")
+    fit_groups: list[Group] = []
+    for k, (name, index_dir, questions) in enumerate(sets):
+        fit_groups += collect(name, Path(index_dir), Path(questions), k * 100_000)
+    check_groups: list[Group] = []
+    for k, (name, index_dir, questions) in enumerate(checks):
+        check_groups += collect(name, Path(index_dir), Path(questions), (k + 50) * 100_000)
+    if cache is not None:
+        groups = fit_groups + check_groups
+        arrays = {f"x{i}": g.x for i, g in enumerate(groups)} | {f"y{i}": g.y for i, g in enumerate(groups)}
+        np.savez_compressed(cache, key=np.array(key), fit_n=np.array(len(fit_groups)),
+                            names=np.array([g.set_name for g in groups]), questions=np.array([g.question for g in groups]),
+                            **arrays)
+    return fit_groups, check_groups
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"),
@@ -149,13 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--l2", type=float, default=1.0)
     p.add_argument("--objective", choices=["choice", "pointwise"], default="choice")
     p.add_argument("--write", action="store_true", help=f"write the model fitted on all fit sets to {SCORER_FILE}")
+    p.add_argument("--cache", type=Path, help="an .npz of the candidates' features: read when it exists (same sets), "
+                   "else written after collecting, so a refit or an experiment takes seconds")
     args = p.parse_args(argv)
-    fit_groups: list[Group] = []
-    for k, (name, index_dir, questions) in enumerate(args.set):
-        fit_groups += collect(name, Path(index_dir), Path(questions), k * 100_000)
-    check_groups: list[Group] = []
-    for k, (name, index_dir, questions) in enumerate(args.check):
-        check_groups += collect(name, Path(index_dir), Path(questions), (k + 50) * 100_000)
+    fit_groups, check_groups = cached(args.cache, args.set, args.check)
     qids = sorted({g.question for g in fit_groups})
     fold_of = {q: i % args.folds for i, q in enumerate(np.random.default_rng(0).permutation(qids))}
     cv: list[np.ndarray] = [np.zeros(0)] * len(fit_groups)
