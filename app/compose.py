@@ -15,7 +15,7 @@ from typing import Protocol
 from app.candidates import Span
 from app.schema import Chunk, Citation
 from app.text import normalize, pos_tag, tokenizer
-from app.values import FIGURES, literal_spans, values
+from app.values import literal_spans
 
 MAX_ANSWER_CHARS = 200
 _CLAUSE = re.compile(r"(?<=[，,；;：])|(?<=(?<!\d):)")  # never inside a time of day (07:45)
@@ -72,14 +72,10 @@ def _tag(word: str) -> str:
     return pos_tag(word) if any("\u4e00" <= ch <= "\u9fff" for ch in word) else ""
 
 
-def _has_figure(text: str) -> bool:
-    return any(v.kind in FIGURES for v in values(text))
-
-
 def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Needs | None = None) -> str:
     """Cut a long sentence down to the run of clauses that fits `limit` and carries the most asked words —
     first of all, for 多少/何时 questions, a clause with an asked word and the figure or date (`need`) —
-    then a run that does not end on a lead-in or condition, then the figures right after it; a single
+    then a run that does not end on a lead-in or condition, then the clauses after it while they fit; a single
     over-long clause is cut to the window around the asked words, never inside a phone number or 文号."""
     sentence = sentence.strip()
     if len(sentence) <= limit:
@@ -111,8 +107,14 @@ def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Ne
         first = min((p for k in keep if k and (p := low.find(k)) >= 0), default=0)
         return _window(out, max(0, min(first - limit // 5, len(out) - limit)), limit)
     _, start, end = best
-    while end + 1 < len(clauses) and _has_figure(clauses[end + 1]) and len("".join(clauses[start : end + 2])) <= limit:
-        end += 1
+    # What follows the asked words is what the sentence says about them (its predicate, its items, its
+    # figures: '雷公藤主要分布于东亚地区，包括…等地'): the run goes on as far as the limit allows and ends
+    # where a clause closes.
+    last = end
+    while last + 1 < len(clauses) and len("".join(clauses[start : last + 2])) <= limit:
+        last += 1
+        if not opens(clauses[last]):
+            end = last
     return "".join(clauses[start : end + 1])
 
 

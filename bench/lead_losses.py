@@ -8,8 +8,8 @@ answerer asks it; every call of the composer is recorded (its candidates, best f
 a loss is placed at the stage it happens in:
 
 - refused: the answer is a refusal (the gate or the extractor's coverage floor);
-- rendered_cut: the chosen (first) candidate's words hold the gold, its rendered piece does not (trim cut it,
-  or a heading / lead-in shows items without it);
+- rendered_cut: the chosen (first) candidate's words hold the gold, its rendered piece does not; after a colon
+  how: :swapped (another piece leads), :structure (a heading / lead-in shows items without it), :trim;
 - later_piece: the gold is in a later cited piece, not in the lead;
 - other_candidate: no piece holds it, but a candidate the scorer ranked lower does;
 - not_in_candidates: no candidate holds it (retrieval, chunking or the candidate filters).
@@ -57,6 +57,16 @@ def _words(c: Candidate) -> str:
     return c.resolved + extra
 
 
+def _how_cut(best: Candidate, result: Extracted) -> str:
+    """Why the best candidate's gold is not in the lead: another piece leads (the swap, app/choose.py), a
+    heading or lead-in rendered without it, or trim cut its sentence."""
+    if result.citations and result.citations[0].quote != best.quote.strip():
+        return ":swapped"
+    if best.span is not None and best.span.lead:
+        return ":structure"
+    return ":trim"
+
+
 def classify(parts: list[list[str]], answer: str, answerable: bool,
              calls: list[tuple[list[Candidate], Extracted, int]]) -> str:
     """The stage the gold is lost at (CAUSES); `calls` are the composer calls the question made (a part of a
@@ -78,7 +88,7 @@ def classify(parts: list[list[str]], answer: str, answerable: bool,
                 continue
             first = pieces(result.text)[:1]
             if (_found(_words(cands[0]), p) or _found(result.evidence, p)) and not any(_found(x, p) for x in first):
-                return prefix + "rendered_cut"
+                return prefix + "rendered_cut" + _how_cut(cands[0], result)
         if any(_found(x, p) for x in pieces(answer)[len(parts):]):
             return prefix + "later_piece"
         if any(_found(_words(c), p) for cands, _ in last for c in cands[1:]):
@@ -108,7 +118,7 @@ def run(name: str, index_dir: Path, questions: Path, show: list[str], limit: int
                 shown += 1
                 best = recorder.calls[-1][0][0] if recorder.calls and recorder.calls[-1][0] else None
                 kind = best.span.kind if best is not None and best.span is not None else "-"
-                print(f"--- {gold.get('id')} [{gold.get('type')}] {gold['question']}  gold={parts}")
+                print(f"--- {cause} {gold.get('id')} [{gold.get('type')}] {gold['question']}  gold={parts}")
                 print(f"    answer: {answer.answer}")
                 if best is not None:
                     print(f"    best ({kind}, lead={best.span.lead if best.span else ''!r}): {best.resolved[:300]}")

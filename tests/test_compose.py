@@ -150,3 +150,10 @@ def test_a_sentence_without_the_year_the_question_names_never_takes_the_lead() -
     undated = _candidate("周明远.md", "周明远", "早年他曾在乍浦镇挂职担任镇党委副书记，分管招商引资工作。", 0.8, {1}, 1)
     answer = compose_answer(query, [dated, undated], keep, None, frozenset({0, 1, 2}), concepts=concepts)
     assert answer.text.startswith("2021年5月，经市人大常委会表决，周明远出任平湖市副市长[1]")
+
+
+def test_a_cut_keeps_the_items_that_follow_the_asked_words() -> None:
+    sentence = ("银杏（学名：Ginkgo biloba），别名白果、公孙树、鸭脚树，是银杏科银杏属的落叶乔木。银杏主要分布于东亚地区，"
+                "包括中国的浙江、江苏、安徽、湖北等省，日本和朝鲜也有栽培，常生长于海拔500米至1000米的酸性黄壤山地。")
+    piece = trim(sentence, ["银杏", "分布", "地区"], 90)
+    assert "主要分布于东亚地区，包括中国的浙江、江苏、安徽、湖北等省" in piece and len(piece) <= 90
