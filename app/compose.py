@@ -24,6 +24,7 @@ _QUOTES = re.compile(r"[“”\"‘’'《》「」『』【】\s]")
 _SOURCE_MARKER = re.compile(r"[\[［【〖]\s*([0-9０-９]{1,3})\s*[\]］】〗]")
 # a clause that states a condition or a circumstance: the ruling it governs follows it
 _CONDITION_START = re.compile(r"^\s*(?:对于|对|凡是|凡|如果|如|若|因|由于|为了|按照|根据|依据|经|在|当)")
+_SENTENCE_END = ("。", "！", "？", "!", "?")
 _CONDITION_END = re.compile(r"(?:的|时|后|前|期间|以上|以下)\s*[，,]$")
 
 
@@ -136,11 +137,14 @@ def render(span: Span, resolved: str, keep: list[str], limit: int, need: Needs |
     if span.kind not in ("heading", "list"):
         return trim(resolved, keep, limit, need)
     lead, body = span.lead.rstrip("：: "), span.body.strip()
-    whole = f"{lead}：{body}"
+    # a heading that is a whole sentence ('（二）…应对举报人信息严格保密。') runs on into its body; only a
+    # label or a title ('一、降价范围') takes a colon before what it introduces
+    lead += "" if lead.endswith(_SENTENCE_END) else "："
+    whole = f"{lead}{body}"
     if len(whole) <= limit:
         return whole
-    if len(lead) + 1 <= limit // 4:
-        return f"{lead}：{_items(body, limit - len(lead) - 1)}"
+    if len(lead) <= limit // 4:
+        return f"{lead}{_items(body, limit - len(lead))}"
     return _items(body, limit)
 
 

@@ -157,3 +157,12 @@ def test_a_cut_keeps_the_items_that_follow_the_asked_words() -> None:
                 "包括中国的浙江、江苏、安徽、湖北等省，日本和朝鲜也有栽培，常生长于海拔500米至1000米的酸性黄壤山地。")
     piece = trim(sentence, ["银杏", "分布", "地区"], 90)
     assert "主要分布于东亚地区，包括中国的浙江、江苏、安徽、湖北等省" in piece and len(piece) <= 90
+
+
+def test_a_heading_that_is_a_sentence_runs_on_into_its_body() -> None:
+    span = Span("（三）申报材料须真实完整。提供虚假材料的，三年内不得申报市级专项资金。", "heading", 0,
+                "（三）申报材料须真实完整。", "提供虚假材料的，三年内不得申报市级专项资金。")
+    piece = render(span, span.quote, ["申报", "材料"], 200, None)
+    assert piece == "（三）申报材料须真实完整。提供虚假材料的，三年内不得申报市级专项资金。"
+    titled = Span("一、补助标准 按设备投入的10%给予补助。", "heading", 0, "一、补助标准", "按设备投入的10%给予补助。")
+    assert render(titled, titled.quote, ["补助", "标准"], 200, None) == "一、补助标准：按设备投入的10%给予补助。"
