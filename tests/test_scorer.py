@@ -76,3 +76,30 @@ def test_the_weightless_nouns_are_data_not_code() -> None:
 
     data = json.loads((SCORER_FILE.parent / "answer_nouns.json").read_text(encoding="utf-8"))
     assert frozenset(data["plan"]) == PLAN_NOUNS and frozenset(data["generic"]) == GENERIC_NOUNS
+
+
+def test_the_fit_scripts_cache_gives_back_the_collected_candidates(tmp_path: Path, settings: Settings) -> None:
+    """bench/fit_scorer --cache: experiments read the candidates' features back instead of extracting again
+    (the index may be gone); the data file says why the model is what it is."""
+    import shutil
+
+    import numpy as np
+
+    from app.scorer import MODEL
+    from bench.fit_scorer import cached
+
+    path = tmp_path / "notices.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in NOTICES) + "\n", encoding="utf-8")
+    run_ingest([path], settings)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"question": "青山市2025年新增了多少家专精特新企业？", "must": ["37家"],
+                                     "type": "numeric"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    sets = [["mine", str(settings.index_dir), str(questions)]]
+    cache = tmp_path / "features.npz"
+    collected, _ = cached(cache, sets, [])
+    assert cache.exists() and len(collected) == 1 and collected[0].y.any()
+    shutil.rmtree(settings.index_dir)
+    again, checks = cached(cache, sets, [])
+    assert checks == [] and len(again) == 1 and again[0].set_name == "mine"
+    assert np.array_equal(again[0].x, collected[0].x) and np.array_equal(again[0].y, collected[0].y)
+    assert json.loads(SCORER_FILE.read_text(encoding="utf-8"))["model"] == MODEL
