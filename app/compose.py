@@ -143,9 +143,10 @@ def render(span: Span, resolved: str, keep: list[str], limit: int, need: Needs |
     whole = f"{lead}{body}"
     if len(whole) <= limit:
         return whole
-    if len(lead) <= limit // 4:
-        return f"{lead}{_items(body, limit - len(lead))}"
-    return _items(body, limit)
+    room = limit - len(lead) if len(lead) <= limit // 4 else limit
+    # for a figure or date the body is cut around the clause that shows it; otherwise its items come in order
+    cut = trim(body, keep, room, need) if need is not None else _items(body, room)
+    return f"{lead}{cut}" if room < limit else cut
 
 
 def _items(body: str, limit: int) -> str:

@@ -166,3 +166,11 @@ def test_a_heading_that_is_a_sentence_runs_on_into_its_body() -> None:
     assert piece == "（三）申报材料须真实完整。提供虚假材料的，三年内不得申报市级专项资金。"
     titled = Span("一、补助标准 按设备投入的10%给予补助。", "heading", 0, "一、补助标准", "按设备投入的10%给予补助。")
     assert render(titled, titled.quote, ["补助", "标准"], 200, None) == "一、补助标准：按设备投入的10%给予补助。"
+
+
+def test_a_heading_cut_for_a_date_keeps_the_clause_with_the_date() -> None:
+    body = ("各县市区经信部门要按照市里的统一部署，认真做好本地区技改补助资金的审核和拨付工作，做到应拨尽拨、及时到位，"
+            "由县级经信部门会同财政部门逐项复核，汇总后的补助数据须于每季度首月15日前报送市经信局。")
+    span = Span(f"三、做好补助资金拨付工作 {body}", "heading", 0, "三、做好补助资金拨付工作", body)
+    piece = render(span, span.quote, ["补助", "数据", "报送"], 80, Asked("date"))
+    assert piece.startswith("三、做好补助资金拨付工作：") and "每季度首月15日前报送" in piece and len(piece) <= 80
