@@ -14,7 +14,7 @@ from typing import Protocol
 
 from app.candidates import Span
 from app.schema import Chunk, Citation
-from app.text import normalize, pos_tag, tokenizer
+from app.text import kept_per_text, normalize, pos_tag, tokenizer
 from app.values import literal_spans
 
 MAX_ANSWER_CHARS = 200
@@ -41,6 +41,7 @@ def defuse_markers(text: str) -> str:
     return _SOURCE_MARKER.sub(r"〔\1〕", text)
 
 
+@kept_per_text
 def match_form(text: str) -> str:
     """What concept matching compares: half-width, lower case, without quotes and spaces
     ('“两化”改造' matches 两化改造)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from app.errors import KBQAError
 from app.patterns import Value
+from app.text import kept_per_text
 
 SCORER_FILE = Path(__file__).resolve().parent / "data" / "scorer.json"
 
@@ -112,6 +113,7 @@ def shipped() -> Scorer:
     return from_json(SCORER_FILE.read_text(encoding="utf-8"), str(SCORER_FILE))
 
 
+@kept_per_text
 def pairs(text: str) -> frozenset[str]:
     """The text's character pairs within runs of letters (punctuation and spaces split runs)."""
     runs = re.split(r"[\s\W_]+", text)

@@ -59,9 +59,20 @@ _SENTENCE_TAGS_KEPT = 8192
 KEPT_TEXT_CHARS = 600  # longer texts (ingest's documents and paragraphs) are never kept: 8192 x 600 chars ~ 20 MB at most
 
 
+_KEPT_ELSEWHERE: list[Any] = []  # per-text caches of other modules (kept_per_text), dropped with these
+
+
+def kept_per_text(fn: Any) -> Any:
+    """Keep a pure function's results per text (sentence, chunk, title), bounded like the tags: the answerer
+    reads the same retrieved chunks question after question. Registered so bench/ask_bench can drop it."""
+    kept = lru_cache(maxsize=_SENTENCE_TAGS_KEPT)(fn)
+    _KEPT_ELSEWHERE.append(kept)
+    return kept
+
+
 def per_text_caches() -> tuple[Any, ...]:
     """The caches of results per sentence or chunk text, for bench/ask_bench to time text seen the first time."""
-    return (name_tags, _resolved, _sentences)
+    return (name_tags, _resolved, _sentences, *_KEPT_ELSEWHERE)
 
 
 @lru_cache(maxsize=_WORD_TAGS_KEPT)

@@ -178,3 +178,17 @@ def test_sentences_and_resolved_dates_are_kept_per_text_and_handed_out_fresh() -
     long_text = text * (KEPT_TEXT_CHARS // len(text) + 1)
     size = _resolved.cache_info().currsize
     assert resolve_dates(long_text, 2026, 2025).startswith("2025年全市") and _resolved.cache_info().currsize == size
+
+
+def test_candidate_features_kept_per_text_are_dropped_with_the_tags() -> None:
+    """match_form and the character pairs are computed for every candidate of every question over the same
+    retrieved chunks: kept per text, and registered so bench/ask_bench's 'untagged' figures drop them too."""
+    from app.compose import match_form
+    from app.scorer import pairs
+    from app.text import per_text_caches
+
+    kept = per_text_caches()
+    assert match_form in kept and pairs in kept
+    assert match_form("“两化”改造 A") == match_form("“两化”改造 A") == "两化改造a"
+    assert match_form.cache_info().hits >= 1
+    assert pairs("园区，亩均") == frozenset({"园区", "亩均"})
