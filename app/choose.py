@@ -105,11 +105,11 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
         older = rivals[0] if newer is best else best
         best = newer
         note = f"（注：较早的《{defuse_markers(older.chunk.title or older.chunk.source)}》（{older.chunk.doc_date or '日期不详'}）数字不同，已采用较新的文件。）"
+    best = _cell_for(best, cands[1:6])
     chosen = [best]
     if many:  # '各产业集群增速': every entity's figure, as far as the answer length allows
         for c in _first_chunks(cands[1:], MANY_CHUNKS):
-            # each entity's figure answers the same question: it names every concept the best one names
-            if len(chosen) < MANY_MAX and c.coverage >= MIN_COVERAGE and c.fit > 0 and c.covered >= best.covered \
+            if len(chosen) < MANY_MAX and c.coverage >= MIN_COVERAGE and c.fit > 0 and _same_measure(c, best) \
                     and not any(_overlaps(c, x) for x in chosen) \
                     and not figures(c.resolved) <= frozenset().union(*(figures(x.resolved) for x in chosen)):
                 chosen.append(c)
@@ -151,6 +151,27 @@ def _first_chunks(cands: list[Candidate], n: int) -> list[Candidate]:
             seen.add(c.chunk.id)
         out.append(c)
     return out
+
+
+def _cell_for(best: Candidate, others: list[Candidate]) -> Candidate:
+    """Of a sentence and a table cell that state the same figures and name at least what the sentence names
+    of the question, the cell leads: it is the exact figure, and its citation names the cell (a chart can be
+    drawn from cells, not from prose)."""
+    said = figures(best.resolved)
+    if best.chunk.record is not None or not said:
+        return best
+    for c in others:
+        if c.chunk.record is not None and figures(c.resolved) and figures(c.resolved) <= said \
+                and c.covered >= best.covered:
+            return c
+    return best
+
+
+def _same_measure(c: Candidate, best: Candidate) -> bool:
+    """Each entity's figure answers the same question: of two table records, only one of the same column
+    (a sheet's 营收增速 is no answer beside its 规上营收, whatever the entity); text is not held to it."""
+    a, b = c.chunk.record, best.chunk.record
+    return a is None or b is None or a.column == b.column
 
 
 def _repeats_figures(c: Candidate, best: Candidate) -> bool:
