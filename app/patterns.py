@@ -46,6 +46,7 @@ AR = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 CN = rf"[{D}十][{D}十百千万亿]*(?:点[{D}]+)?(?:万亿|亿|万)?"
 INT = rf"\d+|[{D}十百千]+"
 Y4 = rf"{YEAR_AR}|[{D}]{{4}}"
+Y4_NIAN = rf"{Y4}|1[0-8]\d\d"  # before 年 an earlier four-digit year reads as one too (建于1889年)
 MONTH = r"1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]"
 DAY = r"3[01]|[12]\d|0?[1-9]|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 _SPAN_SEP = r"\s*[-—–~至到]\s*"
@@ -61,9 +62,9 @@ MONTHS = re.compile(
     rf"(?<!\d)(?:(?P<y>{Y4}|\d\d)\s*年\s*)?(?:(?P<a>{MONTH})\s*月?{_SPAN_SEP}(?P<b>{MONTH})\s*月"
     rf"|第?(?P<q>[一二三四1-4])\s*季度|前(?P<qn>[一二三1-3])\s*个?季度|(?P<h>[上下])半年|前(?P<n>{MONTH}|两)\s*个月)"
 )
-DATE = re.compile(rf"(?<!\d)(?:(?P<y>{Y4}|\d\d)\s*年\s*)?(?P<m>{MONTH})\s*月(?:\s*(?P<d>{DAY})\s*[日号])?")
+DATE = re.compile(rf"(?<!\d)(?:(?P<y>{Y4_NIAN}|\d\d)\s*年\s*)?(?P<m>{MONTH})\s*月(?:\s*(?P<d>{DAY})\s*[日号])?")
 YEAR = re.compile(
-    rf"(?<!\d)(?P<y>{Y4})\s*年|(?<![\d.])(?P<yy>\d\d)\s*年(?=度|底|初|末|[上下]半年|[一二三四1-4]季度|前三季度)"
+    rf"(?<!\d)(?P<y>{Y4_NIAN})\s*年|(?<![\d.])(?P<yy>\d\d)\s*年(?=度|底|初|末|[上下]半年|[一二三四1-4]季度|前三季度)"
     r"|['‘’](?P<ap>\d\d)(?!\d)"
 )
 PERCENT = re.compile(rf"(?P<v>{AR})\s*%|百分之(?P<w>{CN}|{AR})")

@@ -43,3 +43,12 @@ def test_the_period_a_header_states(header: str, year: str, span: str) -> None:
     rest = YEAR_NIAN.sub(" ", header)
     found_span = PERIOD_SPAN.search(rest)
     assert (found_span.group(0) if found_span else "") == span
+
+
+def test_an_earlier_year_before_nian_is_a_year() -> None:
+    """'始建于1889年' answers a 哪一年 question: before 年 a four-digit year before 1900 is a year too (before,
+    only 19xx/20xx were, and 1889年 was read as an amount of years, so the sentence did not fit the question)."""
+    from app.values import fitness
+
+    assert fitness("date", "这座钟楼始建于1889年。") == fitness("date", "这座钟楼始建于1989年。") > 0
+    assert fitness("date", "这座钟楼始建于1889年3月。") == fitness("date", "这座钟楼始建于1989年3月。")
