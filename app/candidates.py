@@ -18,8 +18,8 @@ from app.text import split_sentences
 
 LONG_SENTENCE = 150  # a sentence past this many characters is read as its '；' parts
 # A rule's condition and its ruling, or one of two measures, are '；' clauses of one sentence
-# ('…尚不够刑事处罚的，依法给予治安处罚；构成犯罪的，依法追究刑事责任。') or two sentences of a paragraph
-# ('…应对举报人信息严格保密。泄露举报人信息的，依法追究责任。'): a clause and the clauses after it to the
+# ('…逾期未报的，暂停拨付补助；情节严重的，取消三年内申报资格。') or two sentences of a paragraph
+# ('…申报材料须加盖单位公章。材料不全的，窗口一次性告知补正。'): a clause and the clauses after it to the
 # sentence's end, and a sentence with the next one, are candidates too, at most this many units and characters
 RUN_UNITS = 3
 RUN_CHARS = 200

@@ -191,7 +191,7 @@ def _news(c: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> floa
 def _tells_more(c: Candidate, best: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> bool:
     """Whether the supporting candidate should lead: it names, in its own words, every concept of the question
     the best one names and more; or, of two sentences of one document, the best one names the topic (what the
-    title says: '黄鳍紫鱼，又称…的其中一个种', a headline and dateline) while the other says what the question
+    title says: '青禾科技，又称…旗下的一家子公司', a headline and dateline) while the other says what the question
     asks about it."""
     if c.covered > best.covered:  # it names all the best one names of the question, and more
         return True

@@ -110,7 +110,7 @@ def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Ne
         return _window(out, max(0, min(first - limit // 5, len(out) - limit)), limit)
     _, start, end = best
     # What follows the asked words is what the sentence says about them (its predicate, its items, its
-    # figures: '雷公藤主要分布于东亚地区，包括…等地'): the run goes on as far as the limit allows and ends
+    # figures: '该茶树品种主要种植于浙北丘陵，包括…等地'): the run goes on as far as the limit allows and ends
     # where a clause closes.
     last = end
     while last + 1 < len(clauses) and len("".join(clauses[start : last + 2])) <= limit:
@@ -138,7 +138,7 @@ def render(span: Span, resolved: str, keep: list[str], limit: int, need: Needs |
     if span.kind not in ("heading", "list"):
         return trim(resolved, keep, limit, need)
     lead, body = span.lead.rstrip("：: "), span.body.strip()
-    # a heading that is a whole sentence ('（二）…应对举报人信息严格保密。') runs on into its body; only a
+    # a heading that is a whole sentence ('（二）…申报材料须加盖单位公章。') runs on into its body; only a
     # label or a title ('一、降价范围') takes a colon before what it introduces
     lead += "" if lead.endswith(_SENTENCE_END) else "："
     whole = f"{lead}{body}"

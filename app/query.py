@@ -292,8 +292,8 @@ def places_in(tagged: list[tuple[str, str]]) -> tuple[str, ...]:
     for i, (word, flag) in enumerate(tagged):
         if _suffix_word(word, flag, suffixes):
             start = i
-            # a suffix word that is a place by itself ('石景山区', '深圳市') takes no name before it:
-            # '重点商超石景山区', '国深圳市' are no places
+            # a suffix word that is a place by itself ('海淀区', '杭州市') takes no name before it:
+            # '重点商超海淀区', '国杭州市' are no places
             while start - 1 > used and place_stem(word) == word:
                 prev, prev_flag = tagged[start - 1]
                 name = "".join(w for w, _ in tagged[start - 1 : i])

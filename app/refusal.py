@@ -152,8 +152,8 @@ def gated_orgs(plan: Query) -> tuple[str, ...]:
 
 
 def _place_part(org: str) -> str:
-    """The longest leading place name of an organisation's name (a word jieba tags ns), or '': '福建' of
-    '福建队', '浙江省' of '浙江省人民政府'."""
+    """The longest leading place name of an organisation's name (a word jieba tags ns), or '': '湖南' of
+    '湖南队', '浙江省' of '浙江省人民政府'."""
     for end in range(len(org) - 1, 1, -1):
         pieces = list(_pos_tokenizer().cut(org[:end]))  # type: ignore[attr-defined]
         if len(pieces) == 1 and pieces[0].flag == "ns":

@@ -93,7 +93,7 @@ def test_a_condition_clause_takes_its_ruling() -> None:
 
 
 def test_a_sentence_runs_on_into_the_next_one_of_its_paragraph() -> None:
-    text = "（二）受理投诉的科室应对投诉人信息严格保密。泄露投诉人信息的，依规追究责任。\n附件：投诉登记表"
+    text = "（二）园区申报材料须加盖单位公章。材料不全的，窗口一次性告知补正。\n附件：申报表"
     runs = [s.quote for s in spans(chunk(text)) if s.kind == "run"]
-    assert "受理投诉的科室应对投诉人信息严格保密。泄露投诉人信息的，依规追究责任。" in runs[0]
+    assert "园区申报材料须加盖单位公章。材料不全的，窗口一次性告知补正。" in runs[0]
     assert not any("附件" in r for r in runs)  # a paragraph's end ends the run
