@@ -27,6 +27,7 @@ from app.extract import CONTEXT_WEIGHT as CONTEXT_CREDIT
 from app.extract import PLAN_NOUNS, Extracted, match_form
 from app.query import Query, period_named, place_stem
 from app.schema import Chunk, Hit
+from app.scorer import sigmoid
 from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
 
 # CONTEXT_CREDIT: a term found in the lead chunk or its headings but not in the cited sentence counts as
@@ -64,8 +65,7 @@ class Model:
     bias: float
 
     def __call__(self, x: Sequence[float]) -> float:
-        z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return sigmoid(self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True)))
 
 
 def _fitted() -> dict[str, object]:

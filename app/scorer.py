@@ -76,8 +76,12 @@ class Scorer:
     fitted_on: tuple[str, ...] = ()
 
     def __call__(self, x: Sequence[float]) -> float:
-        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return sigmoid(self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True)))
+
+
+def sigmoid(z: float) -> float:
+    """1 / (1 + e^-z), z clipped to ±30 (the fitted models' probability; no overflow on an extreme feature)."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self, extra: dict[str, object] | None = None) -> str:
         data: dict[str, object] = {

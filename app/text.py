@@ -13,7 +13,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Iterator
-from functools import cache, lru_cache
+from functools import cache, lru_cache, wraps
 from math import log
 from pathlib import Path
 from typing import Any
@@ -63,11 +63,19 @@ _KEPT_ELSEWHERE: list[Any] = []  # per-text caches of other modules (kept_per_te
 
 
 def kept_per_text(fn: Any) -> Any:
-    """Keep a pure function's results per text (sentence, chunk, title), bounded like the tags: the answerer
-    reads the same retrieved chunks question after question. Registered so bench/ask_bench can drop it."""
+    """Keep a pure function's results per text (sentence, chunk, title) up to KEPT_TEXT_CHARS, bounded like
+    the tags: the answerer reads the same retrieved chunks question after question (longer texts are computed
+    each time, as split_sentences and resolve_dates do). Registered so bench/ask_bench can drop it."""
     kept = lru_cache(maxsize=_SENTENCE_TAGS_KEPT)(fn)
-    _KEPT_ELSEWHERE.append(kept)
-    return kept
+
+    @wraps(fn)
+    def call(text: str) -> Any:
+        return kept(text) if len(text) <= KEPT_TEXT_CHARS else fn(text)
+
+    call.cache_info = kept.cache_info  # type: ignore[attr-defined]
+    call.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
+    _KEPT_ELSEWHERE.append(call)
+    return call
 
 
 def per_text_caches() -> tuple[Any, ...]:

@@ -191,4 +191,6 @@ def test_candidate_features_kept_per_text_are_dropped_with_the_tags() -> None:
     assert match_form in kept and pairs in kept
     assert match_form("“两化”改造 A") == match_form("“两化”改造 A") == "两化改造a"
     assert match_form.cache_info().hits >= 1
+    size = match_form.cache_info().currsize
+    assert match_form("长" * 700) == "长" * 700 and match_form.cache_info().currsize == size  # a long text is not kept
     assert pairs("园区，亩均") == frozenset({"园区", "亩均"})
