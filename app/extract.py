@@ -181,6 +181,11 @@ class Extractor:
             return None  # '1-11月营收增速' is not answered by a full-year figure
         if self.about and not any(t in text for t in self.about):
             return None
+        asking = bool(_ASKING.search(span.lead or span.quote))
+        if asking and not span.lead:
+            # a sentence that asks is no answer (a teaser repeats the question's words): on the fit files
+            # 346 such candidates held the gold 20 times, and were the only ones to in 2 of 981 questions
+            return None
         own = match_form(span.lead) if span.lead else text
         credit = [
             1.0 if any(t in own for t in group) else CONTEXT_WEIGHT if any(t in context for t in group) else 0.0
@@ -196,20 +201,16 @@ class Extractor:
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(asked_values(q.qtype, answer)), self.asks) - 1)
         raw = coverage
-        if fit == 0.0 and self.needs() is not None:
+        needs_value = self.needs() is not None
+        if fit == 0.0 and needs_value:
             coverage *= 0.8  # no value shown: it weighs less as support (choose's MIN_COVERAGE)
-        asking = bool(_ASKING.search(span.lead or span.quote))
-        if asking and not span.lead:
-            # a sentence that asks is no answer (a teaser repeats the question's words): on the fit files
-            # 346 such candidates held the gold 20 times, and were the only ones to in 2 of 981 questions
-            return None
         named = [*q.places, *q.orgs, *q.names]
         own_share = sum(w * (c == 1.0) for w, c in zip(self.weights, credit, strict=True)) / self.total if self.groups else 0.0
         features = {
             "coverage": raw, "own_coverage": own_share,
             "subject": about / self.subject_total if self.subject_total else 1.0,
             "type_fit": type_fit / 0.3, "extra_values": fit - type_fit,
-            "value_missing": float(type_fit == 0.0 and self.needs() is not None),
+            "value_missing": float(type_fit == 0.0 and needs_value),
             "value_near": nearness(asked_values(q.qtype, answer), answer, [t for i in covered for t in self.groups[i]]),
             "year_match": float(bool(years & set(q.years))),
             "constraint_own": sum(match_form(n) in text for n in named) / len(named) if named else 1.0,
