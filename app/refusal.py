@@ -117,10 +117,22 @@ def _named(term: str, hay: str) -> bool:
     """A place or organisation is named when the text has it whole, without its administrative suffix
     ('辽宁' for 辽宁省), or has every word of it ('天津开发区' in '天津经济技术开发区')."""
     term = match_form(term)
-    if term in hay or place_stem(term) in hay:
+    if term in hay or place_stem(term) in hay or _area_stem(term) in hay:
         return True
     words = [w for w in tokenizer().cut(term) if len(w) >= 2]
     return len(words) > 1 and all(place_stem(w) in hay for w in words)
+
+
+def _area_stem(term: str) -> str:
+    """'苏格兰地区' -> '苏格兰', '华北地区' -> '华北': a name that ends in a common noun for an area (a
+    two-character word jieba tags n by itself, such as 地区) is named by what comes before it. place_stem
+    strips only the administrative suffix and leaves '苏格兰地', which no text writes. The noun must be a word
+    of the name ('天津开发区' ends in 开发区, not in 发区)."""
+    tail = term[-2:]
+    pieces = list(_pos_tokenizer().cut(tail))  # type: ignore[attr-defined]
+    if len(term) >= 4 and len(pieces) == 1 and pieces[0].flag == "n" and tail in tokenizer().cut_for_search(term):
+        return term[:-2]
+    return term
 
 
 def gated_places(plan: Query) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ regression over them learns whether the answer is right (an answerable question 
 its weights are cross-validated by question (`--folds`), and the threshold is swept over the out-of-fold
 probabilities: the chosen value is the one with the best lead accuracy among those that answer at most
 `--max-answered` of the unanswerable questions and refuse at most `--max-refused` of the answerable ones;
-when none meets both, the one that exceeds them least, each excess relative to its bound. The curve and the
+when none meets both, the one within `--max-refused` that answers the fewest unanswerable questions. The curve and the
 same choice for each single feature are printed. `--write` stores the weights, fitted on all rows, and the
 threshold in app/data/refusal.json with what they were fitted on. Re-run it whenever the candidate scorer
 (app/data/scorer.json) is refitted: its probability is a feature. Check files belong elsewhere
@@ -139,14 +139,19 @@ def at(rows: list[Row], scores: list[float], t: float) -> tuple[float, float, fl
 
 
 def choose(rows: list[Row], scores: list[float], max_answered: float, max_refused: float) -> float:
-    """The threshold with the best lead accuracy within both bounds; when none is, the one that exceeds
-    them least, each excess counted in units of its own bound (a point over 5% weighs twice a point over
-    10%: a plain sum would trade many answerable questions for one unanswerable one)."""
-    def key(t: float) -> tuple[float, float]:
-        u, w, acc = at(rows, scores, t)
-        return (max(0.0, u - max_answered) / max_answered + max(0.0, w - max_refused) / max_refused, -acc)
-
-    return min(STEPS, key=lambda t: (key(t), t))
+    """The threshold with the best lead accuracy within both bounds. When none is, the bound on answerable
+    questions refused holds (a refused answerable question is a user turned away; the issue's check target
+    is the same), and among the thresholds within it the one that answers the fewest unanswerable
+    questions, then the best lead. When not even that bound can be held (the gate and the extractor already
+    refuse more), the one that refuses the fewest answerable questions."""
+    points = {t: at(rows, scores, t) for t in STEPS}
+    within = [t for t in STEPS if points[t][0] <= max_answered and points[t][1] <= max_refused]
+    if within:
+        return min(within, key=lambda t: (-points[t][2], t))
+    held = [t for t in STEPS if points[t][1] <= max_refused]
+    if held:
+        return min(held, key=lambda t: (points[t][0], -points[t][2], t))
+    return min(STEPS, key=lambda t: (points[t][1], -points[t][2], t))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     model = full_model(weights, bias, columns)
     fu, fw, facc = at(rows, question_scores(rows, model), best)
     print(f"chosen {best:.2f}: cross-validated unanswerable answered {u:.3f} (≤ {args.max_answered}), answerable refused "
-          f"{w:.3f} (≤ {args.max_refused}), lead {acc:.3f}; {'both bounds met' if met else 'bounds NOT both met: least relative excess'}")
+          f"{w:.3f} (≤ {args.max_refused}), lead {acc:.3f}; {'both bounds met' if met else 'bounds NOT both met: fewest unanswerable answered within the refused bound'}")
     print(f"fitted on all: weights {dict(zip(NAMES, np.round(weights, 4).tolist(), strict=True))}, bias {bias:.4f}; "
           f"at {best:.2f}: unanswerable answered {fu:.3f}, answerable refused {fw:.3f}, lead {facc:.3f}")
     if args.write:
@@ -206,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             "features": FEATURES,
             "label": "the question is answerable and the answer's lead holds the gold (threshold off, gate on)",
             "fitted_on": [f"{n}: {q} ({sum(r.name == n for r in rows)} questions)" for n, _, q in args.set],
-            "criterion": f"unanswerable answered <= {args.max_answered}, answerable refused <= {args.max_refused}, then best lead",
+            "criterion": f"unanswerable answered <= {args.max_answered}, answerable refused <= {args.max_refused}, then best lead; "
+                         f"when not both reachable: answerable refused <= {args.max_refused}, fewest unanswerable answered, then best lead",
             "cross_validated": {"folds": args.folds, "unanswerable_answered": round(u, 4), "answerable_refused": round(w, 4),
                                 "lead": round(acc, 4), "bounds_met": met},
             "command": "python -m bench.fit --set NAME INDEX_DIR QUESTIONS ... --write (docs/evaluation.md)",

@@ -14,6 +14,7 @@ from app.query import analyze
 from app.refusal import NAMES, THRESHOLD_FILE, coverage, gated_orgs, gated_places, judge, missing, threshold
 from app.schema import Chunk, Hit
 from app.settings import Settings
+from bench.fit import Row, at, choose
 from ingest.index import run_ingest
 
 DAY = dt.date(2026, 3, 1)
@@ -165,3 +166,28 @@ def test_an_unknown_word_is_a_feature_not_a_refusal(tmp_path: Path, settings: Se
     verdict = judge(plan, result, hits)
     assert verdict is not None and len(verdict.features) == len(NAMES)
     assert verdict.features[NAMES.index("unknown")] == result.unknown
+
+
+def test_a_place_ending_in_an_area_noun_is_named_by_its_name() -> None:
+    """'北欧地区' is named where a text writes 北欧 (the gate demanded '北欧地区' or '北欧地', refusing the
+    passage that answers); another region's passage is still refused, and a city's figure still does not
+    answer its district's question."""
+    plan = analyze("在北欧地区，蓝莓被用来做什么？", DAY)
+    assert missing(plan, chunk("在北欧，蓝莓常被用来酿酒和做果酱。")) == ()
+    assert missing(plan, chunk("在南美，蓝莓常被用来酿酒和做果酱。")) != ()
+    plan = analyze("华北地区的工业投资增长多少？", DAY)
+    assert missing(plan, chunk("华北工业投资增长5.2%。")) == ()
+    plan = analyze("北京市丰台区的工业投资增长多少？", DAY)
+    assert missing(plan, chunk("丰台工业投资增长3.1%。")) == () and missing(plan, chunk("北京市工业投资增长3.1%。")) != ()
+
+
+def test_the_threshold_keeps_answerable_refusals_within_their_bound() -> None:
+    """When no threshold meets both bounds, the one chosen refuses at most 5% of the answerable questions
+    and, within that, answers the fewest unanswerable ones (the least relative excess over both bounds
+    chose 0.51 here, refusing 6% of the answerable questions to answer no unanswerable one)."""
+    rows = [Row("s", str(i), "", False, True, True, ((),), False) for i in range(100)]
+    rows += [Row("s", f"u{i}", "", True, True, False, ((),), False) for i in range(10)]
+    scores = [0.9] * 94 + [0.5] * 6 + [0.3] * 5 + [0.7] * 5
+    t = choose(rows, scores, 0.10, 0.05)
+    unanswered, refused, _ = at(rows, scores, t)
+    assert refused <= 0.05 and unanswered == 0.5 and t == 0.31
