@@ -14,6 +14,16 @@ same choice for each single feature are printed. `--write` stores the weights, f
 threshold in app/data/refusal.json with what they were fitted on. Re-run it whenever the candidate scorer
 (app/data/scorer.json) is refitted: its probability is a feature. Check files belong elsewhere
 (docs/evaluation.md: tuning discipline).
+
+Tried and not kept (fit pool at 0548013, 43 unanswerable of 1,146; fewest unanswerable answered with answerable
+refused <= 0.05, 5- and 10-fold CV over four seeds, mean; shipped features 0.209): the idf share of the
+question's terms absent from the lead's chunk 0.209, whether its highest-weight term is absent, the character
+pairs of the question in the lead's chunk 0.206 or sentence, the share of its subject nouns absent from the
+lead's chunk 0.224 / sentence 0.212 (also only for questions asking a number, date, person or place), an asked
+value the lead does not show 0.209, pairs + absent share 0.203; with the label 'answerable' instead of
+'lead-correct' 0.238 (shipped features) to 0.195 (pairs + absent share, 0.163-0.233 by seed). No gain beyond one
+question of 43. The same-document gate (a place named in any chunk of the lead's document) would answer two
+answerable questions with a wrong lead and one unanswerable one: not kept either.
 """
 
 from __future__ import annotations
