@@ -77,3 +77,10 @@ def test_a_document_number_question_is_answered_by_the_number(tmp_path: Path, se
     assert answer.answerable, answer.answer
     assert "青经信〔2026〕7号" in answer.answer.split("[1]")[0]
 
+
+def test_a_phone_question_finds_the_contact_line(tmp_path: Path, settings: Settings) -> None:
+    """'咨询电话' and '联系电话' (and '服务热线') name one thing (app/data/synonyms.txt): without that, the
+    line with the number carried too little of what the question is about and was no candidate."""
+    answer = _assistant(tmp_path, settings).ask("成果转化奖励的咨询电话是多少？")
+    assert "0571-87001234" in answer.answer.split("[1]")[0], answer.answer
+
