@@ -43,6 +43,9 @@ _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为�
 # The measure word a count question names ('多少家', '几项', '多少亩'): a figure counted in another one
 # ('四级', '1.5亿元') is no whole answer to it. Words that others stand in for are left out (个 for any;
 # 人/名/位, 天/日/个月, 户/家 for one another); 项 and 件 count the same things.
+# Words by which a figure question asks a rate or a change: without one ('产值是多少') it asks an amount, and
+# a sentence or cell that states only a rate ('产值增速为14.7%') shows none
+_RATE_ASKED = re.compile(r"增速|增长|增幅|增加|减少|下降|降低|提高|提升|上升|回落|幅度|率|比例|比重|占比|份额|百分|%|％|同比|环比|折|成")
 _ASKED_MEASURE = re.compile(r"(?:多少|几)(家|项|件|台|套|辆|艘|座|所|亩|吨|张|批|笔|宗)")
 
 
@@ -89,6 +92,7 @@ class Extractor:
         self.subject_total = sum(self.weights[i] for i in self.subject)
         self.metric_words = METRICS.get(query.metric, ())
         self.asks = max(1, len(re.findall(r"多少|几", query.text)))
+        self.amount = query.qtype == "numeric" and not _RATE_ASKED.search(query.text)
         self.literal = literal_asked(query.text)  # '文号是多少': a 文号 answers, not any figure
         self.measure = ("项件" if m.group(1) in "项件" else m.group(1)) if (m := _ASKED_MEASURE.search(query.text)) else ""
         # rank=False (the fit script, which fits the scorer): every candidate scores 0, in the order found
@@ -206,6 +210,8 @@ class Extractor:
         fit = type_fit = fitness(self.literal or q.qtype, answer)
         if type_fit > 0.1 and self.measure and not any(v.unit[:1] and v.unit[0] in self.measure for v in asked_values(q.qtype, answer)):
             fit = type_fit = 0.0  # '多少家' shown only a figure of 级 or 元 shows no value of the asked kind
+        if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in asked_values(q.qtype, answer)):
+            fit = type_fit = 0.0  # '产值是多少' shown only '增速为14.7%'
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(asked_values(q.qtype, answer)), self.asks) - 1)
         raw = coverage

@@ -21,6 +21,8 @@ NOTICES = [
      "text": "2025年，青山市科创园新入驻企业42家。青山市科创园实行三级孵化体系，孵化面积达到3.6万平方米。"},
     {"id": "notice", "title": "关于青山市科技成果转化奖励的通知", "date": "2026-03-09",
      "text": "奖励资金由市科技局会同市财政局审核后拨付，每年集中受理一次。"},
+    {"id": "auto", "title": "青山市汽车零部件产业运行简报", "date": "2026-01-28",
+     "text": "2025年，青山市汽车零部件产业产值增速为8.2%。全年汽车零部件产业产值为96.5亿元。"},
     {"id": "contact", "title": "关于青山市科技成果转化奖励的通知", "date": "2026-03-09",
      "text": "三、联系方式\n市科技局成果转化科，联系电话：0571-87001234。"},
 ]
@@ -84,3 +86,17 @@ def test_a_phone_question_finds_the_contact_line(tmp_path: Path, settings: Setti
     answer = _assistant(tmp_path, settings).ask("成果转化奖励的咨询电话是多少？")
     assert "0571-87001234" in answer.answer.split("[1]")[0], answer.answer
 
+
+def test_an_amount_question_is_not_shown_a_rate_alone(tmp_path: Path, settings: Settings) -> None:
+    """'产值是多少' names no rate or change: '产值增速为8.2%' shows no amount (it fitted as a whole figure,
+    and '…和…的产值分别是多少' listed each one's growth rate before its output)."""
+    store = _assistant(tmp_path, settings).store
+    plan = analyze("青山市汽车零部件产业产值是多少？", settings.question_date(), store.idf)
+    hits = retrieve(store, plan, 4)
+    fits = {c.quote: x[NAMES.index("type_fit")] for c, x in Extractor(store, plan, (), hits).scored(hits)}
+    assert fits["2025年，青山市汽车零部件产业产值增速为8.2%。"] == 0.0
+    assert fits["全年汽车零部件产业产值为96.5亿元。"] == 1.0
+    rate = analyze("青山市汽车零部件产业产值增速是多少？", settings.question_date(), store.idf)
+    hits = retrieve(store, rate, 4)
+    fits = {c.quote: x[NAMES.index("type_fit")] for c, x in Extractor(store, rate, (), hits).scored(hits)}
+    assert fits["2025年，青山市汽车零部件产业产值增速为8.2%。"] == 1.0
