@@ -22,7 +22,7 @@ from app.scorer import NAMES, Scorer, nearness, novelty, pairs, pairs_share, shi
 from app.siblings import sibling_hits
 from app.store import Store
 from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
-from app.values import asked_values, fitness
+from app.values import asked_values, fitness, literal_asked
 
 __all__ = ["MAX_ANSWER_CHARS", "Candidate", "Extracted", "Extractor", "asks_for_many", "chunk_sentences", "citation",
            "defuse_markers", "extract", "match_form", "trim"]
@@ -40,6 +40,13 @@ PLAN_NOUNS = frozenset(_NOUNS["plan"])
 GENERIC_NOUNS = frozenset(_NOUNS["generic"])
 _MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
 _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
+# The measure word a count question names ('多少家', '几项', '多少亩'): a figure counted in another one
+# ('四级', '1.5亿元') is no whole answer to it. Words that others stand in for are left out (个 for any;
+# 人/名/位, 天/日/个月, 户/家 for one another); 项 and 件 count the same things.
+# Words by which a figure question asks a rate or a change: without one ('产值是多少') it asks an amount, and
+# a sentence or cell that states only a rate ('产值增速为14.7%') shows none
+_RATE_ASKED = re.compile(r"增速|增长|增幅|增加|减少|下降|降低|提高|提升|上升|回落|幅度|率|比例|比重|占比|份额|百分|%|％|同比|环比|折|成")
+_ASKED_MEASURE = re.compile(r"(?:多少|几)(家|项|件|台|套|辆|艘|座|所|亩|吨|张|批|笔|宗)")
 
 
 class Asked:
@@ -85,6 +92,9 @@ class Extractor:
         self.subject_total = sum(self.weights[i] for i in self.subject)
         self.metric_words = METRICS.get(query.metric, ())
         self.asks = max(1, len(re.findall(r"多少|几", query.text)))
+        self.amount = query.qtype == "numeric" and not _RATE_ASKED.search(query.text)
+        self.literal = literal_asked(query.text)  # '文号是多少': a 文号 answers, not any figure
+        self.measure = ("项件" if m.group(1) in "项件" else m.group(1)) if (m := _ASKED_MEASURE.search(query.text)) else ""
         # rank=False (the fit script, which fits the scorer): every candidate scores 0, in the order found
         self.model: Scorer | None = shipped() if rank else None
         self.pairs = pairs(_ASKING.sub(" ", match_form(query.resolved)))
@@ -175,8 +185,8 @@ class Extractor:
                 known = set(chunk.periods) | ({chunk.default_year} if chunk.default_year else set())
                 if known and not known & set(q.years):
                     return None
-        if self.metric_words and not any(w.lower() in text for w in self.metric_words):
-            return None
+        if self.metric_words and not any(w.lower() in text or w.lower() in heading for w in self.metric_words):
+            return None  # the metric may name the document ('…补助办法的文号'), not the sentence
         if q.months and q.qtype in FIGURE_TYPES and _month_span(q.months) not in {_month_span(m) for m in MONTH_SPAN.findall(text)}:
             return None  # '1-11月营收增速' is not answered by a full-year figure
         if self.about and not any(t in text for t in self.about):
@@ -197,7 +207,11 @@ class Extractor:
         if q.qtype in FIGURE_TYPES and self.subject_total and about / self.subject_total < MIN_SUBJECT:
             return None  # another entity's figure
         answer = match_form(span.body) if span.lead else text
-        fit = type_fit = fitness(q.qtype, answer)
+        fit = type_fit = fitness(self.literal or q.qtype, answer)
+        if type_fit > 0.1 and self.measure and not any(v.unit[:1] and v.unit[0] in self.measure for v in asked_values(q.qtype, answer)):
+            fit = type_fit = 0.0  # '多少家' shown only a figure of 级 or 元 shows no value of the asked kind
+        if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in asked_values(q.qtype, answer)):
+            fit = type_fit = 0.0  # '产值是多少' shown only '增速为14.7%'
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(asked_values(q.qtype, answer)), self.asks) - 1)
         raw = coverage

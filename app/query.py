@@ -64,6 +64,18 @@ def _first(key: str, text: str, default: str) -> str:
     return next((label for label, rx in _question_words()[key] if rx.search(text)), default)
 
 
+_INTERROGATIVE = re.compile(r"[哪几谁何]|多少|什么")
+
+
+def _asking_only(token: str, text: str) -> bool:
+    """Whether the token stands in the question only inside a question word ('天' of '哪天', '一天' of
+    '哪一天'): it asks, it names nothing an answer holds, so it is no content word (with an idf of a word the
+    index rarely has, it outweighed the question's topic and the evidence looked weak)."""
+    spans = [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if _INTERROGATIVE.search(m.group(0))]
+    starts = [i for i in range(len(text)) if text.startswith(token, i)]
+    return bool(spans and starts) and all(any(a <= i and i + len(token) <= b for a, b in spans) for i in starts)
+
+
 @dataclass(frozen=True)
 class TermWeights:
     """The fitted factors of app/data/term_weights.json (written by `python -m bench.fit_terms --write`): one
@@ -220,7 +232,8 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
     months = m.group(0) if (m := MONTH_SPAN.search(resolved)) else ""
     metric = next((m for w, m in _METRIC_ORDER if w.lower() in resolved.lower()), "")
     base = tokenize(resolved)
-    content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years)
+    content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years
+                    and not _asking_only(t, resolved.lower()))
     tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(resolved)]  # type: ignore[attr-defined]
     parts = sub_questions(question) if facets else []
     return Query(

@@ -8,7 +8,10 @@ value that verify will then find in its source, and a phone number or a 文号 i
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
+from pathlib import Path
 
 from app.patterns import Value, scan
 
@@ -16,8 +19,20 @@ FIGURES = frozenset({"number", "percent", "permille", "points"})
 DATES = frozenset({"date", "months", "year"})
 RANKS = frozenset({"rank", "top"})
 LITERALS = frozenset({"phone", "email", "url", "docno"})  # one unit each: an answer never cuts into them
-# what each asked type is answered by (app.query's qtype); other types ask for no particular value
-ASKED = {"numeric": FIGURES | {"phone"}, "date": DATES, "rank": RANKS}
+# what each asked type is answered by (app.query's qtype, or the literal a question names: literal_asked);
+# other types ask for no particular value
+ASKED = {"numeric": FIGURES | {"phone"}, "date": DATES, "rank": RANKS, **{k: frozenset({k}) for k in LITERALS}}
+# the word ends the question, bar the asking ('咨询电话是多少？', '文号是什么'): '电话费补助多少' asks a figure
+_LITERAL_WORDS = [
+    (kind, re.compile(rf"(?:{rx})(?:号码)?(?:是|为)?(?:多少|什么|啥)?[？?。！!\s]*$"))
+    for kind, rx in json.loads((Path(__file__).resolve().parent / "data" / "question_words.json").read_text(encoding="utf-8"))["literal"]
+]
+
+
+def literal_asked(question: str) -> str:
+    """The one-piece value a question names as its answer ('文号是多少' -> docno, '咨询电话' -> phone), or ''.
+    Such a question is answered by that value only: any figure fitted '…办法的文号是多少' as well."""
+    return next((kind for kind, rx in _LITERAL_WORDS if rx.search(question)), "")
 
 
 @lru_cache(maxsize=4096)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.patterns import DOCNO
 from app.schema import Chunk, Document, Section, content_id
 from app.text import default_year_of, resolve_dates, split_sentences, years_in
 
@@ -29,6 +30,12 @@ class _Unit:
     article: str = ""
 
 
+def _is_docno(line: str) -> bool:
+    """A line that ends in a 文号 ('平经信〔2025〕12号'): a value of the document to cite, never a heading,
+    and a line of its own (no closing mark, yet not a sentence running on)."""
+    return bool((m := DOCNO.search(line)) and m.end() == len(line))
+
+
 def _heading_level(line: str, prev_ended: bool) -> int:
     """The heading level of a line, or 0 for body text."""
     if _MD.match(line):
@@ -46,7 +53,8 @@ def _heading_level(line: str, prev_ended: bool) -> int:
         return 5
     if (_ARABIC.match(line) or _ARABIC_PAREN.match(line)) and short:
         return 6
-    if short and prev_ended and len(line) >= 2 and not _ARTICLE.match(line) and not re.search(r"[，,]", line):
+    if short and prev_ended and len(line) >= 2 and not _ARTICLE.match(line) and not re.search(r"[，,]", line) \
+            and not _is_docno(line):
         return 7
     return 0
 
@@ -67,7 +75,8 @@ def _units(text: str) -> list[_Unit]:
     prev_ended = True
     for i, line in enumerate(lines):
         level = _heading_level(line, prev_ended)
-        if level == _GUESSED and i and (i + 1 == len(lines) or _heading_level(lines[i + 1], True) == _GUESSED):
+        # ... and none when another heading of its level or above follows ('印发日期：…' before '第一章')
+        if level == _GUESSED and i and (i + 1 == len(lines) or 0 < _heading_level(lines[i + 1], True) <= _GUESSED):
             units.append(_Unit(line))
             continue
         if level:
@@ -79,7 +88,7 @@ def _units(text: str) -> list[_Unit]:
             units[-1].text += line
         else:
             units.append(_Unit(line, 0, article))
-        prev_ended = line.endswith(_ENDS_SENTENCE)
+        prev_ended = line.endswith(_ENDS_SENTENCE) or _is_docno(line)
     return units
 
 
@@ -229,7 +238,7 @@ class _Chunker:
         self.flush(page)
 
 
-CHUNKER_VERSION = "chunker-3"  # bump when loaders or the chunker cut the same file into other chunks
+CHUNKER_VERSION = "chunker-4"  # bump when loaders or the chunker cut the same file into other chunks
 
 
 def chunker_signature(max_chars: int) -> str:

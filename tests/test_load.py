@@ -283,3 +283,32 @@ def test_rejected_upload_is_not_kept(tmp_path: Path) -> None:
         save_upload(kb, "政策文件", "炸弹.docx", bomb.getvalue(), 20)
     assert not any(p.is_file() for p in kb.rglob("*")) if kb.exists() else True
     assert save_upload(kb, "文章", "好.md", "# 好\n\n正文。".encode(), 20).read_text(encoding="utf-8") == "# 好\n\n正文。"
+
+
+def test_date_line_before_a_chapter_heading_is_kept(tmp_path: Path) -> None:
+    """A short label line ('发文日期：…') right before a chapter heading has no body of its own: taken for a
+    heading it was dropped, and '哪天发文的' had nothing to cite."""
+    path = write_docx(
+        tmp_path / "扶持办法.docx",
+        [
+            ("Title", "园区企业扶持办法"),
+            ("Normal", "发文日期：2026年5月8日"),
+            ("Heading 1", "第一章 总则"),
+            ("Normal", "第一条 为支持园区企业发展，制定本办法。"),
+        ],
+    )
+    texts = [c.text for c in chunks_of(path)]
+    assert any("发文日期：2026年5月8日" in t for t in texts), texts
+
+
+def test_document_number_line_is_text_not_heading(tmp_path: Path) -> None:
+    """A 文号 on a line of its own is short and has no closing mark, so it read as a heading: it was then in
+    no chunk's text, and '这份办法的文号是多少' had nothing to cite."""
+    path = tmp_path / "补贴办法.md"
+    path.write_text(
+        "# 园区物流补贴办法\n\n园发〔2026〕7号\n\n第一条 为降低企业物流成本，制定本办法。\n\n第二条 本办法自2026年6月1日起施行。\n",
+        encoding="utf-8",
+    )
+    chunks = chunks_of(path)
+    assert any("园发〔2026〕7号" in c.text for c in chunks), [(c.heading_path, c.text) for c in chunks]
+    assert all("园发" not in c.heading_path for c in chunks)
