@@ -8,7 +8,8 @@ just as well. The scorer's features then score them within a hair of each other 
 which leads is chance. The value that independent documents repeat is the answer far more often than one a
 single document states: answer redundancy, the oldest signal of open-domain question answering. Only a value
 the question asks for counts (a figure, a date, a rank), and only other documents' (a document repeating
-itself is no evidence), so a corpus of one document per topic is left as the scorer ranked it.
+itself is no evidence), so a corpus of one document per topic is left as the scorer ranked it. For a
+who/where/which question the values are the names of the asked kind the question does not name.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from __future__ import annotations
 import math
 
 from app.candidates import Candidate
+from app.compose import match_form
+from app.text import kept_per_text, pos_tag, tokenizer
 from app.values import asked_values, is_whole
 
 # How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
 # scorer's probability, and how many candidates are read. Chosen on the fit files by replaying the recorded
-# candidates of every fit question (see the commit that added this module): margins 1-3 and pools 20-40 give
-# the same +5 leads on RGB dev and no loss on any set; a pool of 10 finds fewer, a margin of 10 loses one.
+# candidates of every fit question (see the commits that added this module): for values, margins 1-3 and pools
+# 20-40 give the same +5 leads on RGB dev and no loss on any set; a pool of 10 finds fewer, a margin of 10
+# loses one.
 AGREE_MARGIN = 3.0
 AGREE_POOL = 20
 
@@ -41,16 +45,34 @@ def _log_odds(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def agreed_first(cands: list[Candidate], qtype: str) -> list[Candidate]:
+@kept_per_text
+def _tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    """The text's words of two or more characters (not Latin: 'GDP', 'iPhone' name no one), each with its
+    part of speech (kept per text; the word tags are kept per word, app/text.py)."""
+    return tuple((w, pos_tag(w)) for w in dict.fromkeys(tokenizer().cut(text)) if len(w) >= 2 and not w.isascii())
+
+
+def name_keys(wants: str, question: str, text: str) -> frozenset[tuple[object, ...]]:
+    """The names of the kind a who/where/which question asks for (`wants`: jieba's nr, ns, nt) that the text
+    states and the question does not (the question's own names agree with everything)."""
+    asked = match_form(question)
+    return frozenset(("name", w) for w, tag in _tagged_words(text) if tag == wants and match_form(w) not in asked)
+
+
+def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: str = "") -> list[Candidate]:
     """The candidates (best first) with the best-agreed one moved to the front: among those within
     AGREE_MARGIN of the best that state an asked value, the one whose values the most other documents among
-    the first AGREE_POOL candidates state too. The order is kept unless it is agreed by more documents than
-    the best one is."""
+    the first AGREE_POOL candidates state too. A question that asks no value but a name (`wants`) agrees on
+    the names of that kind, read only among the near-tied candidates (tagging is the slow part). The order is
+    kept unless the pick is agreed by more documents than the best one is."""
     pool = cands[:AGREE_POOL]
+    top = _log_odds(pool[0].score)
     keys = [value_keys(qtype, c.resolved) for c in pool]
+    if wants and not any(keys):
+        pool = [c for c in pool if top - _log_odds(c.score) <= AGREE_MARGIN]
+        keys = [name_keys(wants, question, c.resolved) for c in pool]
     if not any(keys):
         return cands
-    top = _log_odds(pool[0].score)
 
     def agreement(i: int) -> int:
         return len({c.chunk.source for j, c in enumerate(pool) if keys[j] & keys[i] and c.chunk.source != pool[i].chunk.source})

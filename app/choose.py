@@ -92,7 +92,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
     chosen by; `needs`: what a clause must show for the question type; `weighty`: the concepts rare
     enough that a candidate adding one is evidence for another part of the question; `concepts`: the
     question's concept groups (match form) with their weights, which decide which of two pieces leads."""
-    cands = agreed_first(cands, query.qtype)  # of near ties, the value other documents state too
+    cands = agreed_first(cands, query.qtype, query.wants, query.text)  # of near ties, the value other documents state too
     best = cands[0]
     note = ""
     many = asks_for_many(query.text)

@@ -55,3 +55,20 @@ def test_a_date_agrees_with_the_same_day_written_with_its_year() -> None:
     assert value_keys("date", "3月10日，该行被监管机构接管。") == value_keys("date", "2023年3月10日该行被接管")
     assert value_keys("date", "3月10日") != value_keys("date", "3月12日")
     assert value_keys("entity", "3月10日") == frozenset()  # a question asking no value has none to agree on
+
+
+WHO = "谁获得了2025年平湖市青年创业大赛一等奖？"
+# the best-scored sentence names the award but only the judges; two other reports name the winner
+JUDGES = "2025年平湖市青年创业大赛一等奖评审由张建华、李明远等专家组成的评委会完成。"
+WINNER_A = "在2025年平湖市青年创业大赛中，王晓东凭借智能灌溉项目获得一等奖。"
+WINNER_B = "王晓东的团队拿下了今年平湖市青年创业大赛的一等奖。"
+
+
+def test_a_who_question_agrees_on_the_person_other_documents_name() -> None:
+    cands = [_candidate("评审纪要.txt", JUDGES, 0.996), _candidate("日报.txt", WINNER_A, 0.995),
+             _candidate("电视台.txt", WINNER_B, 0.990)]
+    query = analyze(WHO, QUESTION_DATE)
+    assert query.wants == "nr"
+    answer = compose_answer(query, cands, ["平湖", "平湖市", "青年", "创业", "大赛", "一等奖"], None, frozenset({0, 1}))
+    assert "王晓东" in answer.text.split("[1]")[0]
+    assert agreed_first(cands, query.qtype) == cands  # no asked kind of name given: nothing to agree on
