@@ -77,7 +77,7 @@ def _tag(word: str) -> str:
 def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Needs | None = None) -> str:
     """Cut a long sentence down to the run of clauses that fits `limit` and carries the most asked words —
     first of all, for 多少/何时 questions, a clause with an asked word and the figure or date (`need`), the one
-    naming the most asked words beside its value ('同比增长4.8%' over '生产总值973.24亿元' for a growth) —
+    naming the most asked words beside its value ('同比增长7.6%' over '总产值1234.5亿元' for a growth) —
     then a run that does not end on a lead-in or condition, then the clauses after it while they fit; a single
     over-long clause is cut to the window around the asked words, never inside a phone number or 文号."""
     sentence = sentence.strip()
