@@ -191,15 +191,17 @@ def clauses(quote: str) -> set[str]:
 
 
 def repeats_evidence(answers: list[Extracted]) -> bool:
-    """Whether two parts' answers cite one chunk with a clause in common. The parts then found one passage
+    """Whether two parts' answers lead with one chunk's clause in common. The parts then found one passage
     that states what both ask ('X和Y分为三种'): joined, the answer would say the same clause twice, each
-    time within half the budget, so the whole question is answered once instead."""
+    time within half the budget, so the whole question is answered once instead. Only each part's lead
+    citation counts: a supporting piece that quotes a clause of the other part's passage (a dateline, a
+    headline both pages carry) is no passage answering both."""
     seen: dict[str, set[str]] = {}
     for answer in answers:
         if not answer.answerable:
             continue
         mine: dict[str, set[str]] = {}
-        for c in answer.citations:
+        for c in answer.citations[:1]:
             mine.setdefault(c.chunk_id, set()).update(clauses(c.quote))
         if any(seen.get(chunk, set()) & said for chunk, said in mine.items()):
             return True

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.agree import agreed_first
 from app.candidates import Candidate, chunk_sentences
 from app.compose import (
     MAX_ANSWER_CHARS,
@@ -91,6 +92,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
     chosen by; `needs`: what a clause must show for the question type; `weighty`: the concepts rare
     enough that a candidate adding one is evidence for another part of the question; `concepts`: the
     question's concept groups (match form) with their weights, which decide which of two pieces leads."""
+    cands = agreed_first(cands, query.qtype, query.wants, query.text)  # of near ties, the value other documents state too
     best = cands[0]
     note = ""
     many = asks_for_many(query.text)

@@ -76,7 +76,8 @@ def _tag(word: str) -> str:
 
 def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Needs | None = None) -> str:
     """Cut a long sentence down to the run of clauses that fits `limit` and carries the most asked words —
-    first of all, for 多少/何时 questions, a clause with an asked word and the figure or date (`need`) —
+    first of all, for 多少/何时 questions, a clause with an asked word and the figure or date (`need`), the one
+    naming the most asked words beside its value ('同比增长7.6%' over '总产值1234.5亿元' for a growth) —
     then a run that does not end on a lead-in or condition, then the clauses after it while they fit; a single
     over-long clause is cut to the window around the asked words, never inside a phone number or 文号."""
     sentence = sentence.strip()
@@ -88,16 +89,22 @@ def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Ne
         return _window(sentence, 0, limit)
     # a figure answers when its clause names an asked word, or follows a label that does ('开幕时间：7月28日')
     asked = [bool(f) or (i > 0 and bool(found[i - 1]) and clauses[i - 1].rstrip().endswith(("：", ":"))) for i, f in enumerate(found)]
-    best: tuple[tuple[bool, bool, int, int, int], int, int] | None = None
+    # how strongly a clause answers: the asked words it (or the label before it) names beside its value
+    shows = [
+        sum(len(w) for w in found[i] | (found[i - 1] if i > 0 and not found[i] else set()))
+        if need and asked[i] and need.search(clauses[i]) else 0
+        for i in range(len(clauses))
+    ]
+    best: tuple[tuple[int, bool, int, int, int], int, int] | None = None
     for start in range(len(clauses)):
         words: set[str] = set()
-        size, answers = 0, False
+        size, answers = 0, 0
         for end in range(start, len(clauses)):
             size += len(clauses[end])
             if size > limit:
                 break
             words |= found[end]
-            answers = answers or bool(need and asked[end] and need.search(clauses[end]))
+            answers = max(answers, shows[end])
             closed = end + 1 == len(clauses) or not opens(clauses[end])
             key = (answers, closed, sum(len(w) for w in words), -start, start - end)  # then earlier, then shorter
             if words and (best is None or key > best[0]):

@@ -424,12 +424,20 @@ def _conjuncts(words: list[str], i: int) -> tuple[int, int, int] | None:
     end = i + 2
     while end < stop and len("".join(words[i + 1 : end])) < width:
         end += 1
+    while end < stop and _modifier(words[end - 1]):
+        end += 1  # '揭牌仪式及首次座谈会': a term never ends on its modifier ('首次'), the head it modifies follows
     one_word = start == i - 1 and end - i - 1 == 2 and len(words[i + 1]) >= 2
     if one_word and start > 0 and len(words[start - 1]) > 1 and words[start - 1] not in _BOUNDARY and not words[start - 1].isdigit():
         start -= 1  # '成都大运会和杭州亚运会': a modifier and a head on the right, so on the left too (not '年')
     if width > 12 or len("".join(words[i + 1 : end])) > 12:
         return None
     return None if _one_span(words, end) else (start, i, end)
+
+
+def _modifier(word: str) -> bool:
+    """A word that modifies the noun after it and names nothing alone: an ordinal or a quantity word in
+    characters ('首次', '第一'), a distinguishing word ('大型'); a number in digits is a term ('2025')."""
+    return not any(ch.isdigit() for ch in word) and pos_tag(word) in ("m", "b")
 
 
 def _one_span(words: list[str], end: int) -> bool:

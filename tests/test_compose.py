@@ -33,6 +33,16 @@ def test_a_label_keeps_its_phone_number_whole() -> None:
     assert "0573-85021202" in piece
 
 
+def test_a_cut_keeps_the_clause_that_names_the_asked_measure_beside_its_figure() -> None:
+    # the first clauses name the place and period and show another figure (the output value); the growth asked
+    # for is the last clause, which a run from the start cannot reach within the limit
+    sentence = ("今年前三季度，平湖市统筹推进产业升级和企业服务，加大技术改造扶持力度，落实各项助企纾困政策，"
+                "工业生产稳中有进。全市实现规上工业总产值1234.5亿元(下同)，同比增长7.6%。")
+    keep = ["前三季度", "平湖", "平湖市", "工业", "增长", "增速", "同比"]
+    piece = trim(sentence, keep, len(sentence) - 6, Asked("numeric"))
+    assert piece.endswith("同比增长7.6%。")
+
+
 def test_a_long_clause_is_never_cut_inside_a_phone_number() -> None:
     clause = "各县市区企业服务中心统一受理本年度智能制造示范项目申报材料并负责初审的咨询联系方式为0573-85021202转人工服务"
     for limit in range(20, len(clause)):

@@ -44,6 +44,8 @@ def test_no_split_without_parts_to_ask(question: str) -> None:
         ("青山区、白水县的工业增加值各增长了多少", ["青山区的工业增加值各增长了多少", "白水县的工业增加值各增长了多少"]),
         # a list asked for each part splits
         ("青山市茶叶和蚕丝产业分别有哪些龙头企业", ["青山市茶叶产业有哪些龙头企业", "青山市蚕丝产业有哪些龙头企业"]),
+        # a term never ends on its modifier ('首次'): the noun it modifies belongs to it, not to both parts
+        ("平湖市企业服务中心揭牌仪式及首次座谈会的时间", ["平湖市企业服务中心揭牌仪式的时间", "平湖市企业服务中心首次座谈会的时间"]),
     ],
 )
 def test_split_when_each_part_is_asked(question: str, parts: list[str]) -> None:
@@ -68,6 +70,17 @@ def test_repeated_clause_across_parts_is_found() -> None:
     refused = Extracted(f"{same}[1]。", False, (cite(1, "c1", f"{same}。"),))
     assert not repeats_evidence([one, refused])
     assert combine([one, other_clause], ["茶叶？", "蚕丝？"]).text.count(same) == 1
+
+
+def test_parts_sharing_only_a_supporting_clause_are_no_repeat() -> None:
+    """Each part leads with its own passage; a supporting piece of one quoting a clause of the other's lead
+    (a dateline both pages carry) is no passage stating what both ask, so the parts are kept."""
+    dateline = "发布时间：2025-12-29 10:30 来源：平湖日报"
+    opening = Extracted("揭牌仪式于1月3日举行[1]。", True, (cite(1, "c1", f"{dateline} 揭牌仪式于1月3日上午举行。"),))
+    meeting = Extracted("首次座谈会于1月12日举行[1]；发布时间[2]。", True,
+                        (cite(1, "c2", "首次座谈会于1月12日在三楼会议室举行。"), cite(2, "c1", f"{dateline} 揭牌仪式于1月3日上午举行。")))
+    assert not repeats_evidence([opening, meeting])
+    assert repeats_evidence([meeting, Extracted("x[1]。", True, (cite(1, "c2", "首次座谈会于1月12日在三楼会议室举行。"),))])
 
 
 def test_parts_citing_one_clause_are_answered_once(tmp_path: Path, settings: Settings) -> None:

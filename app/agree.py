@@ -1,0 +1,86 @@
+"""Agreement across documents: of the candidates the scorer cannot tell apart, the one whose asked value
+other documents state too.
+
+Why: a question about a public fact is answered in many retrieved documents (news reports, an encyclopedia
+entry, a statistics release), and the passages around it carry other values of the same kind (last year's
+figure, another country's growth, the date of a related event) in sentences that name the question's words
+just as well. The scorer's features then score them within a hair of each other (0.997 against 0.996), and
+which leads is chance. The value that independent documents repeat is the answer far more often than one a
+single document states: answer redundancy, the oldest signal of open-domain question answering. Only a value
+the question asks for counts (a figure, a date, a rank), and only other documents' (a document repeating
+itself is no evidence), so a corpus of one document per topic is left as the scorer ranked it. For a
+who/where/which question the values are the names of the asked kind the question does not name.
+"""
+
+from __future__ import annotations
+
+import math
+
+from app.candidates import Candidate
+from app.compose import match_form
+from app.text import kept_per_text, pos_tag, tokenizer
+from app.values import asked_values, is_whole
+
+# How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
+# scorer's probability, and how many candidates are read. Chosen on the fit files by replaying the recorded
+# candidates of every fit question (see the commits that added this module): for values, margins 1-3 and pools
+# 20-40 give the same +5 leads on RGB dev and no loss on any set; a pool of 10 finds fewer, a margin of 10
+# loses one.
+AGREE_MARGIN = 3.0
+AGREE_POOL = 20
+
+
+def value_keys(qtype: str, text: str) -> frozenset[tuple[object, ...]]:
+    """The whole values of the asked type a text states, comparable across documents: a date by its month
+    and day (one report writes '3月10日', another '2023年3月10日'), a figure by its value and unit."""
+    out: set[tuple[object, ...]] = set()
+    for v in asked_values(qtype, text):
+        if is_whole(v):
+            out.add(("date", v.key[1], v.key[2]) if v.kind == "date" else (v.kind, v.key, v.unit))
+    return frozenset(out)
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+@kept_per_text
+def _tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    """The text's words of two or more characters (not Latin: 'GDP', 'iPhone' name no one), each with its
+    part of speech (kept per text; the word tags are kept per word, app/text.py)."""
+    return tuple((w, pos_tag(w)) for w in dict.fromkeys(tokenizer().cut(text)) if len(w) >= 2 and not w.isascii())
+
+
+def name_keys(wants: str, question: str, text: str) -> frozenset[tuple[object, ...]]:
+    """The names of the kind a who/where/which question asks for (`wants`: jieba's nr, ns, nt) that the text
+    states and the question does not (the question's own names agree with everything)."""
+    asked = match_form(question)
+    return frozenset(("name", w) for w, tag in _tagged_words(text) if tag == wants and match_form(w) not in asked)
+
+
+def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: str = "") -> list[Candidate]:
+    """The candidates (best first) with the best-agreed one moved to the front: among those within
+    AGREE_MARGIN of the best that state an asked value, the one whose values the most other documents among
+    the first AGREE_POOL candidates state too. A question that asks no value but a name (`wants`) agrees on
+    the names of that kind, read only among the near-tied candidates (tagging is the slow part). The order is
+    kept unless the pick is agreed by more documents than the best one is."""
+    pool = cands[:AGREE_POOL]
+    top = _log_odds(pool[0].score)
+    keys = [value_keys(qtype, c.resolved) for c in pool]
+    if wants and not any(keys):
+        pool = [c for c in pool if top - _log_odds(c.score) <= AGREE_MARGIN]
+        keys = [name_keys(wants, question, c.resolved) for c in pool]
+    if not any(keys):
+        return cands
+
+    def agreement(i: int) -> int:
+        return len({c.chunk.source for j, c in enumerate(pool) if keys[j] & keys[i] and c.chunk.source != pool[i].chunk.source})
+
+    near = [i for i, c in enumerate(pool) if keys[i] and top - _log_odds(c.score) <= AGREE_MARGIN]
+    if not near:
+        return cands
+    pick = max(near, key=lambda i: (agreement(i), -i))
+    if pick == 0 or agreement(pick) <= agreement(0):
+        return cands
+    return [pool[pick], *cands[:pick], *cands[pick + 1 :]]

@@ -1,0 +1,74 @@
+"""Agreement across documents (app/agree.py): of near-tied candidates, the asked value that other documents
+state too leads; one document repeating itself, or a candidate the scorer ranks far lower, changes nothing."""
+
+from __future__ import annotations
+
+from app.agree import agreed_first, value_keys
+from app.candidates import Candidate, Span
+from app.choose import compose_answer
+from app.extract import Asked
+from app.query import analyze
+from app.schema import Chunk
+from tests.conftest import QUESTION_DATE
+
+QUESTION = "2025年平湖市光伏装机容量是多少？"
+KEEP = ["平湖", "平湖市", "光伏", "装机", "容量"]
+# the best-scored report compares with the year before and states that year's figure; two other reports state
+# the asked one
+LAST_YEAR = "据平湖市能源局介绍，2024年平湖市光伏装机容量为38.2万千瓦，比上年增长两成。"
+REPORT_A = "2025年平湖市光伏装机容量达到45.6万千瓦，其中分布式光伏占七成。"
+REPORT_B = "截至2025年底，平湖市光伏装机容量45.6万千瓦，居嘉兴各县市前列。"
+
+
+def _candidate(source: str, text: str, score: float, ordinal: int = 0) -> Candidate:
+    chunk = Chunk(f"{source}-{ordinal}", source, source, "article", "", "", text, text, "2026-01-10", (), "2025", ordinal)
+    return Candidate(chunk, text, text, score, 0.9, frozenset({0, 1, 2}), ordinal + 1, 0.3, Span(text, "sentence", 0))
+
+
+def _lead(cands: list[Candidate]) -> str:
+    query = analyze(QUESTION, QUESTION_DATE)
+    answer = compose_answer(query, cands, KEEP, Asked("numeric"), frozenset({0, 1}))
+    return answer.text.split("[1]")[0]
+
+
+def test_the_value_other_documents_state_leads_a_near_tie() -> None:
+    cands = [_candidate("能源局访谈.txt", LAST_YEAR, 0.996), _candidate("晚报.txt", REPORT_A, 0.995),
+             _candidate("统计公报.txt", REPORT_B, 0.990)]
+    assert "45.6万千瓦" in _lead(cands)
+    assert [c.chunk.source for c in agreed_first(cands, "numeric")] == ["晚报.txt", "能源局访谈.txt", "统计公报.txt"]
+
+
+def test_one_document_repeating_itself_is_no_agreement() -> None:
+    cands = [_candidate("能源局访谈.txt", LAST_YEAR, 0.996), _candidate("晚报.txt", REPORT_A, 0.995, 0),
+             _candidate("晚报.txt", REPORT_B, 0.990, 1)]
+    assert agreed_first(cands, "numeric") == cands
+    assert "38.2万千瓦" in _lead(cands)
+
+
+def test_a_candidate_scored_far_lower_does_not_lead_for_agreement() -> None:
+    cands = [_candidate("能源局访谈.txt", LAST_YEAR, 0.996), _candidate("晚报.txt", REPORT_A, 0.2),
+             _candidate("统计公报.txt", REPORT_B, 0.1)]
+    assert agreed_first(cands, "numeric") == cands
+
+
+def test_a_date_agrees_with_the_same_day_written_with_its_year() -> None:
+    assert value_keys("date", "3月10日，该行被监管机构接管。") == value_keys("date", "2023年3月10日该行被接管")
+    assert value_keys("date", "3月10日") != value_keys("date", "3月12日")
+    assert value_keys("entity", "3月10日") == frozenset()  # a question asking no value has none to agree on
+
+
+WHO = "谁获得了2025年平湖市青年创业大赛一等奖？"
+# the best-scored sentence names the award but only the judges; two other reports name the winner
+JUDGES = "2025年平湖市青年创业大赛一等奖评审由张建华、李明远等专家组成的评委会完成。"
+WINNER_A = "在2025年平湖市青年创业大赛中，王晓东凭借智能灌溉项目获得一等奖。"
+WINNER_B = "王晓东的团队拿下了今年平湖市青年创业大赛的一等奖。"
+
+
+def test_a_who_question_agrees_on_the_person_other_documents_name() -> None:
+    cands = [_candidate("评审纪要.txt", JUDGES, 0.996), _candidate("日报.txt", WINNER_A, 0.995),
+             _candidate("电视台.txt", WINNER_B, 0.990)]
+    query = analyze(WHO, QUESTION_DATE)
+    assert query.wants == "nr"
+    answer = compose_answer(query, cands, ["平湖", "平湖市", "青年", "创业", "大赛", "一等奖"], None, frozenset({0, 1}))
+    assert "王晓东" in answer.text.split("[1]")[0]
+    assert agreed_first(cands, query.qtype) == cands  # no asked kind of name given: nothing to agree on
