@@ -78,12 +78,8 @@ class Scorer:
     def __call__(self, x: Sequence[float]) -> float:
         return sigmoid(self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True)))
 
-
-def sigmoid(z: float) -> float:
-    """1 / (1 + e^-z), z clipped to ±30 (the fitted models' probability; no overflow on an extreme feature)."""
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
     def to_json(self, extra: dict[str, object] | None = None) -> str:
+        """The data file's text: weights with what each feature means and the model text (why this model)."""
         data: dict[str, object] = {
             "model": MODEL,
             "features": {n: {"weight": round(w, 5), "mean": round(m, 5), "scale": round(s, 5), "means": FEATURES[n]}
@@ -93,6 +89,11 @@ def sigmoid(z: float) -> float:
             **(extra or {}),
         }
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def sigmoid(z: float) -> float:
+    """1 / (1 + e^-z), z clipped to ±30 (the fitted models' probability; no overflow on an extreme feature)."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def from_json(text: str, source: str = "scorer.json") -> Scorer:

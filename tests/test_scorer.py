@@ -13,7 +13,7 @@ from app.errors import KBQAError
 from app.extract import Extractor
 from app.query import analyze
 from app.retrieve import retrieve
-from app.scorer import NAMES, SCORER_FILE, from_json, novelty, pairs, shipped
+from app.scorer import MODEL, NAMES, SCORER_FILE, Scorer, from_json, novelty, pairs, shipped
 from app.settings import Settings
 from ingest.index import run_ingest
 
@@ -85,7 +85,6 @@ def test_the_fit_scripts_cache_gives_back_the_collected_candidates(tmp_path: Pat
 
     import numpy as np
 
-    from app.scorer import MODEL
     from bench.fit_scorer import cached
 
     path = tmp_path / "notices.jsonl"
@@ -103,3 +102,13 @@ def test_the_fit_scripts_cache_gives_back_the_collected_candidates(tmp_path: Pat
     assert checks == [] and len(again) == 1 and again[0].set_name == "mine"
     assert np.array_equal(again[0].x, collected[0].x) and np.array_equal(again[0].y, collected[0].y)
     assert json.loads(SCORER_FILE.read_text(encoding="utf-8"))["model"] == MODEL
+
+
+def test_a_fitted_scorer_writes_a_data_file_that_reads_back() -> None:
+    """bench.fit_scorer --write calls Scorer.to_json: the file it writes is read back to the same model."""
+    n = len(NAMES)
+    model = Scorer(tuple(i / 4 for i in range(n)), -2.0, tuple(0.5 for _ in range(n)), tuple(1.0 + i for i in range(n)),
+                   ("mine: questions_fit.jsonl",))
+    back = from_json(model.to_json({"l2": 1.0}))
+    assert back == model
+    assert json.loads(model.to_json())["model"] == MODEL
