@@ -18,7 +18,7 @@ from app.choose import Extracted, asks_for_many, compose_answer, headings_answer
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
 from app.query import METRICS, MONTH_SPAN, Query, concept_groups, period_named
 from app.schema import Hit
-from app.scorer import NAMES, Scorer, nearness, novelty, pairs, pairs_share, shipped
+from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
 from app.siblings import sibling_hits
 from app.store import Store
 from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
@@ -99,6 +99,7 @@ class Extractor:
         self.model: Scorer | None = shipped() if rank else None
         self.pairs = pairs(_ASKING.sub(" ", match_form(query.resolved)))
         self.question_pairs = pairs(match_form(query.resolved))
+        self.weighty_terms = [t for group, w in zip(self.groups, self.weights, strict=True) if w > 0 for t in group]
 
     def unknown(self) -> list[str]:
         """Topic nouns of the question the index never mentions (nor a synonym, nor a part of the question):
@@ -236,6 +237,7 @@ class Extractor:
             "novelty": novelty(self.question_pairs, answer),
             "in_title": pairs_share(pairs(own), match_form(chunk.title)) if chunk.title else 0.0,
             "doc_start": float(chunk.ordinal == 0 and span.index <= 1),
+            "opening": opening(own, self.weighty_terms),
         }
         cand = Candidate(chunk, span.quote, resolved, 0.0, coverage, frozenset(covered), hit.rank, type_fit, span)
         return cand, [features[n] for n in NAMES]

@@ -13,7 +13,7 @@ from app.errors import KBQAError
 from app.extract import Extractor
 from app.query import analyze
 from app.retrieve import retrieve
-from app.scorer import NAMES, SCORER_FILE, from_json, novelty, pairs, shipped
+from app.scorer import MODEL, NAMES, SCORER_FILE, Scorer, from_json, novelty, pairs, shipped
 from app.settings import Settings
 from ingest.index import run_ingest
 
@@ -85,7 +85,6 @@ def test_the_fit_scripts_cache_gives_back_the_collected_candidates(tmp_path: Pat
 
     import numpy as np
 
-    from app.scorer import MODEL
     from bench.fit_scorer import cached
 
     path = tmp_path / "notices.jsonl"
@@ -103,3 +102,59 @@ def test_the_fit_scripts_cache_gives_back_the_collected_candidates(tmp_path: Pat
     assert checks == [] and len(again) == 1 and again[0].set_name == "mine"
     assert np.array_equal(again[0].x, collected[0].x) and np.array_equal(again[0].y, collected[0].y)
     assert json.loads(SCORER_FILE.read_text(encoding="utf-8"))["model"] == MODEL
+
+
+def test_a_fitted_scorer_writes_a_data_file_that_reads_back() -> None:
+    """bench.fit_scorer --write calls Scorer.to_json: the file it writes is read back to the same model."""
+    n = len(NAMES)
+    model = Scorer(tuple(i / 4 for i in range(n)), -2.0, tuple(0.5 for _ in range(n)), tuple(1.0 + i for i in range(n)),
+                   ("mine: questions_fit.jsonl",))
+    back = from_json(model.to_json({"l2": 1.0}))
+    assert back == model
+    assert json.loads(model.to_json())["model"] == MODEL
+
+
+def test_opening_tells_a_sentence_about_the_terms_from_one_naming_them_late() -> None:
+    """A sentence that opens on the question's term is about it; one that reaches it late names it in passing."""
+    from app.scorer import opening
+
+    terms = ["云溪数字产业园", "定位"]
+    assert opening("云溪数字产业园定位为全市算力服务中心。", terms) == 1.0
+    late = opening("去年青山市新签约的二十个项目中，有三个落户云溪数字产业园。", terms)
+    assert 0.0 < late < 0.25
+    assert opening("园区去年新增企业四十家。", terms) == 0.0
+    assert "opening" in NAMES
+
+
+
+PARK = [
+    {"id": "park", "title": "青山市数字经济发展综述", "date": "2026-03-02",
+     "text": "云溪数字产业园是青山市首个以算力服务为主题的专业园区，位于云溪区滨江路88号。"
+             "园区一期于2024年开园，当年以云溪数字产业园的名义获评省级示范园区。"
+             "二期工程计划明年建成，届时可容纳六十家企业。"},
+]
+
+
+def test_a_run_that_opens_on_the_asked_thing_ranks_above_one_naming_it_in_passing(tmp_path: Path, settings: Settings) -> None:
+    """Two runs of one paragraph hold the same question terms; the one that opens on them is about them
+    (and holds the address), the other names them in passing: the opening feature tells them apart."""
+    path = tmp_path / "park.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in PARK) + "\n", encoding="utf-8")
+    run_ingest([path], settings)
+    store = Assistant(settings).store
+    plan = analyze("云溪数字产业园位于哪里？", settings.question_date(), store.idf)
+    hits = retrieve(store, plan, 4)
+    rows = Extractor(store, plan, (), hits).scored(hits)
+    runs = {c.quote[:6]: (c.score, x[NAMES.index("opening")]) for c, x in rows if c.span is not None and c.span.kind == "run"}
+    assert runs["云溪数字产业"][1] == 1.0 and 0.0 < runs["园区一期于2"][1] < 0.3
+    assert runs["云溪数字产业"][0] > runs["园区一期于2"][0]
+
+
+def test_opening_reads_past_a_pages_dateline() -> None:
+    """A web page's date before its first sentence is no content: the sentence still opens on the term."""
+    from app.compose import match_form
+    from app.scorer import opening
+
+    assert opening(match_form("Mar 3, 2026 ... 云溪数字产业园定位为算力服务中心"), ["云溪数字产业园"]) == 1.0
+    assert opening("2026年3月3日 云溪数字产业园定位为算力服务中心", ["云溪数字产业园"]) == 1.0
+    assert opening("今年三月以来，云溪数字产业园新增企业十家", ["云溪数字产业园"]) < 0.5
