@@ -92,6 +92,7 @@ class TermWeights:
     vector: float = 0.5  # fitted with the default hashing embedding
     vector_model: float = 0.5  # with an embedding model (KBQA_EMBED_MODEL): not fitted, none to fit with here
     rrf_k: float = 60.0
+    coverage: float = 0.0  # share of the keyword score that is term coverage rather than BM25 (app.retrieve)
     by_tag: dict[str, float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +100,9 @@ class TermWeights:
         if any(f < 0 for f in factors) or self.bm25 < 0 or min(self.vector, self.vector_model) < 0 or self.bm25 + min(self.vector, self.vector_model) <= 0 or self.rrf_k <= 0:
             raise ConfigError(f"term_weights.json 有误：因子与融合权重不能为负，BM25 与向量权重之和须大于 0，rrf_k 须大于 0"
                              f"（读到 {self}）。请用 python -m bench.fit_terms --write 重新生成。")
+        if not 0.0 <= self.coverage < 1.0:
+            raise ConfigError(f"term_weights.json 有误：fusion.coverage 应在 0 与 1 之间（不含 1），读到 {self.coverage}。"
+                              "请用 python -m bench.fit_terms --write 重新生成。")
         if set(self.classes) != set(self.class_tags):
             raise ConfigError(f"term_weights.json 有误：类别 {sorted(self.classes)} 与其词性表 {sorted(self.class_tags)} 不一致。")
         object.__setattr__(self, "by_tag", {t: self.classes[c] for c, tags in self.class_tags.items() for t in tags})
@@ -111,7 +115,8 @@ class TermWeights:
 
     def to_json(self) -> dict[str, object]:
         return {"default": self.default, "synonym": self.synonym, "part": self.part,
-                "fusion": {"bm25": self.bm25, "vector": self.vector, "vector_model": self.vector_model, "rrf_k": self.rrf_k},
+                "fusion": {"bm25": self.bm25, "vector": self.vector, "vector_model": self.vector_model, "rrf_k": self.rrf_k,
+                           "coverage": self.coverage},
                 "classes": {c: {"tags": list(self.class_tags[c]), "factor": f} for c, f in self.classes.items()}}
 
     @staticmethod
@@ -121,7 +126,7 @@ class TermWeights:
                            {str(c): tuple(str(t) for t in v["tags"]) for c, v in classes.items()},
                            float(raw.get("default", 1.0)), float(raw.get("synonym", 1.0)), float(raw.get("part", 1.0)),
                            float(fusion.get("bm25", 1.0)), float(fusion.get("vector", 0.5)), float(fusion.get("vector_model", 0.5)),
-                           float(fusion.get("rrf_k", 60)))
+                           float(fusion.get("rrf_k", 60)), float(fusion.get("coverage", 0.0)))
 
 
 @cache

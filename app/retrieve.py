@@ -49,7 +49,7 @@ def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None
     weights = term_weights()
     if not isinstance(store.embedder, HashingEmbedding):
         weights = replace(weights, vector=weights.vector_model)
-    keyword = top_scores(weighted_bm25(store, query.keys, weights), pool)
+    keyword = top_scores(keyword_scores(store, query.keys, weights), pool)
     semantic: list[tuple[int, float]] = []
     if weights.vector > 0:  # the fitted weight of the hashing embedding's ranks is 0: no vector query then
         vector = store.query_vector(query.resolved)
@@ -85,6 +85,34 @@ def weighted_bm25(store: Store, keys: Sequence[Key], weights: TermWeights) -> np
             start, end = int(indptr[tid]), int(indptr[tid + 1])
             scores[indices[start:end]] += w * data[start:end]  # a token's postings name each chunk once
     return scores
+
+
+def keyword_scores(store: Store, keys: Sequence[Key], weights: TermWeights) -> np.ndarray:
+    """The keyword score of every chunk: its weighted BM25 score (scaled to the best chunk's) blended with
+    its term coverage, the share of the question's weight (factor x idf) whose tokens it holds, each token
+    once (`weights.coverage`, fitted). BM25 alone lets a chunk that repeats the question's place or name
+    outrank the one holding the asked words once (term frequency and the short chunk's length both add);
+    coverage counts each asked word once. Chunks BM25 does not reach stay at 0."""
+    bm25 = store.bm25
+    if bm25 is None:
+        return np.zeros(len(store.chunks), dtype=np.float32)
+    data, indices, indptr = bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"]
+    scores = np.zeros(int(bm25.scores["num_docs"]), dtype=np.float32)
+    held = np.zeros_like(scores)
+    total = 0.0
+    for key in keys:
+        if (tid := bm25.vocab_dict.get(key.token)) is not None and (w := key.weight(weights)) > 0:
+            start, end = int(indptr[tid]), int(indptr[tid + 1])
+            scores[indices[start:end]] += w * data[start:end]  # a token's postings name each chunk once
+            if weights.coverage > 0:
+                share = w * store.idf(key.token)
+                held[indices[start:end]] += share
+                total += share
+    best = float(scores.max()) if len(scores) else 0.0
+    if weights.coverage <= 0 or best <= 0 or total <= 0:
+        return scores
+    blended = (1.0 - weights.coverage) * scores / best + weights.coverage * held / total
+    return np.where(scores > 0, blended, 0.0).astype(np.float32)
 
 
 def top_scores(scores: np.ndarray, k: int) -> list[tuple[int, float]]:

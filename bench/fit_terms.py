@@ -5,7 +5,8 @@
         --check "ncp check" /tmp/ev_ncp ../shared/eval/tune/ncp_policy/questions_check.jsonl [--write]
 
 What is fitted: one factor per part-of-speech / name class of a question token (its BM25 share is multiplied
-by it), the factor of a token a synonym brought in, that of a piece of a longer question token, and the reciprocal-rank fusion's vector weight and k
+by it), the factor of a token a synonym brought in, that of a piece of a longer question token, the share of
+the keyword score that is term coverage (app.retrieve.keyword_scores), and the reciprocal-rank fusion's vector weight and k
 (BM25's weight stays 1 and the noun factor stays as shipped: ranks do not change when every weight is scaled).
 The objective is answer recall@5 — every required string of the gold in the top 5 passages, as `app eval`
 counts it — plus MRR_WEIGHT x the reciprocal rank of the first passage that holds all of them (the extractor
@@ -51,6 +52,7 @@ GRIDS = {
     "factor": [0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0],
     "vector": [0.0, 0.15, 0.3, 0.5, 0.7, 1.0, 1.4, 2.0],
     "rrf_k": [5.0, 10.0, 20.0, 40.0, 60.0, 90.0, 150.0],
+    "coverage": [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9],
 }
 ANCHOR = "noun"  # the class whose factor stays: it fixes the scale
 
@@ -61,6 +63,8 @@ class Sub:
 
     rows: list[tuple[str, bool, bool]]  # (class, brought in by a synonym, piece of a longer token) of each row
     bm25: np.ndarray  # rows x chunks: BM25 share of that row's tokens
+    held: np.ndarray  # rows x chunks: idf of that row's tokens the chunk holds (term coverage, keyword_scores)
+    idf_total: np.ndarray  # rows: idf of that row's tokens the index knows
     distance: np.ndarray  # cosine distance of every chunk to the question
     approximate: list[int]  # the HNSW neighbours the store returned
 
@@ -111,16 +115,25 @@ def _sub(store: Store, plan: Query, stored: np.ndarray, classes: dict[str, list[
     assert store.bm25 is not None
     data, indices, indptr = (store.bm25.scores[k] for k in ("data", "indices", "indptr"))
     rows: dict[tuple[str, bool, bool], np.ndarray] = {}
+    held: dict[tuple[str, bool, bool], np.ndarray] = {}
+    idf_total: dict[tuple[str, bool, bool], float] = {}
     for key in plan.keys:
         if (tid := store.bm25.vocab_dict.get(key.token)) is None:
             continue
-        row = rows.setdefault((class_of(key.tag, classes), key.synonym, key.part), np.zeros(len(store.chunks), dtype=np.float32))
+        name = (class_of(key.tag, classes), key.synonym, key.part)
+        row = rows.setdefault(name, np.zeros(len(store.chunks), dtype=np.float32))
         row[indices[indptr[tid]:indptr[tid + 1]]] += data[indptr[tid]:indptr[tid + 1]]
+        idf = store.idf(key.token)
+        held.setdefault(name, np.zeros(len(store.chunks), dtype=np.float32))[indices[indptr[tid]:indptr[tid + 1]]] += idf
+        idf_total[name] = idf_total.get(name, 0.0) + idf
     vector = store.query_vector(plan.resolved)
     vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
     approximate = [p for p, _ in store.vector_search(plan.resolved, CANDIDATES, vector)]
-    matrix = np.stack(list(rows.values())) if rows else np.zeros((0, len(store.chunks)), dtype=np.float32)
-    return Sub(list(rows), matrix, 1.0 - stored @ vector, approximate)
+    empty = np.zeros((0, len(store.chunks)), dtype=np.float32)
+    matrix = np.stack(list(rows.values())) if rows else empty
+    holding = np.stack([held[r] for r in rows]) if rows else empty
+    totals = np.array([idf_total[r] for r in rows], dtype=np.float32)
+    return Sub(list(rows), matrix, holding, totals, 1.0 - stored @ vector, approximate)
 
 
 def ranked(sub: Sub, corpus: Corpus, w: TermWeights, top_k: int) -> list[int]:
@@ -129,7 +142,7 @@ def ranked(sub: Sub, corpus: Corpus, w: TermWeights, top_k: int) -> list[int]:
     if len(sub.rows):
         factors = np.array([w.factor_of_class(c) * (w.synonym if s else 1.0) * (w.part if p else 1.0) for c, s, p in sub.rows],
                            dtype=np.float32)
-        keyword = top_scores(factors @ sub.bm25, pool)
+        keyword = top_scores(blend(factors, sub, w.coverage), pool)
     else:
         keyword = []
     union = np.array(list(dict.fromkeys([p for p, _ in keyword] + sub.approximate)), dtype=np.int64)
@@ -138,6 +151,16 @@ def ranked(sub: Sub, corpus: Corpus, w: TermWeights, top_k: int) -> list[int]:
     semantic = list(zip(union[order].tolist(), dist[order].tolist(), strict=True))
     fused = [p for p, _ in fuse(keyword, semantic, w)][: top_k * 4]
     return _distinct_first(fused, corpus, top_k)
+
+
+def blend(factors: np.ndarray, sub: Sub, coverage: float) -> np.ndarray:
+    """app.retrieve.keyword_scores on the cached rows: BM25 scaled to the best chunk's, blended with coverage."""
+    scores = factors @ sub.bm25
+    best, total = float(scores.max()), float(factors @ sub.idf_total)
+    if coverage <= 0 or best <= 0 or total <= 0:
+        return scores
+    blended = (1.0 - coverage) * scores / best + coverage * (factors @ sub.held) / total
+    return np.where(scores > 0, blended, 0.0).astype(np.float32)
 
 
 def _distinct_first(positions: list[int], corpus: Corpus, top_k: int) -> list[int]:
@@ -201,11 +224,11 @@ def fit(items: list[Item], corpora: dict[str, Corpus], start: TermWeights, passe
     the whole grid, later ones the grid values next to the current one, until a pass changes nothing."""
     best = start
     score = objective(items, corpora, best)
-    params = [*(f"class:{c}" for c in start.classes if c != ANCHOR), "default", "synonym", "part", "vector", "rrf_k"]
+    params = [*(f"class:{c}" for c in start.classes if c != ANCHOR), "default", "synonym", "part", "vector", "rrf_k", "coverage"]
     for n in range(passes):
         changed = False
         for param in params:
-            grid = GRIDS["vector" if param == "vector" else "rrf_k" if param == "rrf_k" else "factor"]
+            grid = GRIDS[param if param in ("vector", "rrf_k", "coverage") else "factor"]
             if n > 0:
                 here = min(range(len(grid)), key=lambda i: abs(grid[i] - value_of(best, param)))
                 grid = grid[max(0, here - 1): here + 2]
@@ -251,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     shipped = term_weights()
     unweighted = replace(shipped, classes={c: 1.0 for c in shipped.classes}, default=1.0, synonym=1.0, part=1.0, bm25=1.0,
-                         vector=0.5, rrf_k=60.0)
+                         vector=0.5, rrf_k=60.0, coverage=0.0)
     corpora: dict[str, Corpus] = {}
     fit_items: list[Item] = []
     for name, index_dir, questions in args.set:
@@ -284,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         base, ship, got = (figures(items, corpora, w) for w in (unweighted, shipped, final))
         print(f"| {name} (check) | {len(items)} | {base[0]:.3f} | {ship[0]:.3f} | {got[0]:.3f} | {base[1]:.3f} | {ship[1]:.3f} | {got[1]:.3f} |")
     print("fitted on all fit sets:", json.dumps(final.to_json()["classes"], ensure_ascii=False),
-          f"default {final.default} synonym {final.synonym} part {final.part} vector {final.vector} rrf_k {final.rrf_k}")
+          f"default {final.default} synonym {final.synonym} part {final.part} vector {final.vector} rrf_k {final.rrf_k} "
+          f"coverage {final.coverage}")
     if args.write:
         raw = json.loads((DATA_DIR / "term_weights.json").read_text(encoding="utf-8"))
         raw.update(final.to_json())
