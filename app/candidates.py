@@ -26,7 +26,8 @@ LONG_SENTENCE = 150  # a sentence past this many characters is read as its '；'
 # A rule's condition and its ruling, or one of two measures, are '；' clauses of one sentence
 # ('…逾期未报的，暂停拨付补助；情节严重的，取消三年内申报资格。') or two sentences of a paragraph
 # ('…申报材料须加盖单位公章。材料不全的，窗口一次性告知补正。'): a clause and the clauses after it to the
-# sentence's end, and a sentence with the next one, are candidates too, at most this many units and characters
+# sentence's end, and a sentence with the next one (and the one after), are candidates too, at most this many
+# units and characters
 RUN_UNITS = 3
 RUN_CHARS = 200
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
@@ -182,6 +183,11 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
         # RGB dev +1, cmrc fit -4, the scorer preferring a run's spilled words)
         if not unit.heading and (run := _run(chunk.text, found[:own], i)):
             out.append(Span(chunk.text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
+            # and once more into the next sentence: a topic sentence and the two that say it, a rule and its
+            # two rulings (a policy answer is often a short paragraph of three sentences)
+            if run[-1].text.endswith(("。", "！")) and (more := _run(chunk.text, found[:own], i + len(run))) \
+                    and more[-1].end - unit.start <= RUN_CHARS:
+                out.append(Span(chunk.text[unit.start : more[-1].end], "run", i))
         if not (unit.heading or unit.titled or lead_in):
             out.append(Span(unit.text, "sentence", i))
             continue
