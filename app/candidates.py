@@ -114,12 +114,50 @@ def chunk_sentences(chunk: Chunk) -> list[str]:
     if chunk.record is not None:
         return [chunk.text]
     out: list[str] = []
-    for sentence in split_sentences(chunk.text):
+    for sentence in _bracketed(chunk.text, split_sentences(chunk.text)):
         if len(sentence) > LONG_SENTENCE and "；" in sentence:
             out.extend(p for p in re.split(r"(?<=；)", sentence) if p.strip())
         else:
             out.append(sentence)
     return out
+
+
+_OPEN, _CLOSE = "（({[【《", "）)}]】》"
+
+
+def _bracketed(text: str, sentences: list[str]) -> list[str]:
+    """The sentences with none ending inside brackets: a ';' or '。' within '（…）' or a '-{…;…}-' variant
+    list is no sentence end, so a sentence that leaves a bracket open takes the next ones of its line until
+    it closes (within LONG_SENTENCE characters; one that does not close by then is left as split)."""
+    if not any(_depth(s) > 0 for s in sentences):
+        return sentences
+    out: list[str] = []
+    pos = 0
+    bounds: list[tuple[int, int]] = []
+    for sentence in sentences:
+        start = text.find(sentence, pos)
+        if start < 0:  # split_sentences never rewrites a sentence; kept safe for any future change
+            return sentences
+        pos = start + len(sentence)
+        bounds.append((start, pos))
+    i = 0
+    while i < len(bounds):
+        start, end = bounds[i]
+        j = i
+        while _depth(text[start:end]) > 0 and j + 1 < len(bounds) and bounds[j + 1][1] - start <= LONG_SENTENCE \
+                and "\n" not in text[end : bounds[j + 1][0]]:
+            j += 1
+            end = bounds[j][1]
+        if _depth(text[start:end]) > 0:
+            j, end = i, bounds[i][1]  # never closed within reach: the sentences as split
+        out.append(text[start:end])
+        i = j + 1
+    return out
+
+
+def _depth(text: str) -> int:
+    """How many brackets the text leaves open."""
+    return sum(text.count(o) - text.count(c) for o, c in zip(_OPEN, _CLOSE, strict=True))
 
 
 def units(chunk: Chunk) -> list[Unit]:

@@ -154,3 +154,15 @@ def test_a_sentence_runs_on_over_the_next_two_sentences_of_its_paragraph() -> No
     long = "甲" * 120 + "。" + "乙" * 60 + "。" + "丙" * 30 + "。"
     assert [s.quote for s in spans(chunk(long)) if s.kind == "run"] == ["甲" * 120 + "。" + "乙" * 60 + "。",
                                                                        "乙" * 60 + "。" + "丙" * 30 + "。"]  # RUN_CHARS
+
+
+def test_no_sentence_ends_inside_brackets() -> None:
+    text = ("青禾园（又称-{zh-cn:青禾产业园;zh-tw:青禾園区}-）位于城南。园区现有企业42家。"
+            "未闭合的括号（说明文字；后文不再闭合。下一句照常切分。")
+    quotes = [s.quote for s in spans(chunk(text)) if s.kind == "sentence"]
+    assert "青禾园（又称-{zh-cn:青禾产业园;zh-tw:青禾園区}-）位于城南。" in quotes
+    # a bracket never closed within reach splits as before
+    assert "未闭合的括号（说明文字；" in quotes and "下一句照常切分。" in quotes
+    c = chunk(text)
+    for u in units(c):
+        assert c.text[u.start : u.end] == u.text
