@@ -32,9 +32,10 @@ RUN_UNITS = 3
 RUN_CHARS = 200
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
 
-# a list marker, a short title without sentence punctuation, then a space: an inline heading
+# a list marker, a title without sentence punctuation (up to 40 characters: a notice's headings run long), then a
+# space: an inline heading
 _MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[条章节])"
-_INLINE_HEADING = re.compile(rf"(?:^|(?<=\s)){_MARK}[^\s。！？；，,：:]{{1,28}}(?=\s)")
+_INLINE_HEADING = re.compile(rf"(?:^|(?<=\s)){_MARK}[^\s。！？；，,：:]{{1,40}}(?=\s)")
 _ITEM = re.compile(rf"^\s*(?:{_MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
 _LEAD_IN = ("：", ":")
 # a sentence that is a marked short title ('二、落实单位主体责任。', '四是减轻企业负担。', '（三）加强督导。'): it
