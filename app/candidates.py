@@ -7,9 +7,11 @@ items after it) as one candidate whose `lead` matches the question and whose `bo
 or a lead-in is never a candidate alone. Headings are found on their own line or inline, as many corpora
 write them ('…要求。 一、支持物资供应 对生产…': a list marker, a short title, a space).
 
-Why the next chunk: chunks are cut by size, so a heading or a lead-in near a chunk's end often has what
-follows it (its body, its items) in the next chunk of its section. It takes what follows it from there as
-it would in its own chunk; a candidate never starts in the next chunk.
+Why the next chunk: chunks are cut by size, so a heading, a lead-in or a sentence near a chunk's end often
+has what follows it (its body, its items, the sentences of its paragraph) in the next chunk of its section.
+It takes what follows it from there as it would in its own chunk; a candidate never starts in the next
+chunk. (Sentence runs stayed in their chunk at first: before the three-sentence runs, runs into the next
+chunk lost as many cmrc questions as they won elsewhere.)
 """
 
 from __future__ import annotations
@@ -72,8 +74,8 @@ def continuation(store: Stored, chunk: Chunk) -> Chunk | None:
 
 
 def _joint(chunk: Chunk, after: Chunk) -> str:
-    """What stood between two chunks in the document, as a heading's quote shows it: nothing when the next
-    one goes on in the same paragraph ('第3–5段' then '第5–6段'), else a line break."""
+    """What stood between two chunks in the document: nothing when the next one goes on in the same
+    paragraph ('第3–5段' then '第5–6段'), else a line break (a run of sentences ends at a paragraph's end)."""
     a, b = _PARAGRAPHS.match(chunk.locator), _PARAGRAPHS.match(after.locator)
     if a and b and (a.group(2) or a.group(1)) == b.group(1):
         return ""
@@ -94,7 +96,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Span:
-    """One candidate answer. `quote` is the chunk's own words for the whole unit (what a citation shows);
+    """One candidate answer. `quote` is the document's own words for the whole unit (what a citation shows;
+    the chunk's, and where a unit goes on past the chunk's end, the next chunk's);
     for a heading or lead-in, `lead` is the part that matches the question and `body` the part that
     answers; a plain sentence has neither (the quote both matches and answers)."""
 
@@ -202,7 +205,7 @@ def _unit(text: str, start: int, end: int, heading: bool = False) -> Unit:
 
 def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
     """Every candidate of the chunk: each sentence, and each heading or lead-in with what follows it, in
-    the chunk or, where the chunk stops, in `after` (its `continuation`: the body goes on there)."""
+    the chunk or, where the chunk stops, in `after` (its `continuation`), and each run of sentences."""
     if chunk.record is not None:
         return [Span(chunk.text, "record", 0)]
     found = units(chunk)
@@ -218,15 +221,13 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
         if unit.title:
             continue
         lead_in = unit.text.rstrip().endswith(_LEAD_IN)
-        # a clause run stays in its chunk: runs into the next chunk were tried (lead_losses: ncp fit +3,
-        # RGB dev +1, cmrc fit -4, the scorer preferring a run's spilled words)
-        if not unit.heading and (run := _run(chunk.text, found[:own], i)):
-            out.append(Span(chunk.text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
+        if not unit.heading and (run := _run(text, found, i)):
+            out.append(Span(text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
             # and once more into the next sentence: a topic sentence and the two that say it, a rule and its
             # two rulings (a policy answer is often a short paragraph of three sentences)
-            if run[-1].text.endswith(("。", "！")) and (more := _run(chunk.text, found[:own], i + len(run))) \
+            if run[-1].text.endswith(("。", "！")) and (more := _run(text, found, i + len(run))) \
                     and more[-1].end - unit.start <= RUN_CHARS:
-                out.append(Span(chunk.text[unit.start : more[-1].end], "run", i))
+                out.append(Span(text[unit.start : more[-1].end], "run", i))
         if not (unit.heading or unit.titled or lead_in):
             out.append(Span(unit.text, "sentence", i))
             continue
