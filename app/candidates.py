@@ -32,6 +32,9 @@ LONG_SENTENCE = 150  # a sentence past this many characters is read as its '；'
 # units and characters
 RUN_UNITS = 3
 RUN_CHARS = 200
+# a sentence runs on over at most this many sentences in all (bench.lead_losses, leads of ncp fit + cmrc fit +
+# RGB dev, cdec87f: up to 3 sentences 799, up to 4 808, any number within RUN_CHARS 802)
+RUN_SENTENCES = 4
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
 
 # a list marker, a title without sentence punctuation (up to 40 characters: a notice's headings run long), then a
@@ -223,11 +226,13 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
         lead_in = unit.text.rstrip().endswith(_LEAD_IN)
         if not unit.heading and (run := _run(text, found, i)):
             out.append(Span(text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
-            # and once more into the next sentence: a topic sentence and the two that say it, a rule and its
-            # two rulings (a policy answer is often a short paragraph of three sentences)
-            if run[-1].text.endswith(("。", "！")) and (more := _run(text, found, i + len(run))) \
-                    and more[-1].end - unit.start <= RUN_CHARS:
+            # and on into the sentences after it, one at a time: a topic sentence and those that say it, a rule
+            # and its rulings (a policy answer is often a short paragraph of a few sentences)
+            k, sentences = i + len(run), 2
+            while sentences < RUN_SENTENCES and run[-1].text.endswith(("。", "！")) \
+                    and (more := _run(text, found, k)) and more[-1].end - unit.start <= RUN_CHARS:
                 out.append(Span(text[unit.start : more[-1].end], "run", i))
+                run, k, sentences = more, k + len(more), sentences + 1
         if not (unit.heading or unit.titled or lead_in):
             out.append(Span(unit.text, "sentence", i))
             continue

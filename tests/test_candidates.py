@@ -145,13 +145,14 @@ def test_the_continuation_is_the_next_chunk_of_the_same_document_and_section(tmp
     assert "交通补贴300元" in answer.answer and "稳岗奖励500元" in answer.answer, answer.answer
 
 
-def test_a_sentence_runs_on_over_the_next_two_sentences_of_its_paragraph() -> None:
+def test_a_sentence_runs_on_over_the_next_sentences_of_its_paragraph() -> None:
     text = ("园区对新落户企业分两档扶持。年营收过亿元的，奖励50万元。年营收过五千万元的，奖励20万元。"
-            "以上奖励次年兑现。\n附件：申报表")
+            "以上奖励次年兑现。逾期不再受理。\n附件：申报表")
     runs = [s.quote for s in spans(chunk(text)) if s.kind == "run"]
     assert "园区对新落户企业分两档扶持。年营收过亿元的，奖励50万元。年营收过五千万元的，奖励20万元。" in runs
     assert "园区对新落户企业分两档扶持。年营收过亿元的，奖励50万元。" in runs  # the two-sentence run stays
-    assert not any(r.count("。") > 3 for r in runs)  # three sentences at most
+    assert "园区对新落户企业分两档扶持。年营收过亿元的，奖励50万元。年营收过五千万元的，奖励20万元。以上奖励次年兑现。" in runs
+    assert not any(r.count("。") > 4 for r in runs)  # four sentences at most
     assert not any("附件" in r for r in runs)  # and never past the paragraph's end
     long = "甲" * 120 + "。" + "乙" * 60 + "。" + "丙" * 30 + "。"
     assert [s.quote for s in spans(chunk(long)) if s.kind == "run"] == ["甲" * 120 + "。" + "乙" * 60 + "。",
