@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, spans
+from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, continuation, spans
 from app.choose import Extracted, asks_for_many, compose_answer, headings_answer, refusal
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
 from app.query import METRICS, MONTH_SPAN, Query, concept_groups, period_named
@@ -68,6 +68,7 @@ class Extractor:
     def __init__(self, store: Store, query: Query, about: tuple[str, ...] = (), hits: list[Hit] | None = None,
                  rank: bool = True) -> None:
         self.query = query
+        self.store = store  # a candidate near a chunk's end goes on into the next chunk (candidates.continuation)
         self.about = about  # the evidence must name one of these words (the part's own subject)
         self.groups = concept_groups(query.content)
         # Whether the index has the word at all: a term statistic like idf, read from the vocabulary, not
@@ -142,7 +143,7 @@ class Extractor:
             doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
             in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
             heading = match_form(f"{chunk.title} {chunk.heading_path}")
-            found = spans(chunk)
+            found = spans(chunk, continuation(self.store, chunk))
             texts = [s.quote for s in found]
             for i, span in enumerate(found):
                 resolved = chunk.record.fact if chunk.record else resolve_dates(span.quote, doc_year, in_force)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from app.candidates import spans, units
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from app.answer import Assistant
+from app.candidates import continuation, spans, units
 from app.schema import Chunk
+from app.settings import Settings
+from app.store import Store
 from app.values import figures, fitness, literal_spans
+from ingest.index import run_ingest
 
 
 def chunk(text: str, heading_path: str = "") -> Chunk:
@@ -97,3 +105,74 @@ def test_a_sentence_runs_on_into_the_next_one_of_its_paragraph() -> None:
     runs = [s.quote for s in spans(chunk(text)) if s.kind == "run"]
     assert "园区申报材料须加盖单位公章。材料不全的，窗口一次性告知补正。" in runs[0]
     assert not any("附件" in r for r in runs)  # a paragraph's end ends the run
+
+
+def test_a_heading_at_a_chunks_end_takes_its_body_from_the_next_chunk() -> None:
+    first = chunk("园区今年共办结企业诉求86件。 三、做好返岗用工保障 对春节后首批返岗员工，每人发放交通补贴300元。")
+    after = replace(chunk("返岗满三个月的，再发放稳岗奖励500元。 四、优化审批流程 企业技改项目备案实行即时办结。"),
+                    id="c2", ordinal=1)
+    alone = next(s for s in spans(first) if s.kind == "heading")
+    assert alone.body == "对春节后首批返岗员工，每人发放交通补贴300元。"  # what the chunk holds, before the next one is read
+    headed = [s for s in spans(first, after) if s.kind == "heading"]
+    assert [s.lead for s in headed] == ["三、做好返岗用工保障"]  # no candidate starts in the next chunk
+    assert headed[0].body == "对春节后首批返岗员工，每人发放交通补贴300元。返岗满三个月的，再发放稳岗奖励500元。"
+    assert "四、优化审批流程" not in headed[0].quote  # the next heading ends the body there too
+    # a sentence at the chunk's end runs on into the next chunk too
+    runs = [s.quote for s in spans(first, after) if s.kind == "run"]
+    assert "对春节后首批返岗员工，每人发放交通补贴300元。返岗满三个月的，再发放稳岗奖励500元。" in runs
+    assert not any("稳岗奖励" in s.quote for s in spans(first))
+
+
+def test_the_continuation_is_the_next_chunk_of_the_same_document_and_section(tmp_path: Path, settings: Settings) -> None:
+    """Through a real index: the second body sentence of a heading cut off by the chunk size is answered."""
+    filler = "".join(f"第{n}批技改项目已完成验收，园区将继续跟踪企业投产情况并做好服务。" for n in range(1, 7))
+    text = (f"{filler} 三、做好返岗用工保障 对春节后首批返岗员工，每人发放交通补贴300元。"
+            "返岗满三个月的，再发放稳岗奖励500元。 四、优化审批流程 企业技改项目备案实行即时办结。")
+    rows = [{"id": "n1", "title": "园区惠企通知", "text": text, "date": "2025-02-01"},
+            {"id": "n2", "title": "其他通知", "text": "园区食堂自3月起延长供餐时间。", "date": "2025-02-01"}]
+    path = tmp_path / "kb" / "notices.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([path], settings)
+    store = Store.open(settings)
+    cut = next(c for c in store.chunks if "三、做好返岗用工保障" in c.text)
+    assert "稳岗奖励" not in cut.text  # the chunker did cut the section's body (the case under test)
+    nxt = continuation(store, cut)
+    assert nxt is not None and "稳岗奖励" in nxt.text and nxt.source == cut.source
+    last = max((c for c in store.chunks if c.source == cut.source), key=lambda c: c.ordinal)
+    assert continuation(store, last) is None
+    answer = Assistant(settings).ask("园区如何做好返岗用工保障？")
+    assert "交通补贴300元" in answer.answer and "稳岗奖励500元" in answer.answer, answer.answer
+
+
+def test_a_sentence_runs_on_over_the_next_sentences_of_its_paragraph() -> None:
+    text = ("园区对新落户企业分两档扶持。年营收过亿元的，奖励50万元。年营收过五千万元的，奖励20万元。"
+            "以上奖励次年兑现。逾期不再受理。\n附件：申报表")
+    runs = [s.quote for s in spans(chunk(text)) if s.kind == "run"]
+    assert "园区对新落户企业分两档扶持。年营收过亿元的，奖励50万元。年营收过五千万元的，奖励20万元。" in runs
+    assert "园区对新落户企业分两档扶持。年营收过亿元的，奖励50万元。" in runs  # the two-sentence run stays
+    assert "园区对新落户企业分两档扶持。年营收过亿元的，奖励50万元。年营收过五千万元的，奖励20万元。以上奖励次年兑现。" in runs
+    assert not any(r.count("。") > 4 for r in runs)  # four sentences at most
+    assert not any("附件" in r for r in runs)  # and never past the paragraph's end
+    long = "甲" * 120 + "。" + "乙" * 60 + "。" + "丙" * 30 + "。"
+    assert [s.quote for s in spans(chunk(long)) if s.kind == "run"] == ["甲" * 120 + "。" + "乙" * 60 + "。",
+                                                                       "乙" * 60 + "。" + "丙" * 30 + "。"]  # RUN_CHARS
+
+
+def test_no_sentence_ends_inside_brackets() -> None:
+    text = ("青禾园（又称-{zh-cn:青禾产业园;zh-tw:青禾園区}-）位于城南。园区现有企业42家。"
+            "未闭合的括号（说明文字；后文不再闭合。下一句照常切分。")
+    quotes = [s.quote for s in spans(chunk(text)) if s.kind == "sentence"]
+    assert "青禾园（又称-{zh-cn:青禾产业园;zh-tw:青禾園区}-）位于城南。" in quotes
+    # a bracket never closed within reach splits as before
+    assert "未闭合的括号（说明文字；" in quotes and "下一句照常切分。" in quotes
+    c = chunk(text)
+    for u in units(c):
+        assert c.text[u.start : u.end] == u.text
+
+
+def test_a_long_inline_heading_is_still_a_heading() -> None:
+    text = ("园区上月办结诉求86件。 五、全面评估并妥善应对因原材料价格上涨导致的中小企业订单履约风险 企业要梳理在手订单，"
+            "提前与客户协商交期。 六、其他事项 另行通知。")
+    headed = {s.lead: s.body for s in spans(chunk(text)) if s.kind == "heading"}
+    assert headed["五、全面评估并妥善应对因原材料价格上涨导致的中小企业订单履约风险"] == "企业要梳理在手订单，提前与客户协商交期。"
