@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Protocol
 
 from app.schema import Chunk
-from app.text import split_sentences
+from app.text import kept_elsewhere, split_sentences
 
 LONG_SENTENCE = 150  # a sentence past this many characters is read as its '；' parts
 # A rule's condition and its ruling, or one of two measures, are '；' clauses of one sentence
@@ -36,6 +37,7 @@ RUN_CHARS = 200
 # RGB dev, cdec87f: up to 3 sentences 799, up to 4 808, any number within RUN_CHARS 802)
 RUN_SENTENCES = 4
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
+KEPT_CHUNKS = 2048  # chunks whose candidates are kept (kept_spans): ~10 KB each at most
 
 # a list marker, a title without sentence punctuation (up to 40 characters: a notice's headings run long), then a
 # space: an inline heading
@@ -245,6 +247,14 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
         quote = text[unit.start : following[-1].end]
         out.append(Span(quote, "list" if lead_in else "heading", i, unit.text, body))
     return out
+
+
+@kept_elsewhere
+@lru_cache(maxsize=KEPT_CHUNKS)
+def kept_spans(chunk: Chunk, after: Chunk | None = None) -> tuple[Span, ...]:
+    """`spans`, kept per chunk and continuation: the answerer reads the same retrieved chunks question after
+    question, and splitting them into sentences, runs and headings was a tenth of a question's time."""
+    return tuple(spans(chunk, after))
 
 
 def _run(text: str, found: list[Unit], i: int) -> list[Unit]:

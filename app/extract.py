@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, continuation, spans
+from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, continuation, kept_spans
 from app.choose import Extracted, asks_for_many, compose_answer, headings_answer, refusal
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
 from app.query import METRICS, MONTH_SPAN, Query, concept_groups, period_named
@@ -143,7 +143,7 @@ class Extractor:
             doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
             in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
             heading = match_form(f"{chunk.title} {chunk.heading_path}")
-            found = spans(chunk, continuation(self.store, chunk))
+            found = kept_spans(chunk, continuation(self.store, chunk))
             texts = [s.quote for s in found]
             for i, span in enumerate(found):
                 resolved = chunk.record.fact if chunk.record else resolve_dates(span.quote, doc_year, in_force)
@@ -161,7 +161,7 @@ class Extractor:
                     out.append(row)
         model = self.model
         if model is not None:
-            out = [(replace(c, score=model(x)), x) for c, x in out]
+            out = [(_with_score(c, p), x) for (c, x), p in zip(out, model.scores([x for _, x in out]), strict=True)]
             out.sort(key=lambda r: -r[0].score)
         if self.query.qtype in ("entity", "list", "other") and self.query.wants:
             # 'who/where/which company': among the best few, prefer sentences that name such a thing
@@ -169,7 +169,7 @@ class Extractor:
             for c, x in out if tag_all else out[:NAME_TAGGED]:
                 if self.query.wants in name_tags(_answer_text(c)):
                     x[NAME_FOUND] = 1.0
-                    c = replace(c, score=model(x)) if model is not None else c
+                    c = _with_score(c, model(x)) if model is not None else c
                 top.append((c, x))
             out = sorted(top, key=lambda r: -r[0].score) + ([] if tag_all else out[NAME_TAGGED:])
         return out
@@ -199,8 +199,8 @@ class Extractor:
             # 346 such candidates held the gold 20 times, and were the only ones to in 2 of 981 questions
             return None
         own = match_form(span.lead) if span.lead else text
-        credit = [
-            1.0 if any(t in own for t in group) else CONTEXT_WEIGHT if any(t in context for t in group) else 0.0
+        credit = [  # map(str.__contains__): no generator frame per term, every candidate reads every group
+            1.0 if any(map(own.__contains__, group)) else CONTEXT_WEIGHT if any(map(context.__contains__, group)) else 0.0
             for group in self.groups
         ]
         covered = {i for i, c in enumerate(credit) if c == 1.0}
@@ -209,13 +209,14 @@ class Extractor:
         if q.qtype in FIGURE_TYPES and self.subject_total and about / self.subject_total < MIN_SUBJECT:
             return None  # another entity's figure
         answer = match_form(span.body) if span.lead else text
+        shown = asked_values(q.qtype, answer)
         fit = type_fit = fitness(self.literal or q.qtype, answer)
-        if type_fit > 0.1 and self.measure and not any(v.unit[:1] and v.unit[0] in self.measure for v in asked_values(q.qtype, answer)):
+        if type_fit > 0.1 and self.measure and not any(v.unit[:1] and v.unit[0] in self.measure for v in shown):
             fit = type_fit = 0.0  # '多少家' shown only a figure of 级 or 元 shows no value of the asked kind
-        if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in asked_values(q.qtype, answer)):
+        if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in shown):
             fit = type_fit = 0.0  # '产值是多少' shown only '增速为14.7%'
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
-            fit += 0.1 * (min(len(asked_values(q.qtype, answer)), self.asks) - 1)
+            fit += 0.1 * (min(len(shown), self.asks) - 1)
         raw = coverage
         needs_value = self.needs() is not None
         if fit == 0.0 and needs_value:
@@ -227,7 +228,7 @@ class Extractor:
             "subject": about / self.subject_total if self.subject_total else 1.0,
             "type_fit": type_fit / 0.3, "extra_values": fit - type_fit,
             "value_missing": float(type_fit == 0.0 and needs_value),
-            "value_near": nearness(asked_values(q.qtype, answer), answer, [t for i in covered for t in self.groups[i]]),
+            "value_near": nearness(shown, answer, [t for i in covered for t in self.groups[i]]),
             "year_match": float(bool(years & set(q.years))),
             "constraint_own": sum(match_form(n) in text for n in named) / len(named) if named else 1.0,
             "constraint_context": sum(match_form(n) in heading for n in named) / len(named) if named else 1.0,
@@ -246,6 +247,12 @@ class Extractor:
     def needs(self) -> Asked | None:
         """What an answer to this question must show: a figure, a date, a rank (None: nothing in particular)."""
         return Asked(self.query.qtype) if self.query.qtype in ("numeric", "date", "rank") else None
+
+
+def _with_score(c: Candidate, score: float) -> Candidate:
+    """The candidate with its score (dataclasses.replace reads the fields' definitions on every call, and every
+    candidate of a question is scored)."""
+    return Candidate(c.chunk, c.quote, c.resolved, score, c.coverage, c.covered, c.rank, c.fit, c.span)
 
 
 def _answer_text(c: Candidate) -> str:

@@ -74,8 +74,14 @@ def kept_per_text(fn: Any) -> Any:
 
     call.cache_info = kept.cache_info  # type: ignore[attr-defined]
     call.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
-    _KEPT_ELSEWHERE.append(call)
-    return call
+    return kept_elsewhere(call)
+
+
+def kept_elsewhere(cache: Any) -> Any:
+    """Register another module's cache of results per text or chunk (an lru_cache'd pure function) with
+    `per_text_caches`, so that bench/ask_bench drops it with these."""
+    _KEPT_ELSEWHERE.append(cache)
+    return cache
 
 
 def per_text_caches() -> tuple[Any, ...]:

@@ -158,3 +158,33 @@ def test_opening_reads_past_a_pages_dateline() -> None:
     assert opening(match_form("Mar 3, 2026 ... 云溪数字产业园定位为算力服务中心"), ["云溪数字产业园"]) == 1.0
     assert opening("2026年3月3日 云溪数字产业园定位为算力服务中心", ["云溪数字产业园"]) == 1.0
     assert opening("今年三月以来，云溪数字产业园新增企业十家", ["云溪数字产业园"]) < 0.5
+
+
+def test_scoring_all_candidates_at_once_gives_the_per_row_formulas_scores_to_the_bit() -> None:
+    """Scorer.scores (numpy, all rows) sums term by term in feature order as the per-row formula does: a
+    sum in another order moves a score's last bit, and near-tied candidates are ranked by it."""
+    import random
+
+    from app.scorer import sigmoid
+
+    rng = random.Random(7)
+    n = len(NAMES)
+    model = Scorer(tuple(rng.uniform(-3, 3) for _ in range(n)), -0.7, tuple(rng.uniform(0, 1) for _ in range(n)),
+                   tuple(rng.uniform(0.1, 2) for _ in range(n)))
+    rows = [[rng.choice([0.0, 1.0, rng.random(), rng.random() * 7]) for _ in range(n)] for _ in range(300)]
+    by_row = [sigmoid(model.bias + sum(w * (v - m) / s for w, v, m, s in zip(model.weights, x, model.mean, model.scale,
+                                                                            strict=True))) for x in rows]
+    assert model.scores(rows) == by_row
+    assert [model(x) for x in rows[:5]] == by_row[:5]
+    assert model.scores([]) == []
+
+
+def test_pairs_share_counts_the_pairs_a_substring_search_finds() -> None:
+    """A question pair is two letters of one run, so a set intersection finds exactly the pairs that occur in
+    the text, across punctuation, spaces and Latin letters."""
+    from app.scorer import pairs, pairs_share
+
+    wanted = pairs("云溪数字产业园 2025年gdp增速、算力_中心")
+    for text in ["云溪数字产业园定位为全市算力服务中心。", "gdp增速为5.2%，2025年", "算力_中心 云溪", "", "算中心"]:
+        assert pairs_share(wanted, text) == sum(p in text for p in wanted) / len(wanted)
+    assert pairs_share(frozenset(), "云溪") == 0.0
