@@ -45,11 +45,21 @@ def _log_odds(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-@kept_per_text
-def _tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+def _tagged_words(text: str) -> frozenset[tuple[str, str]]:
     """The text's words of two or more characters (not Latin: 'GDP', 'iPhone' name no one), each with its
-    part of speech (kept per text; the word tags are kept per word, app/text.py)."""
-    return tuple((w, pos_tag(w)) for w in dict.fromkeys(tokenizer().cut(text)) if len(w) >= 2 and not w.isascii())
+    part of speech. Read block by block: jieba cuts each run of Chinese letters and digits (its
+    `re_han_default` blocks) on its own and everything between them into single characters and spaces, so
+    the text's words are its blocks' words; the near-tied candidates are mostly overlapping runs of one
+    chunk, and each clause is cut once (the word tags are kept per word, app/text.py)."""
+    from jieba import re_han_default
+
+    return frozenset().union(*(_block_words(block) for block in re_han_default.findall(text)))
+
+
+@kept_per_text
+def _block_words(block: str) -> frozenset[tuple[str, str]]:
+    """`_tagged_words` of one block of Chinese letters and digits (kept per block)."""
+    return frozenset((w, pos_tag(w)) for w in tokenizer().cut(block) if len(w) >= 2 and not w.isascii())
 
 
 def name_keys(wants: str, question: str, text: str) -> frozenset[tuple[object, ...]]:

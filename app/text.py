@@ -86,7 +86,7 @@ def kept_elsewhere(cache: Any) -> Any:
 
 def per_text_caches() -> tuple[Any, ...]:
     """The caches of results per sentence or chunk text, for bench/ask_bench to time text seen the first time."""
-    return (name_tags, _resolved, _sentences, *_KEPT_ELSEWHERE)
+    return (_block_names, _resolved, _sentences, *_KEPT_ELSEWHERE)
 
 
 @lru_cache(maxsize=_WORD_TAGS_KEPT)
@@ -96,10 +96,22 @@ def pos_tag(word: str) -> str:
     return str(pieces[0].flag) if pieces else ""
 
 
-@lru_cache(maxsize=_SENTENCE_TAGS_KEPT)
 def name_tags(text: str) -> frozenset[str]:
-    """The kinds of proper names jieba finds in the text: 'nr' person, 'ns' place, 'nt' organisation."""
-    return frozenset({p.flag for p in _pos_tokenizer().cut(text) if p.flag in ("nr", "ns", "nt") and len(p.word) >= 2})  # type: ignore[attr-defined]
+    """The kinds of proper names jieba finds in the text: 'nr' person, 'ns' place, 'nt' organisation.
+
+    Read block by block: jieba tags each run of Chinese letters and digits (its `re_han_internal` blocks)
+    on its own and everything between them as 'x', 'm' or 'eng', so the text's names are those of its
+    blocks. Overlapping candidates (a sentence, the runs it opens) share their clauses, and tagging is the
+    slow part of a new question: each clause is tagged once."""
+    from jieba.posseg import re_han_internal  # loaded with the tagger, not with this module
+
+    return frozenset().union(*(_block_names(block) for block in re_han_internal.findall(text)))
+
+
+@lru_cache(maxsize=_WORD_TAGS_KEPT)
+def _block_names(block: str) -> frozenset[str]:
+    """`name_tags` of one block of Chinese letters and digits (kept per block, like the tags of a word)."""
+    return frozenset({p.flag for p in _pos_tokenizer().cut(block) if p.flag in ("nr", "ns", "nt") and len(p.word) >= 2})  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=_WORD_TAGS_KEPT)

@@ -148,12 +148,12 @@ def test_a_closing_quote_stays_with_its_sentence() -> None:
 def test_tags_are_kept_per_text_and_cannot_be_changed_by_a_caller() -> None:
     """The answerer tags its best candidate sentences for every question (1-5 ms each); a sentence tagged
     once is not tagged again, and what is kept is immutable so no caller can alter another's tags."""
-    from app.text import is_noun, name_tags, pos_tag
+    from app.text import _block_names, is_noun, name_tags, pos_tag
 
     sentence = "张伟在杭州市经济和信息化局主持召开了全市数字经济工作会议。"
     first = name_tags(sentence)
-    hits = name_tags.cache_info().hits
-    assert name_tags(sentence) == first and name_tags.cache_info().hits == hits + 1
+    hits = _block_names.cache_info().hits
+    assert name_tags(sentence) == first and _block_names.cache_info().hits == hits + 1
     assert isinstance(first, frozenset) and "ns" in first
     assert pos_tag("产业") == pos_tag("产业") and pos_tag.cache_info().hits >= 1
     assert is_noun("产业") and is_noun.cache_info().hits + is_noun.cache_info().misses >= 1
@@ -194,3 +194,19 @@ def test_candidate_features_kept_per_text_are_dropped_with_the_tags() -> None:
     size = match_form.cache_info().currsize
     assert match_form("长" * 700) == "长" * 700 and match_form.cache_info().currsize == size  # a long text is not kept
     assert pairs("园区，亩均") == frozenset({"园区", "亩均"})
+
+
+def test_names_read_block_by_block_are_the_names_of_the_whole_text() -> None:
+    """name_tags tags each block of Chinese letters and digits on its own (kept per block): jieba tags the
+    blocks of a text independently, so the names are the ones a tagging of the whole text finds."""
+    from app.text import _pos_tokenizer, name_tags
+
+    def whole(text: str) -> frozenset[str]:
+        return frozenset({p.flag for p in _pos_tokenizer().cut(text)  # type: ignore[attr-defined]
+                          if p.flag in ("nr", "ns", "nt") and len(p.word) >= 2})
+
+    texts = ["张伟在杭州市经济和信息化局主持召开了全市数字经济工作会议。李娜出席。",
+             "2025年，青山市新增专精特新企业37家（累计215家），王芳表示：GDP增长5.2%。",
+             "Mar 3, 2026 ... 云溪数字产业园 定位为\n全市算力服务中心；华为公司在深圳发布新品", "", "。；！"]
+    for text in texts:
+        assert name_tags(text) == whole(text)
