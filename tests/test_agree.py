@@ -3,7 +3,7 @@ state too leads; one document repeating itself, or a candidate the scorer ranks 
 
 from __future__ import annotations
 
-from app.agree import agreed_first, value_keys
+from app.agree import agreed_first, shared, value_keys
 from app.candidates import Candidate, Span
 from app.choose import compose_answer
 from app.extract import Asked
@@ -52,8 +52,10 @@ def test_a_candidate_scored_far_lower_does_not_lead_for_agreement() -> None:
 
 
 def test_a_date_agrees_with_the_same_day_written_with_its_year() -> None:
-    assert value_keys("date", "3月10日，该行被监管机构接管。") == value_keys("date", "2023年3月10日该行被接管")
-    assert value_keys("date", "3月10日") != value_keys("date", "3月12日")
+    assert shared(value_keys("date", "3月10日，该行被监管机构接管。"), value_keys("date", "2023年3月10日该行被接管"))
+    assert not shared(value_keys("date", "3月10日"), value_keys("date", "3月12日"))
+    # last year's date of the same day is another date (the year was dropped before)
+    assert not shared(value_keys("date", "2022年3月10日开幕"), value_keys("date", "2023年3月10日开幕"))
     assert value_keys("entity", "3月10日") == frozenset()  # a question asking no value has none to agree on
 
 
@@ -72,3 +74,17 @@ def test_a_who_question_agrees_on_the_person_other_documents_name() -> None:
     answer = compose_answer(query, cands, ["平湖", "平湖市", "青年", "创业", "大赛", "一等奖"], None, frozenset({0, 1}))
     assert "王晓东" in answer.text.split("[1]")[0]
     assert agreed_first(cands, query.qtype) == cands  # no asked kind of name given: nothing to agree on
+
+
+def test_words_read_block_by_block_are_the_words_of_the_whole_text() -> None:
+    """_tagged_words cuts each block of Chinese letters and digits on its own (kept per block): jieba cuts the
+    blocks of a text independently, so the words are the ones a cut of the whole text finds."""
+    from app.agree import _tagged_words
+    from app.text import pos_tag, tokenizer
+
+    texts = ["张伟在杭州市经济和信息化局主持召开了全市数字经济工作会议。李娜出席。",
+             "2025年，青山市新增专精特新企业37家（累计215家），王芳表示：GDP增长5.2%，排名第3-5位。",
+             "Mar 3, 2026 ... 云溪数字产业园 定位为\r\n全市算力服务中心；华为公司在深圳发布新品", "", "。；！"]
+    for text in texts:
+        whole = {(w, pos_tag(w)) for w in tokenizer().cut(text) if len(w) >= 2 and not w.isascii()}
+        assert _tagged_words(text) == whole
