@@ -31,13 +31,26 @@ AGREE_POOL = 20
 
 
 def value_keys(qtype: str, text: str) -> frozenset[tuple[object, ...]]:
-    """The whole values of the asked type a text states, comparable across documents: a date by its month
-    and day (one report writes '3月10日', another '2023年3月10日'), a figure by its value and unit."""
+    """The whole values of the asked type a text states, comparable across documents: a date as (year,
+    month, day) with the year None where the text gives none, a figure by its value and unit."""
     out: set[tuple[object, ...]] = set()
     for v in asked_values(qtype, text):
         if is_whole(v):
-            out.add(("date", v.key[1], v.key[2]) if v.kind == "date" else (v.kind, v.key, v.unit))
+            out.add(("date", *v.key) if v.kind == "date" else (v.kind, v.key, v.unit))
     return frozenset(out)
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Two values agree: equal, or two dates of the same month and day of which one gives no year (one
+    report writes '3月10日', another '2023年3月10日'; '2022年3月10日' is last year's date, no agreement)."""
+    if a == b:
+        return True
+    return a[0] == b[0] == "date" and a[2:] == b[2:] and (a[1] is None or b[1] is None)
+
+
+def shared(a: frozenset[tuple[object, ...]], b: frozenset[tuple[object, ...]]) -> bool:
+    """Whether two texts state a value in common."""
+    return bool(a & b) or any(_same(x, y) for x in a for y in b)
 
 
 def _log_odds(p: float) -> float:
@@ -85,7 +98,7 @@ def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: 
         return cands
 
     def agreement(i: int) -> int:
-        return len({c.chunk.source for j, c in enumerate(pool) if keys[j] & keys[i] and c.chunk.source != pool[i].chunk.source})
+        return len({c.chunk.source for j, c in enumerate(pool) if c.chunk.source != pool[i].chunk.source and shared(keys[j], keys[i])})
 
     near = [i for i, c in enumerate(pool) if keys[i] and top - _log_odds(c.score) <= AGREE_MARGIN]
     if not near:

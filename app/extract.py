@@ -22,7 +22,7 @@ from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_s
 from app.siblings import sibling_hits
 from app.store import Store
 from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
-from app.values import asked_values, fitness, literal_asked
+from app.values import asked_measure, asked_values, asks_rate, fitness, literal_asked
 
 __all__ = ["MAX_ANSWER_CHARS", "Candidate", "Extracted", "Extractor", "asks_for_many", "chunk_sentences", "citation",
            "defuse_markers", "extract", "match_form", "trim"]
@@ -40,15 +40,6 @@ PLAN_NOUNS = frozenset(_NOUNS["plan"])
 GENERIC_NOUNS = frozenset(_NOUNS["generic"])
 _MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
 _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
-# The measure word a count question names ('多少家', '几项', '多少亩'): a figure counted in another one
-# ('四级', '1.5亿元') is no whole answer to it. Words that others stand in for are left out (个 for any;
-# 人/名/位, 天/日/个月, 户/家 for one another); 项 and 件 count the same things.
-# Words by which a figure question asks a rate or a change: without one ('产值是多少') it asks an amount, and
-# a sentence or cell that states only a rate ('产值增速为14.7%') shows none
-_RATE_ASKED = re.compile(r"增速|增长|增幅|增加|减少|下降|降低|提高|提升|上升|回落|幅度|率|比例|比重|占比|份额|百分|%|％|同比|环比|折|成")
-_ASKED_MEASURE = re.compile(r"(?:多少|几)(家|项|件|台|套|辆|艘|座|所|亩|吨|张|批|笔|宗)")
-
-
 class Asked:
     """Whether a text shows a whole value of the asked type (what `trim` looks for with `need`)."""
 
@@ -93,9 +84,9 @@ class Extractor:
         self.subject_total = sum(self.weights[i] for i in self.subject)
         self.metric_words = METRICS.get(query.metric, ())
         self.asks = max(1, len(re.findall(r"多少|几", query.text)))
-        self.amount = query.qtype == "numeric" and not _RATE_ASKED.search(query.text)
+        self.amount = query.qtype == "numeric" and not asks_rate(query.text)  # '产值是多少': a rate shows none
         self.literal = literal_asked(query.text)  # '文号是多少': a 文号 answers, not any figure
-        self.measure = ("项件" if m.group(1) in "项件" else m.group(1)) if (m := _ASKED_MEASURE.search(query.text)) else ""
+        self.measure = asked_measure(query.text)  # '多少家': a figure of 级 or 元 is no whole answer
         # rank=False (the fit script, which fits the scorer): every candidate scores 0, in the order found
         self.model: Scorer | None = shipped() if rank else None
         self.pairs = pairs(_ASKING.sub(" ", match_form(query.resolved)))
@@ -211,7 +202,7 @@ class Extractor:
         answer = match_form(span.body) if span.lead else text
         shown = asked_values(q.qtype, answer)
         fit = type_fit = fitness(self.literal or q.qtype, answer)
-        if type_fit > 0.1 and self.measure and not any(v.unit[:1] and v.unit[0] in self.measure for v in shown):
+        if type_fit > 0.1 and self.measure and not any(_measure_of(v.unit) and _measure_of(v.unit)[0] in self.measure for v in shown):
             fit = type_fit = 0.0  # '多少家' shown only a figure of 级 or 元 shows no value of the asked kind
         if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in shown):
             fit = type_fit = 0.0  # '产值是多少' shown only '增速为14.7%'
@@ -295,3 +286,8 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     weighty = frozenset(i for i, w in enumerate(ex.weights) if w > 1.0)
     result = compose_answer(query, cands, keep, ex.needs(), weighty, budget, list(zip(ex.groups, ex.weights, strict=True)))
     return replace(result, unknown=round(ex.unknown_share(), 4))
+
+
+def _measure_of(unit: str) -> str:
+    """A figure's unit without the words of approximation before its measure ('余家' in '百余家', '多项')."""
+    return unit.lstrip("余多")

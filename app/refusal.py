@@ -124,15 +124,21 @@ def _named(term: str, hay: str) -> bool:
 
 
 def _area_stem(term: str) -> str:
-    """'苏格兰地区' -> '苏格兰', '华北地区' -> '华北': a name that ends in a common noun for an area (a
-    two-character word jieba tags n by itself, such as 地区) is named by what comes before it. place_stem
-    strips only the administrative suffix and leaves '苏格兰地', which no text writes. The noun must be a word
-    of the name ('天津开发区' ends in 开发区, not in 发区)."""
-    tail = term[-2:]
-    pieces = list(_pos_tokenizer().cut(tail))  # type: ignore[attr-defined]
-    if len(term) >= 4 and len(pieces) == 1 and pieces[0].flag == "n" and tail in tokenizer().cut_for_search(term):
-        return term[:-2]
+    """'苏格兰地区' -> '苏格兰', '华北地区' -> '华北': a name that ends in a common noun for an area
+    (app/data/area_nouns.txt) is named by what comes before it. place_stem strips only the administrative
+    suffix and leaves '苏格兰地', which no text writes. Only those nouns: any noun ending ('港区', '银行',
+    '大学') would let '嘉兴' name 嘉兴港区 and a city's figure answer a question about its port district."""
+    for noun in area_nouns():
+        if term.endswith(noun) and len(term) - len(noun) >= 2:
+            return term[: -len(noun)]
     return term
+
+
+@cache
+def area_nouns() -> tuple[str, ...]:
+    """The area nouns of app/data/area_nouns.txt, longest first."""
+    lines = (DATA_DIR / "area_nouns.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(sorted((w.strip() for w in lines if w.strip() and not w.startswith("#")), key=len, reverse=True))
 
 
 def gated_places(plan: Query) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.patterns import Value, scan
+from app.text import tokenizer
 
 FIGURES = frozenset({"number", "percent", "permille", "points"})
 DATES = frozenset({"date", "months", "year"})
@@ -23,10 +24,23 @@ LITERALS = frozenset({"phone", "email", "url", "docno"})  # one unit each: an an
 # other types ask for no particular value
 ASKED = {"numeric": FIGURES | {"phone"}, "date": DATES, "rank": RANKS, **{k: frozenset({k}) for k in LITERALS}}
 # the word ends the question, bar the asking ('咨询电话是多少？', '文号是什么'): '电话费补助多少' asks a figure
-_LITERAL_WORDS = [
-    (kind, re.compile(rf"(?:{rx})(?:号码)?(?:是|为)?(?:多少|什么|啥)?[？?。！!\s]*$"))
-    for kind, rx in json.loads((Path(__file__).resolve().parent / "data" / "question_words.json").read_text(encoding="utf-8"))["literal"]
-]
+_WORDS = json.loads((Path(__file__).resolve().parent / "data" / "question_words.json").read_text(encoding="utf-8"))
+_LITERAL_WORDS = [(kind, re.compile(rf"(?:{rx})(?:号码)?(?:是|为)?(?:多少|什么|啥)?[？?。！!\s]*$")) for kind, rx in _WORDS["literal"]]
+_RATE = {kind: re.compile(rx) for kind, rx in _WORDS["rate"]}
+_MEASURE = re.compile(_WORDS["measure"][0][1])
+
+
+def asks_rate(question: str) -> bool:
+    """Whether a figure question asks a rate or a change ('增速', '占比', '完成率', '增加多少') rather than an
+    amount. Some words are read whole only: '增加值' and '完成' are amounts, though 增加 and 成 are words
+    of change and share (question_words.json 'rate')."""
+    return bool(_RATE["text"].search(question)) or any(_RATE["token"].match(w) for w in tokenizer().cut(question))
+
+
+def asked_measure(question: str) -> str:
+    """The measure word a count question names ('多少家' -> 家; 项 and 件 count the same things), or ''."""
+    m = _MEASURE.search(question)
+    return ("项件" if m.group(1) in "项件" else m.group(1)) if m else ""
 
 
 def literal_asked(question: str) -> str:

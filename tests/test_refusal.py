@@ -191,3 +191,14 @@ def test_the_threshold_keeps_answerable_refusals_within_their_bound() -> None:
     t = choose(rows, scores, 0.10, 0.05)
     unanswered, refused, _ = at(rows, scores, t)
     assert refused <= 0.05 and unanswered == 0.5 and t == 0.31
+
+
+def test_a_district_or_body_ending_in_a_noun_is_not_named_by_its_citys_name() -> None:
+    """Only area nouns (地区, 区域 …) are stripped: '港区' or '银行' ending a name are part of it, so the
+    city's total does not answer a question about its port district, nor the city a question about a bank
+    named after it (the rule stripped any noun ending before)."""
+    plan = analyze("临川港区2025年规上工业产值是多少？", DAY)
+    assert missing(plan, chunk("2025年临川市规上工业产值为1200亿元。")) != ()
+    assert missing(plan, chunk("2025年临川港区规上工业产值为96亿元。")) == ()
+    plan = analyze("北欧地区的工业投资增长多少？", DAY)
+    assert missing(plan, chunk("北欧工业投资增长2.2%。")) == ()

@@ -52,7 +52,7 @@ def cite(store: Store, locator: str, quote: str, source_part: str) -> Citation:
 
 
 def test_text_citation_shows_neighbouring_paragraphs_with_the_quote_marked(store: Store, settings: Settings) -> None:
-    c = cite(store, "第3–4段", "去年新增国家级重点小巨人企业3家，省专精特新中小企业17家。", "回顾")
+    c = cite(store, "第4–5段", "去年新增国家级重点小巨人企业3家，省专精特新中小企业17家。", "回顾")
     v = view(store, c, settings.kb_dir)
     texts = [p.text for p in v.paragraphs]
     assert any("143.79亿元" in t for t in texts) and any("李明远" in t for t in texts)  # the passages around it
