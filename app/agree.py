@@ -92,6 +92,7 @@ def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: 
     top = _log_odds(pool[0].score)
     keys = [value_keys(qtype, c.resolved) for c in pool]
     if wants and not any(keys):
+        # the candidates come best first, so the near-tied ones are a prefix: a position in `pool` is one in `cands`
         pool = [c for c in pool if top - _log_odds(c.score) <= AGREE_MARGIN]
         keys = [name_keys(wants, question, c.resolved) for c in pool]
     if not any(keys):

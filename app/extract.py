@@ -40,6 +40,8 @@ PLAN_NOUNS = frozenset(_NOUNS["plan"])
 GENERIC_NOUNS = frozenset(_NOUNS["generic"])
 _MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
 _ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
+
+
 class Asked:
     """Whether a text shows a whole value of the asked type (what `trim` looks for with `need`)."""
 
@@ -202,7 +204,7 @@ class Extractor:
         answer = match_form(span.body) if span.lead else text
         shown = asked_values(q.qtype, answer)
         fit = type_fit = fitness(self.literal or q.qtype, answer)
-        if type_fit > 0.1 and self.measure and not any(_measure_of(v.unit) and _measure_of(v.unit)[0] in self.measure for v in shown):
+        if type_fit > 0.1 and self.measure and not any((m := _measure_of(v.unit)) and m[0] in self.measure for v in shown):
             fit = type_fit = 0.0  # '多少家' shown only a figure of 级 or 元 shows no value of the asked kind
         if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in shown):
             fit = type_fit = 0.0  # '产值是多少' shown only '增速为14.7%'

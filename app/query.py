@@ -55,8 +55,16 @@ _NOT_NAME = frozenset({"v", "vn", "d", "c", "u", "uj", "r", "m", "q", "f"})  # '
 
 
 @cache
+def question_word_lists() -> dict[str, list[list[str]]]:
+    """app/data/question_words.json as written: (label, regular expression) lists by key, read once for
+    app.query and app.values."""
+    raw: dict[str, list[list[str]]] = json.loads((DATA_DIR / "question_words.json").read_text(encoding="utf-8"))
+    return raw
+
+
+@cache
 def _question_words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    raw = json.loads((DATA_DIR / "question_words.json").read_text(encoding="utf-8"))
+    raw = question_word_lists()
     return {key: [(label, re.compile(rx)) for label, rx in raw[key]] for key in ("asked", "legacy", "wants")}
 
 
@@ -67,11 +75,15 @@ def _first(key: str, text: str, default: str) -> str:
 _INTERROGATIVE = re.compile(r"[哪几谁何]|多少|什么")
 
 
-def _asking_only(token: str, text: str) -> bool:
-    """Whether the token stands in the question only inside a question word ('天' of '哪天', '一天' of
-    '哪一天'): it asks, it names nothing an answer holds, so it is no content word (with an idf of a word the
+def _asking_spans(text: str) -> list[tuple[int, int]]:
+    """Where the question's question words stand ('哪天', '多少'): the asked-type words that ask."""
+    return [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if _INTERROGATIVE.search(m.group(0))]
+
+
+def _asking_only(token: str, text: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether the token stands in the question only inside a question word (`spans`: '天' of '哪天', '一天'
+    of '哪一天'): it asks, it names nothing an answer holds, so it is no content word (with an idf of a word the
     index rarely has, it outweighed the question's topic and the evidence looked weak)."""
-    spans = [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if _INTERROGATIVE.search(m.group(0))]
     starts = [i for i in range(len(text)) if text.startswith(token, i)]
     return bool(spans and starts) and all(any(a <= i and i + len(token) <= b for a, b in spans) for i in starts)
 
@@ -237,8 +249,9 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
     months = m.group(0) if (m := MONTH_SPAN.search(resolved)) else ""
     metric = next((m for w, m in _METRIC_ORDER if w.lower() in resolved.lower()), "")
     base = tokenize(resolved)
+    asking = _asking_spans(resolved.lower())
     content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years
-                    and not _asking_only(t, resolved.lower()))
+                    and not _asking_only(t, resolved.lower(), asking))
     tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(resolved)]  # type: ignore[attr-defined]
     parts = sub_questions(question) if facets else []
     return Query(

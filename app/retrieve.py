@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -75,15 +75,9 @@ def weighted_bm25(store: Store, keys: Sequence[Key], weights: TermWeights) -> np
     """BM25 score of every chunk, each question token's share weighed by its part-of-speech factor
     (a particle or a pronoun matching says little about the passage; a place name says much). Zeros
     when the index has no BM25 part or none of the tokens."""
-    bm25 = store.bm25
-    if bm25 is None:
-        return np.zeros(len(store.chunks), dtype=np.float32)
-    data, indices, indptr = bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"]
-    scores = np.zeros(int(bm25.scores["num_docs"]), dtype=np.float32)
-    for key in keys:
-        if (tid := bm25.vocab_dict.get(key.token)) is not None and (w := key.weight(weights)) > 0:
-            start, end = int(indptr[tid]), int(indptr[tid + 1])
-            scores[indices[start:end]] += w * data[start:end]  # a token's postings name each chunk once
+    scores = np.zeros(len(store.chunks) if store.bm25 is None else int(store.bm25.scores["num_docs"]), dtype=np.float32)
+    for _, w, rows, data in _postings(store, keys, weights):
+        scores[rows] += w * data  # a token's postings name each chunk once
     return scores
 
 
@@ -93,26 +87,39 @@ def keyword_scores(store: Store, keys: Sequence[Key], weights: TermWeights) -> n
     once (`weights.coverage`, fitted). BM25 alone lets a chunk that repeats the question's place or name
     outrank the one holding the asked words once (term frequency and the short chunk's length both add);
     coverage counts each asked word once. Chunks BM25 does not reach stay at 0."""
-    bm25 = store.bm25
-    if bm25 is None:
-        return np.zeros(len(store.chunks), dtype=np.float32)
-    data, indices, indptr = bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"]
-    scores = np.zeros(int(bm25.scores["num_docs"]), dtype=np.float32)
+    scores = weighted_bm25(store, keys, weights)
+    if weights.coverage <= 0:
+        return scores
     held = np.zeros_like(scores)
     total = 0.0
+    for key, w, rows, _ in _postings(store, keys, weights):
+        share = w * store.idf(key.token)
+        held[rows] += share
+        total += share
+    return blend_coverage(scores, held, total, weights.coverage)
+
+
+def blend_coverage(scores: np.ndarray, held: np.ndarray, total: float, coverage: float) -> np.ndarray:
+    """BM25 scores scaled to the best one's, blended with the coverage `held` / `total` at weight
+    `coverage` (app.retrieve and bench.fit_terms' replay of it); the scores as they are when nothing scores."""
+    best = float(scores.max()) if len(scores) else 0.0
+    if coverage <= 0 or best <= 0 or total <= 0:
+        return scores
+    blended = (1.0 - coverage) * scores / best + coverage * held / total
+    return np.where(scores > 0, blended, 0.0).astype(np.float32)
+
+
+def _postings(store: Store, keys: Sequence[Key], weights: TermWeights) -> Iterator[tuple[Key, float, np.ndarray, np.ndarray]]:
+    """(key, its weight, the chunks its token is in, its BM25 score there) for each question token the
+    index knows and the plan weighs above 0 (nothing when the index has no BM25 part)."""
+    bm25 = store.bm25
+    if bm25 is None:
+        return
+    data, indices, indptr = bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"]
     for key in keys:
         if (tid := bm25.vocab_dict.get(key.token)) is not None and (w := key.weight(weights)) > 0:
             start, end = int(indptr[tid]), int(indptr[tid + 1])
-            scores[indices[start:end]] += w * data[start:end]  # a token's postings name each chunk once
-            if weights.coverage > 0:
-                share = w * store.idf(key.token)
-                held[indices[start:end]] += share
-                total += share
-    best = float(scores.max()) if len(scores) else 0.0
-    if weights.coverage <= 0 or best <= 0 or total <= 0:
-        return scores
-    blended = (1.0 - weights.coverage) * scores / best + weights.coverage * held / total
-    return np.where(scores > 0, blended, 0.0).astype(np.float32)
+            yield key, w, indices[start:end], data[start:end]
 
 
 def top_scores(scores: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -41,7 +41,7 @@ MODEL = (
     "selection (gain < 0.0015); a 2-layer net (tanh, 8 / 16 units, linear skip) 0.798 / 0.787 against 0.807 for "
     "the same training without hidden units; boosted stumps (softmax gradient, 16 quantile splits a feature) on the "
     "linear scores 0.815, alone 0.791 (600 rounds) / 0.783 (300); L2 0.1 / 5 / 20: 0.815 / 0.803 / 0.792. "
-    "Added at 1f20548 (CV 0.816 -> 0.824, 878 -> 887 questions): opening (how early the candidate names a question term, after a "
+    "Added in b90cafb (measured on 1f20548: CV 0.816 -> 0.824, 878 -> 887 questions): opening (how early the candidate names a question term, after a "
     "dateline). Tried beside it and dropped (CV top-1 change in questions of 1076, other folds): span of the "
     "matched terms / length +1, characters or share after the last matched term -5 / -2, novelty after it -10, "
     "the question's highest-idf term in the candidate's own words +1 (0 alone), share of the question's terms in "

@@ -8,12 +8,11 @@ value that verify will then find in its source, and a phone number or a 文号 i
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from app.patterns import Value, scan
+from app.query import question_word_lists
 from app.text import tokenizer
 
 FIGURES = frozenset({"number", "percent", "permille", "points"})
@@ -23,8 +22,8 @@ LITERALS = frozenset({"phone", "email", "url", "docno"})  # one unit each: an an
 # what each asked type is answered by (app.query's qtype, or the literal a question names: literal_asked);
 # other types ask for no particular value
 ASKED = {"numeric": FIGURES | {"phone"}, "date": DATES, "rank": RANKS, **{k: frozenset({k}) for k in LITERALS}}
+_WORDS = question_word_lists()
 # the word ends the question, bar the asking ('咨询电话是多少？', '文号是什么'): '电话费补助多少' asks a figure
-_WORDS = json.loads((Path(__file__).resolve().parent / "data" / "question_words.json").read_text(encoding="utf-8"))
 _LITERAL_WORDS = [(kind, re.compile(rf"(?:{rx})(?:号码)?(?:是|为)?(?:多少|什么|啥)?[？?。！!\s]*$")) for kind, rx in _WORDS["literal"]]
 _RATE = {kind: re.compile(rx) for kind, rx in _WORDS["rate"]}
 _MEASURE = re.compile(_WORDS["measure"][0][1])

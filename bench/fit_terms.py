@@ -41,7 +41,7 @@ import numpy as np
 from app.embed import HashingEmbedding, hash_vectors
 from app.evaluate import _alternatives, load_questions
 from app.query import Query, TermWeights, analyze, term_weights
-from app.retrieve import _COPY_DIM, CANDIDATES, NEAR_DUPLICATE, fuse, top_scores
+from app.retrieve import _COPY_DIM, CANDIDATES, NEAR_DUPLICATE, blend_coverage, fuse, top_scores
 from app.settings import from_env
 from app.store import Store
 from app.text import DATA_DIR
@@ -156,11 +156,9 @@ def ranked(sub: Sub, corpus: Corpus, w: TermWeights, top_k: int) -> list[int]:
 def blend(factors: np.ndarray, sub: Sub, coverage: float) -> np.ndarray:
     """app.retrieve.keyword_scores on the cached rows: BM25 scaled to the best chunk's, blended with coverage."""
     scores = factors @ sub.bm25
-    best, total = float(scores.max()), float(factors @ sub.idf_total)
-    if coverage <= 0 or best <= 0 or total <= 0:
+    if coverage <= 0:
         return scores
-    blended = (1.0 - coverage) * scores / best + coverage * (factors @ sub.held) / total
-    return np.where(scores > 0, blended, 0.0).astype(np.float32)
+    return blend_coverage(scores, factors @ sub.held, float(factors @ sub.idf_total), coverage)
 
 
 def _distinct_first(positions: list[int], corpus: Corpus, top_k: int) -> list[int]:

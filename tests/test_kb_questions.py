@@ -12,6 +12,7 @@ from app.query import analyze
 from app.retrieve import retrieve
 from app.scorer import NAMES
 from app.settings import Settings
+from app.store import Store
 from ingest.index import run_ingest
 
 NOTICES = [
@@ -35,6 +36,13 @@ def _assistant(tmp_path: Path, settings: Settings) -> Assistant:
     return Assistant(settings)
 
 
+def _type_fits(store: Store, question: str, settings: Settings) -> dict[str, float]:
+    """Each candidate's type_fit feature for a question, by the candidate's quote."""
+    plan = analyze(question, settings.question_date(), store.idf)
+    hits = retrieve(store, plan, 4)
+    return {c.quote: x[NAMES.index("type_fit")] for c, x in Extractor(store, plan, (), hits).scored(hits)}
+
+
 def test_a_question_word_piece_is_no_content_word() -> None:
     """'哪天' is cut 哪 + 天 and '哪一天' 一天 + 哪一天: those pieces ask, and as content words they weighed
     like a rare topic word the evidence lacked."""
@@ -56,9 +64,7 @@ def test_a_count_question_is_not_shown_a_figure_of_another_measure(tmp_path: Pat
     """'多少家' asks a count of 家: a sentence whose figures are '三级' and '3.6万平方米' shows no value of the
     asked kind (it scored as a whole figure, and a sentence with no count could answer the question)."""
     store = _assistant(tmp_path, settings).store
-    plan = analyze("青山市科创园新入驻企业多少家？", settings.question_date(), store.idf)
-    hits = retrieve(store, plan, 4)
-    fits = {c.quote: x[NAMES.index("type_fit")] for c, x in Extractor(store, plan, (), hits).scored(hits)}
+    fits = _type_fits(store, "青山市科创园新入驻企业多少家？", settings)
     assert fits["2025年，青山市科创园新入驻企业42家。"] == 1.0
     assert fits["青山市科创园实行三级孵化体系，孵化面积达到3.6万平方米。"] == 0.0
 
@@ -91,12 +97,8 @@ def test_an_amount_question_is_not_shown_a_rate_alone(tmp_path: Path, settings: 
     """'产值是多少' names no rate or change: '产值增速为8.2%' shows no amount (it fitted as a whole figure,
     and '…和…的产值分别是多少' listed each one's growth rate before its output)."""
     store = _assistant(tmp_path, settings).store
-    plan = analyze("青山市汽车零部件产业产值是多少？", settings.question_date(), store.idf)
-    hits = retrieve(store, plan, 4)
-    fits = {c.quote: x[NAMES.index("type_fit")] for c, x in Extractor(store, plan, (), hits).scored(hits)}
+    fits = _type_fits(store, "青山市汽车零部件产业产值是多少？", settings)
     assert fits["2025年，青山市汽车零部件产业产值增速为8.2%。"] == 0.0
     assert fits["全年汽车零部件产业产值为96.5亿元。"] == 1.0
-    rate = analyze("青山市汽车零部件产业产值增速是多少？", settings.question_date(), store.idf)
-    hits = retrieve(store, rate, 4)
-    fits = {c.quote: x[NAMES.index("type_fit")] for c, x in Extractor(store, rate, (), hits).scored(hits)}
+    fits = _type_fits(store, "青山市汽车零部件产业产值增速是多少？", settings)
     assert fits["2025年，青山市汽车零部件产业产值增速为8.2%。"] == 1.0
