@@ -25,7 +25,7 @@ from functools import cache
 from app.errors import KBQAError
 from app.extract import CONTEXT_WEIGHT as CONTEXT_CREDIT
 from app.extract import PLAN_NOUNS, Extracted, match_form
-from app.query import Query, period_named, place_stem
+from app.query import Query, period_named, place_stem, place_suffixes
 from app.schema import Chunk, Hit
 from app.scorer import sigmoid
 from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
@@ -142,12 +142,12 @@ def area_nouns() -> tuple[str, ...]:
 
 
 def gated_places(plan: Query) -> tuple[str, ...]:
-    """The places the evidence must name: of a chain of places written one after the other
-    ('上海市金山区山阳镇', '泰州市海陵区') only the last, the most specific; a text about 山阳镇 need not
-    repeat its city."""
+    """The named places the evidence must name (`named_place`): of a chain of places written one after the
+    other ('上海市金山区山阳镇', '泰州市海陵区') only the last, the most specific; a text about 山阳镇 need
+    not repeat its city."""
     text = normalize(plan.resolved)
     out = []
-    for place in plan.places:
+    for place in filter(named_place, plan.places):
         at = text.find(place)
         if at >= 0 and any(text.startswith(other, at + len(place)) for other in plan.places if other != place):
             continue
@@ -167,6 +167,27 @@ def gated_orgs(plan: Query) -> tuple[str, ...]:
             continue  # '青山市人民政府': the place before it is gated, the generic body is not
         out.append(_place_part(org) or org)
     return tuple(out)
+
+
+def named_place(place: str) -> bool:
+    """Whether a place the plan read is a name, not a common noun jieba tags ns ('车辆上路', '城市的运行',
+    '上市', '新区': its dictionary tags them ns). A two-character word of jieba's dictionary is a name only when the dictionary also holds it with a place suffix, an area noun
+    or a place word after it (武汉市, 华北地区, 日本政府: app/data/place_words.txt); a common noun takes none.
+    Longer words ('青山市', '东湖街道') and words the dictionary lacks (read by jieba's model or by the
+    question's structure: '当湖') are names. Over the fit questions' places it drops, besides those common
+    nouns, mostly pieces of mis-tagged person names ('巴克', '海斯'); a few real names go ungated ('西贡')."""
+    freq = tokenizer().FREQ
+    if len(place) != 2 or not freq.get(place):
+        return True
+    return any(freq.get(place + word) for word in place_followers())
+
+
+@cache
+def place_followers() -> tuple[str, ...]:
+    """What may follow a place's name in a dictionary word: place suffixes, area nouns, app/data/place_words.txt."""
+    lines = (DATA_DIR / "place_words.txt").read_text(encoding="utf-8").splitlines()
+    words = tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return (*place_suffixes(), *area_nouns(), *words)
 
 
 def _place_part(org: str) -> str:

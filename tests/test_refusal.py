@@ -202,3 +202,16 @@ def test_a_district_or_body_ending_in_a_noun_is_not_named_by_its_citys_name() ->
     assert missing(plan, chunk("2025年临川港区规上工业产值为96亿元。")) == ()
     plan = analyze("北欧地区的工业投资增长多少？", DAY)
     assert missing(plan, chunk("北欧工业投资增长2.2%。")) == ()
+
+
+def test_a_common_noun_jieba_tags_as_a_place_is_not_gated() -> None:
+    """'上路', '城市', '上市', '新区' are tagged ns by jieba's dictionary but name no place: a passage that
+    answers '车辆上路…' need not say '上路' for the gate; named places ('青山市', '武汉') still gate."""
+    plan = analyze("交通部门如何确保未年审的车辆上路安全？", DAY)
+    assert gated_places(plan) == ()
+    assert missing(plan, chunk("交通部门对未年审车辆开展安全检查，检查合格后方可通行。")) == ()
+    for question in ("城市的夜间照明由哪个部门负责？", "新区有哪些企业？", "上市公司有哪些税收优惠？"):
+        assert gated_places(analyze(question, DAY)) == (), question
+    assert gated_places(analyze("武汉有多少家规上工业企业？", DAY)) == ("武汉",)
+    assert gated_places(analyze("青山市有多少家规上工业企业？", DAY)) == ("青山市",)
+    assert missing(analyze("武汉有多少家规上工业企业？", DAY), chunk("青山市有512家规上工业企业。")) == ("武汉",)
