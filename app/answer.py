@@ -149,14 +149,14 @@ class Assistant:
         (CONSTRAINED_POOL x top_k), before the gate refuses."""
         hits = retrieve(self.store, plan, top_k)
         result = extract(self.store, plan, hits, budget, about)
-        verdict = judge(plan, result, hits)
+        verdict = judge(plan, result, hits, self.store)
         if verdict is not None and verdict.missing:
             pool = retrieve(self.store, plan, top_k * CONSTRAINED_POOL)
             named = [h for h in pool if not missing(plan, h.chunk)][:top_k]
             if named:
                 hits = [Hit(h.chunk, h.score, rank) for rank, h in enumerate(named, start=1)]
                 result = extract(self.store, plan, hits, budget, about)
-                verdict = judge(plan, result, hits)
+                verdict = judge(plan, result, hits, self.store)
         return self.gate(plan, result, hits, limit, verdict)
 
     def gate(self, plan: Query, result: Extracted, hits: list[Hit], limit: float | None, verdict: Verdict | None) -> Extracted:

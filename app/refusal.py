@@ -28,6 +28,8 @@ from app.extract import PLAN_NOUNS, Extracted, match_form
 from app.query import Query, period_named, place_stem, place_suffixes
 from app.schema import Chunk, Hit
 from app.scorer import sigmoid
+from app.siblings import document_chunks
+from app.store import Store
 from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
 
 # CONTEXT_CREDIT: a term found in the lead chunk or its headings but not in the cited sentence counts as
@@ -200,15 +202,34 @@ def _place_part(org: str) -> str:
     return ""
 
 
-def missing(plan: Query, chunk: Chunk) -> tuple[str, ...]:
+def missing(plan: Query, chunk: Chunk, document: Sequence[Chunk] = ()) -> tuple[str, ...]:
     """The constraints of the plan that the chunk (with its headings and title) does not name. Years count
     when the question writes them ('2025年'); a relative one (上年, 去年) is read by the extractor, not gated:
-    in a question that also writes a year it is relative to that year, not to the day asked."""
+    in a question that also writes a year it is relative to that year, not to the day asked. With the
+    chunk's `document` (all its chunks), a place the chunk calls by its own level ('我市', '全市' for a
+    市) counts as named when the document names it (`self_named`)."""
     hay = evidence(chunk)
-    out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan))) if not _named(p, hay)]
+    out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan)))
+           if not _named(p, hay) and not (document and p in plan.places and self_named(p, chunk, document))]
     out += [f"{y}年" for y in plan.years if y in plan.text and y not in hay]
     out += [p for p in (*([plan.months] if plan.months else []), *plan.periods) if not period_named(p, hay)]
     return tuple(out)
+
+
+_SELF = ("我", "本", "全")  # '我市', '本市', '全市': a local text names its own place by its level only
+_LEVELS = "省市区县州镇乡村"
+
+
+def self_named(place: str, chunk: Chunk, document: Sequence[Chunk]) -> bool:
+    """Whether a chunk speaks of the place as of itself: it says 我市 / 本市 / 全市 (the level of the
+    place's suffix; any level for a bare name, '武汉') and its document names the place in another chunk
+    or its title. A city's notice says '我市定点医院' and names the city once, in its first lines or its
+    signature; its passages are about that city as much as a sentence that names it."""
+    level = next((s[-1] for s in place_suffixes() if place.endswith(s) and len(place) > len(s) and s[-1] in _LEVELS), "")
+    text = normalize(chunk.text)
+    if not any(f"{word}{lv}" in text for word in _SELF for lv in (level or _LEVELS)):
+        return False
+    return any(_named(place, evidence(other)) for other in document if other.id != chunk.id)
 
 
 def coverage(plan: Query, quote: str, chunk: Chunk) -> float:
@@ -226,9 +247,10 @@ def coverage(plan: Query, quote: str, chunk: Chunk) -> float:
     return got / total
 
 
-def judge(plan: Query, result: Extracted, hits: list[Hit]) -> Verdict | None:
+def judge(plan: Query, result: Extracted, hits: list[Hit], store: Store | None = None) -> Verdict | None:
     """The verdict on an answerable result (None for a refusal, or when the lead chunk is not among the hits,
-    e.g. a list of headings the extractor read from the store)."""
+    e.g. a list of headings the extractor read from the store). With the `store`, a place the lead chunk
+    lacks is looked for in its document when the chunk calls it by its level ('我市': `self_named`)."""
     if not result.answerable or not result.citations:
         return None
     lead = result.citations[0]
@@ -236,6 +258,8 @@ def judge(plan: Query, result: Extracted, hits: list[Hit]) -> Verdict | None:
     if chunk is None:
         return None
     lacks = missing(plan, chunk)
+    if lacks and store is not None and any(p in plan.places for p in lacks):
+        lacks = missing(plan, chunk, document_chunks(store, chunk))
     if plan.qtype == "headings":
         # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
         return Verdict(1.0, lacks)

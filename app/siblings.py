@@ -38,6 +38,11 @@ def sibling_hits(store: Store, hit: Hit) -> list[Hit]:
     return list(seen.values())
 
 
+def document_chunks(store: Store, chunk: Chunk) -> list[Chunk]:
+    """The chunks of a chunk's document (app.refusal: the place a passage calls 我市 is named elsewhere in it)."""
+    return _document_chunks(store, Hit(chunk, 0.0, 1))
+
+
 def _document_chunks(store: Store, hit: Hit) -> list[Chunk]:
     """The chunks of the hit's document: its neighbours in the store with the same source."""
     pos = store.by_id.get(hit.chunk.id)

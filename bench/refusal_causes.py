@@ -36,6 +36,7 @@ from app.query import Query
 from app.refusal import NAMES, evidence, missing, model, threshold
 from app.retrieve import retrieve
 from app.settings import from_env
+from app.siblings import document_chunks
 from app.store import Store
 from bench.fit import Row, collect, question_scores
 
@@ -61,7 +62,7 @@ def gate_cause(store: Store, plan: Query, lacks: tuple[str, ...], parts: list[li
     gold = gold_chunks(store, plan, parts, top_k)
     out = []
     for term in lacks:
-        where = "gold not in pool" if not gold else "over-reach" if all(term in missing(plan, c) for c in gold) else "other passage"
+        where = "gold not in pool" if not gold else "over-reach" if all(term in missing(plan, c, document_chunks(store, c)) for c in gold) else "other passage"
         out.append(f"gate {kind(plan, term)} '{term}' ({where})")
     return "; ".join(out)
 

@@ -215,3 +215,19 @@ def test_a_common_noun_jieba_tags_as_a_place_is_not_gated() -> None:
     assert gated_places(analyze("武汉有多少家规上工业企业？", DAY)) == ("武汉",)
     assert gated_places(analyze("青山市有多少家规上工业企业？", DAY)) == ("青山市",)
     assert missing(analyze("武汉有多少家规上工业企业？", DAY), chunk("青山市有512家规上工业企业。")) == ("武汉",)
+
+
+def test_a_passage_that_says_our_city_is_named_by_its_document() -> None:
+    """A city's notice names the city once and then says '我市': its passage is about that city. The gate
+    reads the rest of the document only for a self-reference of the place's own level, and only the place
+    that document names ('白沙市's notice saying 我市 still does not name 青山市; '我省' names no city)."""
+    from dataclasses import replace
+
+    plan = analyze("青山市近期去过外地的人出现发热症状如何处理？", DAY)
+    lead = chunk("若出现发热、咳嗽等症状，须佩戴口罩，并到我市定点医院就诊。", title="致全体市民的一封公开信")
+    head = replace(lead, id="c0", text="青山市疫情防控指挥部致全体市民的一封公开信。")
+    assert missing(plan, lead) == ("青山市",)
+    assert missing(plan, lead, [head, lead]) == ()
+    assert missing(plan, lead, [replace(head, text="白沙市疫情防控指挥部致全体市民的一封公开信。"), lead]) == ("青山市",)
+    province = replace(lead, text="若出现发热、咳嗽等症状，须到我省定点医院就诊。")
+    assert missing(plan, province, [head, province]) == ("青山市",)
