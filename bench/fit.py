@@ -23,7 +23,20 @@ lead's chunk 0.224 / sentence 0.212 (also only for questions asking a number, da
 value the lead does not show 0.209, pairs + absent share 0.203; with the label 'answerable' instead of
 'lead-correct' 0.238 (shipped features) to 0.195 (pairs + absent share, 0.163-0.233 by seed). No gain beyond one
 question of 43. The same-document gate (a place named in any chunk of the lead's document) would answer two
-answerable questions with a wrong lead and one unanswerable one: not kept either.
+answerable questions with a wrong lead and one unanswerable one: not kept either; since 8857042 the document
+counts only when the lead calls the place by its level ('我市': app.refusal.self_named).
+
+Tried and not kept at 8857042 (fit pool 1,188 questions, 51 unanswerable; 5-fold CV over four seeds, mean;
+shipped features: unanswerable answered 0.221 at answerable refused <= 0.05, answerable refused 0.121 at
+unanswerable answered <= 0.10): the weighted coverage of all the answer's cited sentences together
+(0.221 / 0.096: it moves the strict end of the curve, with a negative weight beside the lead's coverage; the
+shipped criterion then picks 0.41 and bench.eval_all loses one lead on ncp fit and one on RGB dev, with two
+RGB questions refused), the asked type (list; description kinds; typed values), the idf share of the
+question's verbs absent from the lead evidence, of its compound terms absent from the lead sentence, the
+largest absent term's weight, the top term absent here but present in another document's hit, term coverage
+of the whole retrieved pool or of the lead's document, the lead's retrieval rank: none moved the first figure
+by more than one question of 51. A refit after 8857042's gate change (threshold 0.42, CV 0.196 / 0.042) lost
+kb dev two leads and one unanswerable refusal end to end, so refusal.json stays the 5d4a801 fit.
 """
 
 from __future__ import annotations
