@@ -26,7 +26,7 @@ question of 43. The same-document gate (a place named in any chunk of the lead's
 answerable questions with a wrong lead and one unanswerable one: not kept either; since 8857042 the document
 counts only when the lead calls the place by its level ('我市': app.refusal.self_named).
 
-Tried and not kept at 8857042 (fit pool 1,188 questions, 51 unanswerable; 5-fold CV over four seeds, mean;
+Tried and not kept at f51bbbf (fit pool 1,188 questions, 51 unanswerable; 5-fold CV over four seeds, mean;
 shipped features: unanswerable answered 0.221 at answerable refused <= 0.05, answerable refused 0.121 at
 unanswerable answered <= 0.10): the weighted coverage of all the answer's cited sentences together
 (0.221 / 0.096: it moves the strict end of the curve, with a negative weight beside the lead's coverage; the
