@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from app.errors import ConfigError
+from app.patterns import DOCNO
 from app.text import (
     DATA_DIR,
     STOPWORDS,
@@ -245,7 +246,8 @@ def analyze(question: str, reference_date: dt.date | None = None, idf: Callable[
 def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] | None, facets: bool) -> Query:
     text = normalize(question.strip())
     resolved = resolve_dates(text, today.year if today else None)
-    years = tuple(dict.fromkeys(years_in(resolved) + _BARE_YEAR.findall(resolved)))
+    dated = DOCNO.sub(" ", resolved)  # '平经信〔2023〕5号': the year of a document number names the document, no period
+    years = tuple(dict.fromkeys(years_in(dated) + _BARE_YEAR.findall(dated)))
     months = m.group(0) if (m := MONTH_SPAN.search(resolved)) else ""
     metric = next((m for w, m in _METRIC_ORDER if w.lower() in resolved.lower()), "")
     base = [t for piece in _measure_cut(resolved) for t in tokenize(piece)]

@@ -61,3 +61,11 @@ def test_two_questions_in_one_line_get_both_answers(tmp_path: Path, settings: Se
     answer = Assistant(settings).ask("青山区纺织行业产值是多少，在全市排第几？")
     assert answer.answerable, answer.answer
     assert "86.4亿元" in answer.answer and "第二" in answer.answer, answer.answer
+
+
+def test_the_year_of_a_document_number_is_no_period() -> None:
+    """'青经信〔2024〕3号文件哪天废止': 2024 names the document; read as the asked year, every candidate
+    had to say 2024, and the sentence of the newer rule that repeals it (dated 2026) was none."""
+    assert analyze("青经信〔2024〕3号文件哪天废止？").years == ()
+    assert analyze("2025年青经信〔2024〕3号文件执行情况如何？").years == ("2025",)
+
