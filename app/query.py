@@ -84,9 +84,12 @@ def _asking_spans(text: str) -> list[tuple[int, int]]:
 def _asking_only(token: str, text: str, spans: list[tuple[int, int]]) -> bool:
     """Whether the token stands in the question only inside a question word (`spans`: '天' of '哪天', '一天'
     of '哪一天'): it asks, it names nothing an answer holds, so it is no content word (with an idf of a word the
-    index rarely has, it outweighed the question's topic and the evidence looked weak)."""
+    index rarely has, it outweighed the question's topic and the evidence looked weak). A two-character token
+    that starts inside one asks too: jieba glued the question word's last character to the measure after it
+    ('哪几级' -> 哪 + 几级), which counts what is asked and names nothing."""
     starts = [i for i in range(len(text)) if text.startswith(token, i)]
-    return bool(spans and starts) and all(any(a <= i and i + len(token) <= b for a, b in spans) for i in starts)
+    return bool(spans and starts) and all(
+        any(a <= i and (i + len(token) <= b or (len(token) == 2 and i < b)) for a, b in spans) for i in starts)
 
 
 @dataclass(frozen=True)

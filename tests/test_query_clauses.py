@@ -69,3 +69,12 @@ def test_the_year_of_a_document_number_is_no_period() -> None:
     assert analyze("青经信〔2024〕3号文件哪天废止？").years == ()
     assert analyze("2025年青经信〔2024〕3号文件执行情况如何？").years == ("2025",)
 
+
+
+def test_a_question_word_glued_to_its_measure_is_no_content_word() -> None:
+    """'哪几级' is cut 哪 + 几级, '哪部' starts inside '在哪': those tokens count what is asked, and as
+    content words (the index never holds 几级) they weighed like the rarest topic word and the right
+    passage was refused."""
+    assert "几级" not in analyze("青山市人才梯队分为哪几级？").content
+    assert "几门" not in analyze("他精通哪几门外语？").content
+    assert "几何" in analyze("几何课程由谁讲授？").content  # a word that only starts like one stays
