@@ -447,13 +447,23 @@ def _asking_clauses(text: str) -> list[str]:
     question ('在2025年，…') belong to every part; one after it leaves the question whole (it may qualify
     either part). Returns [] unless at least two clauses ask."""
     clauses = [c for c in _CLAUSE.split(text) if c.strip()]
-    asking = [bool(_INTERROGATIVE.search(c)) for c in clauses]
+    asking = [_asks(c) for c in clauses]
     if sum(asking) < 2 or not all(asking[asking.index(True):]):
         return []
     first = asking.index(True)
     lead = "".join(clauses[:first])
     about = _without_question(clauses[first])
     return [lead + clauses[first], *(lead + about + c for c in clauses[first + 1:])]
+
+
+_ASKING_WORD = re.compile(r"^(?:第?几|[哪谁何]|多少|什么)")
+
+
+def _asks(clause: str) -> bool:
+    """Whether a clause has a word that asks: one that starts with a question word ('多少', '几家', '第几',
+    '哪些', '是谁'), other than an adverb or a conjunction that only starts like one ('几乎', '何况')."""
+    tagged = _pos_tokenizer().cut(clause)  # type: ignore[attr-defined]
+    return any(_ASKING_WORD.match(p.word) and not p.flag.startswith(("d", "c")) for p in tagged)
 
 
 def _without_question(clause: str) -> str:

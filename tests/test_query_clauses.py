@@ -28,6 +28,8 @@ from ingest.index import run_ingest
         # one question word: one question, whatever clause comes before it
         ("根据通知，申报截止日期是哪天？", []),
         ("青山区有多少家规上企业？", []),
+        # a word that only starts like a question word asks nothing
+        ("青山区工业产值几乎翻倍，增长了多少？", []),
     ],
 )
 def test_two_questions_in_one_line_are_asked_one_by_one(question: str, parts: list[str]) -> None:
