@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from app.errors import ConfigError
+from app.patterns import DOCNO
 from app.text import (
     DATA_DIR,
     STOPWORDS,
@@ -83,9 +84,12 @@ def _asking_spans(text: str) -> list[tuple[int, int]]:
 def _asking_only(token: str, text: str, spans: list[tuple[int, int]]) -> bool:
     """Whether the token stands in the question only inside a question word (`spans`: '天' of '哪天', '一天'
     of '哪一天'): it asks, it names nothing an answer holds, so it is no content word (with an idf of a word the
-    index rarely has, it outweighed the question's topic and the evidence looked weak)."""
+    index rarely has, it outweighed the question's topic and the evidence looked weak). A two-character token
+    that starts inside one asks too: jieba glued the question word's last character to the measure after it
+    ('哪几级' -> 哪 + 几级), which counts what is asked and names nothing."""
     starts = [i for i in range(len(text)) if text.startswith(token, i)]
-    return bool(spans and starts) and all(any(a <= i and i + len(token) <= b for a, b in spans) for i in starts)
+    return bool(spans and starts) and all(
+        any(a <= i and (i + len(token) <= b or (len(token) == 2 and i < b)) for a, b in spans) for i in starts)
 
 
 @dataclass(frozen=True)
@@ -245,10 +249,11 @@ def analyze(question: str, reference_date: dt.date | None = None, idf: Callable[
 def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] | None, facets: bool) -> Query:
     text = normalize(question.strip())
     resolved = resolve_dates(text, today.year if today else None)
-    years = tuple(dict.fromkeys(years_in(resolved) + _BARE_YEAR.findall(resolved)))
+    dated = DOCNO.sub(" ", resolved)  # '平经信〔2023〕5号': the year of a document number names the document, no period
+    years = tuple(dict.fromkeys(years_in(dated) + _BARE_YEAR.findall(dated)))
     months = m.group(0) if (m := MONTH_SPAN.search(resolved)) else ""
     metric = next((m for w, m in _METRIC_ORDER if w.lower() in resolved.lower()), "")
-    base = tokenize(resolved)
+    base = [t for piece in _measure_cut(resolved) for t in tokenize(piece)]
     asking = _asking_spans(resolved.lower())
     content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years
                     and not _asking_only(t, resolved.lower(), asking))
@@ -274,6 +279,19 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
         facets=tuple(_analyze(p, today, idf, facets=False) for p in parts),
         keys=_keys(base),
     )
+
+
+_COUNT = re.compile(r"(?:多少|几)([\u4e00-\u9fff])")
+
+
+def _measure_cut(text: str) -> list[str]:
+    """The question cut after the measure word of each count it asks ('有多少家|规上企业'): a measure stands
+    alone after 多少 / 几, but jieba glues it to the next character ('家规', '个规' -> '上工'), and the counted
+    noun then lost its first word (规上). Measure words: the 'measure' list of question_words.json, or a
+    character jieba tags as a measure (q)."""
+    measures = "".join(dict.fromkeys(re.sub(r"[^\u4e00-\u9fff]", "", "".join(rx for _, rx in question_word_lists()["measure"]))))
+    cuts = [m.end() for m in _COUNT.finditer(text) if m.group(1) in measures or _word_tag(m.group(1)) == "q"]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if a < b]
 
 
 @lru_cache(maxsize=65536)
@@ -390,6 +408,8 @@ def sub_questions(question: str) -> list[str]:
     from app.text import tokenizer
 
     text = normalize(question)
+    if asked := _asking_clauses(text):
+        return asked
     words = [w for w in tokenizer().cut(text) if w.strip()]
     each = _distributive(words)
     # Without a word that asks for each part, only 和/及/以及 split, and only a question for one value per part
@@ -410,6 +430,58 @@ def sub_questions(question: str) -> list[str]:
     if right.isdigit() and (m := re.match(r"^(.*?)(\d+)$", left)) and m.group(1):
         right = m.group(1) + right  # 'PHDX2024和2025' -> 'PHDX2025'
     return [(head + left + tail).replace("分别", ""), (head + right + tail).replace("分别", "")]
+
+
+_CLAUSE = re.compile(r"[,，?？;；]")
+_PREDICATE = ("v", "ul", "d", "p")
+_KIND_ASKED = re.compile(r"什么|哪")  # '是', '有', '签约了', '共': what states the asked value, not what it is of
+
+
+def _asking_clauses(text: str) -> list[str]:
+    """'石化行业产值是多少，在嘉兴排第几？' -> ['石化行业产值是多少', '石化行业产值在嘉兴排第几'].
+
+    Two questions in one line, each clause with its own question word, ask two values: each is asked on its
+    own, the later clauses with what the first is about (its words without its question word, the measure
+    after it and the predicate before it: '2025年有多少家企业成功升规？新增产值多少？' -> '2025年企业成功升规
+    新增产值多少'), since a later clause rarely repeats its subject. Clauses that ask nothing before the first
+    question ('在2025年，…') belong to every part; one after it leaves the question whole (it may qualify
+    either part). Returns [] unless at least two clauses ask."""
+    clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+    asking = [_asks(c) for c in clauses]
+    if sum(asking) < 2 or not all(asking[asking.index(True):]):
+        return []
+    first = asking.index(True)
+    lead = "".join(clauses[:first])
+    about = _without_question(clauses[first])
+    return [lead + clauses[first], *(lead + about + c for c in clauses[first + 1:])]
+
+
+_ASKING_WORD = re.compile(r"^(?:第?几|[哪谁何]|多少|什么)")
+
+
+def _asks(clause: str) -> bool:
+    """Whether a clause has a word that asks: one that starts with a question word ('多少', '几家', '第几',
+    '哪些', '是谁'), other than an adverb or a conjunction that only starts like one ('几乎', '何况')."""
+    tagged = _pos_tokenizer().cut(clause)  # type: ignore[attr-defined]
+    return any(_ASKING_WORD.match(p.word) and not p.flag.startswith(("d", "c")) for p in tagged)
+
+
+def _without_question(clause: str) -> str:
+    """The clause without its first question word, the measure word after it and the predicate words before
+    it ('签约了多少个人工智能项目' -> '人工智能项目'): what the clause asks about. After 多少 / 几 the noun is the
+    counted thing, kept; after 什么 / 哪 it is the kind of answer asked ('是什么类型的电影'), dropped."""
+    tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
+    at = next((i for i, (w, _) in enumerate(tagged) if _INTERROGATIVE.search(w)), None)
+    if at is None:
+        return clause
+    start, end = at, at + 1
+    while start > 0 and tagged[start - 1][1] in _PREDICATE:
+        start -= 1
+    if _KIND_ASKED.search(tagged[at][0]):
+        end = len(tagged)  # '是什么类型的电影', '哪家企业': the words after ask the kind of answer, they are not its topic
+    elif end < len(tagged) and (tagged[end][1] == "q" or (len(tagged[end][0]) == 1 and _HAN.fullmatch(tagged[end][0]))):
+        end += 1  # '多少个', and '多少项' / '多少钱' though jieba tags 项 and 钱 nouns: a measure is one character
+    return "".join(w for w, _ in tagged[:start] + tagged[end:])
 
 
 def _distributive(words: list[str]) -> bool:

@@ -156,6 +156,34 @@ def write_indicators() -> None:
     book.save(KB / "indicators" / "2025年重点产业指标.xlsx")
 
 
+SECTOR_ROWS: list[tuple[str, float, float, float, int, str]] = [
+    ("石化新材料", 412.6, 16.8, 21.5, 58, "第一"),
+    ("数字经济核心制造业", 305.2, 14.7, 15.9, 97, "第三"),
+    ("汽车零部件", 276.3, 9.4, 14.4, 121, "第二"),
+    ("光机电", 231.8, 6.2, 12.1, 143, "第四"),
+    ("纺织服装箱包", 168.9, -3.1, 8.8, 186, "第五"),
+    ("生物医药", 52.4, 11.3, 2.7, 19, "第六"),
+]
+
+
+def write_sectors(kb: Path = KB) -> Path:
+    """The sub-sector sheet: one row per sector, five indicators with the unit in each header, so that a
+    question names a sector and an indicator and the answer is one cell (demo figures, not published ones)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "细分行业"
+    sheet.append(["2025年平湖市细分行业工业主要指标（示例表，演示用数据）"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(["单位：亿元，%，家"])
+    sheet.merge_cells("A2:F2")
+    sheet.append(["行业", "规上工业产值（亿元）", "产值增速（%）", "占全市规上工业产值比重（%）", "规上企业数（家）", "产值嘉兴排名"])
+    for row in SECTOR_ROWS:
+        sheet.append(list(row))
+    path = kb / "indicators" / "2025年细分行业指标.xlsx"
+    book.save(path)
+    return path
+
+
 def write_training_csv() -> None:
     rows = [
         ["2025年企业梯度培育指标（示例表，数据取自公开报道）"],
@@ -176,5 +204,6 @@ if __name__ == "__main__":
     write_policy()
     write_notice_pdf()
     write_indicators()
+    write_sectors()
     write_training_csv()
     print("kb/ samples written")

@@ -102,3 +102,25 @@ def test_an_amount_question_is_not_shown_a_rate_alone(tmp_path: Path, settings: 
     assert fits["全年汽车零部件产业产值为96.5亿元。"] == 1.0
     fits = _type_fits(store, "青山市汽车零部件产业产值增速是多少？", settings)
     assert fits["2025年，青山市汽车零部件产业产值增速为8.2%。"] == 1.0
+
+
+def test_an_abbreviation_and_a_near_synonym_find_the_article(tmp_path: Path, settings: Settings) -> None:
+    """Staff write 技改 for 技术改造 and ask when a rule is 实施 where it says 施行 (app/data/synonyms.txt):
+    without them the abbreviation was a topic word no document holds, and the figure question was refused
+    as being about something else."""
+    kb = settings.kb_dir
+    kb.mkdir(parents=True)
+    path = kb / "设备更新奖励办法.md"
+    path.write_text(
+        "# 青山市设备更新奖励办法\n\n第一条 为推动企业设备更新，制定本办法。\n\n"
+        "第二条 对企业实施的技术改造项目，按设备投资额的12%给予奖励，单个项目最高80万元。\n\n"
+        "第三条 本办法自2026年5月1日起施行。\n",
+        encoding="utf-8",
+    )
+    run_ingest([path], settings)
+    assistant = Assistant(settings)
+    answer = assistant.ask("技改项目按设备投资额的多少比例奖励？")
+    assert answer.answerable, answer.answer
+    assert "12%" in answer.answer.split("[1]")[0], answer.answer
+    answer = assistant.ask("设备更新奖励办法何时开始实施？")
+    assert "2026年5月1日" in answer.answer.split("[1]")[0], answer.answer
