@@ -193,11 +193,12 @@ def units(chunk: Chunk) -> list[Unit]:
             cut = start + len(title)
             out.append(replace(_unit(text, start, cut, heading=True), title=True))
         rest = text[cut:pos]
-        if n > 0 and (head := _HEADLINE.match(rest.lstrip())):
+        if (n > 0 or cut > start) and (head := _HEADLINE.match(rest.lstrip())):
             # a subheading run into the sentence after it is a heading: it takes that sentence as its body
             # instead of winning as part of it (its words repeat the question's, not the answer's). Not at a
-            # chunk's opening: there it is often the page's own headline (a snippet's title), whose year or
-            # subject the sentence needs (split there too, lead on ncp fit +4, cmrc fit 0, RGB dev -5)
+            # chunk's opening unless the document's title opens it: there it is often the page's own headline
+            # (a snippet's title), whose year or subject the sentence needs (split there too, leads on ncp fit
+            # +4, cmrc fit 0, RGB dev -5); after the title it is a subheading (ncp fit +2, the others equal)
             head_start = cut + len(rest) - len(rest.lstrip())
             out.append(_unit(text, head_start, head_start + head.end(), heading=True))
             cut = head_start + head.end()

@@ -199,3 +199,14 @@ def test_a_chunks_opening_headline_and_a_row_of_table_cells_stay_in_their_senten
     assert [(s.kind, s.quote) for s in spans(chunk(opening))] == [("sentence", opening)]
     row = "人员名单如下。 序号 姓名 联系电话 1 王晓东 13900001111 2 李明 13900002222"
     assert not any(u.heading for u in units(chunk(row)))
+
+
+def test_a_subheading_after_the_documents_title_is_a_heading_too() -> None:
+    """The title run into the text is the page's headline; a title-shaped line right after it is a subheading."""
+    c = Chunk("c1", "kb/新闻.md", "区经信局组织企业用工对接", "article", "第1段", "",
+              "区经信局组织企业用工对接 三场线上招聘会帮企业补缺口 本月以来，区经信局联合人社部门举办线上招聘会三场，"
+              "促成就业意向420人。", "", "2025-03-01", (), "2025", 0)
+    headed = {s.lead: s.body for s in spans(c) if s.kind == "heading"}
+    assert headed["三场线上招聘会帮企业补缺口"] == "本月以来，区经信局联合人社部门举办线上招聘会三场，促成就业意向420人。"
+    assert "本月以来，区经信局联合人社部门举办线上招聘会三场，促成就业意向420人。" in [
+        s.quote for s in spans(c) if s.kind == "sentence"]
