@@ -5,7 +5,8 @@ matches, but what answers is what follows it; a sentence alone would return the 
 and cut off the items. So a heading or a lead-in takes what follows it (the rest of its paragraph, the
 items after it) as one candidate whose `lead` matches the question and whose `body` answers it. A heading
 or a lead-in is never a candidate alone. Headings are found on their own line or inline, as many corpora
-write them ('…要求。 一、支持物资供应 对生产…': a list marker, a short title, a space).
+write them ('…要求。 一、支持物资供应 对生产…': a list marker, a short title, a space), and so are a news
+page's subheadings run into the text after a sentence (a title without punctuation, a space).
 
 Why the next chunk: chunks are cut by size, so a heading, a lead-in or a sentence near a chunk's end often
 has what follows it (its body, its items, the sentences of its paragraph) in the next chunk of its section.
@@ -45,6 +46,10 @@ _MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七�
 _INLINE_HEADING = re.compile(rf"(?:^|(?<=\s)){_MARK}[^\s。！？；，,：:]{{1,40}}(?=\s)")
 _ITEM = re.compile(rf"^\s*(?:{_MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
 _LEAD_IN = ("：", ":")
+# a news subheading run into the text after it ('…同比增加5个。 两个“专班”盯紧重点项目 区发改局牵头…'): one
+# or more titles with no punctuation, each ending in a Chinese character or a closing quote and followed by spaces,
+# before a clause of Chinese text (table cells are followed by none); the page lost its line breaks
+_HEADLINE = re.compile(r"^(?:[^\s。！？；;，,：:、（()）]{4,40}?[\u4e00-\u9fff”」》][ \t\u3000\xa0]+)+(?=[\u4e00-\u9fff“「《][^\s]*?[，,。；;！？])")
 # a sentence that is a marked short title ('二、落实单位主体责任。', '四是减轻企业负担。', '（三）加强督导。'): it
 # names a section and what follows it is the section's content, so it takes what follows like a heading
 # and so does a marked question of a question-and-answer list ('6、企业如何申请缓缴？'): what follows answers it
@@ -187,6 +192,16 @@ def units(chunk: Chunk) -> list[Unit]:
             # candidate of its own; a heading made of the title would take the opening of the document
             cut = start + len(title)
             out.append(replace(_unit(text, start, cut, heading=True), title=True))
+        rest = text[cut:pos]
+        if (n > 0 or cut > start) and (head := _HEADLINE.match(rest.lstrip())):
+            # a subheading run into the sentence after it is a heading: it takes that sentence as its body
+            # instead of winning as part of it (its words repeat the question's, not the answer's). Not at a
+            # chunk's opening unless the document's title opens it: there it is often the page's own headline
+            # (a snippet's title), whose year or subject the sentence needs (split there too, leads on ncp fit
+            # +4, cmrc fit 0, RGB dev -5); after the title it is a subheading (ncp fit +2, the others equal)
+            head_start = cut + len(rest) - len(rest.lstrip())
+            out.append(_unit(text, head_start, head_start + head.end(), heading=True))
+            cut = head_start + head.end()
         for m in _INLINE_HEADING.finditer(sentence):
             head_start, head_end = start + m.start(), start + m.end()
             if head_start < cut:

@@ -176,3 +176,37 @@ def test_a_long_inline_heading_is_still_a_heading() -> None:
             "提前与客户协商交期。 六、其他事项 另行通知。")
     headed = {s.lead: s.body for s in spans(chunk(text)) if s.kind == "heading"}
     assert headed["五、全面评估并妥善应对因原材料价格上涨导致的中小企业订单履约风险"] == "企业要梳理在手订单，提前与客户协商交期。"
+
+
+def test_a_subheading_run_into_the_text_takes_what_follows_it() -> None:
+    """A news page's subheading that lost its line break ('两个“专班”盯紧重点项目 区发改局…') is a heading
+    inside the text: the sentence after it is a candidate without it, and no run goes across it."""
+    text = ("今年一季度，全区新开工项目23个，同比增加5个。 两个“专班”盯紧重点项目 区发改局牵头组建要素保障专班，"
+            "对用地、用能指标实行周调度。每月底通报一次进度。")
+    found = spans(chunk(text))
+    headed = {s.lead: s.body for s in found if s.kind == "heading"}
+    assert headed["两个“专班”盯紧重点项目"] == "区发改局牵头组建要素保障专班，对用地、用能指标实行周调度。每月底通报一次进度。"
+    sentences = [s.quote for s in found if s.kind == "sentence"]
+    assert "区发改局牵头组建要素保障专班，对用地、用能指标实行周调度。" in sentences
+    assert not any("专班”盯紧" in s.quote for s in found if s.kind in ("sentence", "run"))
+    assert any(s.quote.startswith("区发改局") and s.quote.endswith("每月底通报一次进度。") for s in found if s.kind == "run")
+
+
+def test_a_chunks_opening_headline_and_a_row_of_table_cells_stay_in_their_sentence() -> None:
+    """At a chunk's opening a headline may be the page's own (a search snippet's title), whose words the sentence
+    after it needs; cells of a table row are no headline (no clause of text follows them)."""
+    opening = "园区企业用工调查结果发布 本月园区企业平均到岗率为百分之九十二，较上月提高六个百分点。"
+    assert [(s.kind, s.quote) for s in spans(chunk(opening))] == [("sentence", opening)]
+    row = "人员名单如下。 序号 姓名 联系电话 1 王晓东 13900001111 2 李明 13900002222"
+    assert not any(u.heading for u in units(chunk(row)))
+
+
+def test_a_subheading_after_the_documents_title_is_a_heading_too() -> None:
+    """The title run into the text is the page's headline; a title-shaped line right after it is a subheading."""
+    c = Chunk("c1", "kb/新闻.md", "区经信局组织企业用工对接", "article", "第1段", "",
+              "区经信局组织企业用工对接 三场线上招聘会帮企业补缺口 本月以来，区经信局联合人社部门举办线上招聘会三场，"
+              "促成就业意向420人。", "", "2025-03-01", (), "2025", 0)
+    headed = {s.lead: s.body for s in spans(c) if s.kind == "heading"}
+    assert headed["三场线上招聘会帮企业补缺口"] == "本月以来，区经信局联合人社部门举办线上招聘会三场，促成就业意向420人。"
+    assert "本月以来，区经信局联合人社部门举办线上招聘会三场，促成就业意向420人。" in [
+        s.quote for s in spans(c) if s.kind == "sentence"]
