@@ -9,11 +9,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.agree import agreed_first
+from app.agree import agreed_first, pins
 from app.candidates import Candidate, chunk_sentences
 from app.compose import (
     MAX_ANSWER_CHARS,
     Needs,
+    answering_clause,
     citation,
     clauses_of,
     defuse_markers,
@@ -24,6 +25,7 @@ from app.compose import (
 )
 from app.query import Query
 from app.schema import Citation, Hit, Record
+from app.text import years_in
 from app.values import figures
 
 MIN_COVERAGE = 0.4  # share of the question's (idf-weighted) concepts a supporting piece must carry (the lead's
@@ -92,7 +94,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
     chosen by; `needs`: what a clause must show for the question type; `weighty`: the concepts rare
     enough that a candidate adding one is evidence for another part of the question; `concepts`: the
     question's concept groups (match form) with their weights, which decide which of two pieces leads."""
-    cands = agreed_first(cands, query.qtype, query.wants, query.text)  # of near ties, the value other documents state too
+    cands = agreed_first(cands, query.qtype, query.wants, query.text, pins(query))  # of near ties, the value other documents state too
     best = cands[0]
     note = ""
     many = asks_for_many(query.text)
@@ -132,9 +134,10 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
         if (adds & weighty) or (needs_value and c.fit >= 0.3):
             chosen.append(c)
             break
-    if len(chosen) == 2 and not many and not note and (needs is None or chosen[1].fit >= best.fit) \
-            and _tells_more(chosen[1], best, concepts) \
-            and not _drops_year(chosen[1], best, query):
+    if len(chosen) == 2 and not many and not note and (
+            ((needs is None or chosen[1].fit >= best.fit) and _tells_more(chosen[1], best, concepts)
+             and not _drops_year(chosen[1], best, query))
+            or _answers_another_year(chosen[1], best, query, keep)):
         chosen.reverse()
         lead = len(_render(chosen[0], keep, budget - 5, needs))
     return _write(chosen, keep, needs, budget, note, lead)
@@ -198,6 +201,21 @@ def _tells_more(c: Candidate, best: Candidate, concepts: Sequence[tuple[Sequence
     if c.covered > best.covered:  # it names all the best one names of the question, and more
         return True
     return bool(concepts) and c.chunk.source == best.chunk.source and _news(c, concepts) > _news(best, concepts)
+
+
+def _year_of(c: Candidate, keep: list[str]) -> set[str]:
+    """The years named where the candidate answers (its answering clause)."""
+    return set(years_in(answering_clause(c.resolved, keep)))
+
+
+def _answers_another_year(c: Candidate, best: Candidate, query: Query, keep: list[str]) -> bool:
+    """Whether the best one answers for another year than the question's while `c` answers for it: the
+    clause naming the question's words names another year ('宝马集团2022年全球销量为240万辆', the asked 2021
+    only in '较2021年同期'), `c`'s names the asked one. The candidate filter keeps a sentence that names the
+    asked year anywhere, so this is read clause by clause."""
+    asked = set(query.years)
+    ours, theirs = _year_of(best, keep), _year_of(c, keep)
+    return bool(asked) and bool(ours) and not ours & asked and bool(theirs & asked)
 
 
 def _drops_year(c: Candidate, best: Candidate, query: Query) -> bool:
