@@ -199,3 +199,16 @@ def test_a_sentence_that_answers_for_another_year_gives_the_lead_to_one_that_ans
     answer = compose_answer(query, [asked, newer], keep, None, frozenset({0, 3}), concepts=concepts)
     assert answer.text.startswith("经初步核算，嘉兴市2024年规上工业增加值为2310亿元[1]")
 
+
+def test_a_best_sentence_that_tells_something_keeps_the_lead_over_a_dateline() -> None:
+    # both sentences of one report say more than its title; the dateline names more of the question's words
+    # (近日, 发布), the best one says what the question asks (清单制保障)
+    query = analyze("平湖市经信局近日发布通知，对重点企业用电实施怎样的保障？", QUESTION_DATE)
+    concepts = [(("平湖市",), 4.0), (("经信局",), 4.0), (("近日",), 4.0), (("发布",), 2.0), (("通知",), 1.0),
+                (("重点企业",), 3.0), (("用电",), 2.0), (("保障",), 2.0)]
+    keep = [t for group, _ in concepts for t in group]
+    told = _candidate("通知.md", "平湖市经信局", "通知明确，对重点企业用电实施清单制保障。", 1.0, {4, 5, 6, 7}, 0)
+    dateline = _candidate("通知.md", "平湖市经信局", "本报讯 平湖市经信局近日发布通知，要求各供电所做好重点企业服务。", 0.9,
+                          {0, 1, 2, 3, 4, 5}, 1)
+    answer = compose_answer(query, [told, dateline], keep, None, frozenset({0, 1, 2}), concepts=concepts)
+    assert answer.text.startswith("通知明确，对重点企业用电实施清单制保障[1]")
