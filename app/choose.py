@@ -94,7 +94,11 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
     chosen by; `needs`: what a clause must show for the question type; `weighty`: the concepts rare
     enough that a candidate adding one is evidence for another part of the question; `concepts`: the
     question's concept groups (match form) with their weights, which decide which of two pieces leads."""
-    cands = agreed_first(cands, query.qtype, query.wants, query.text, pins(query))  # of near ties, the value other documents state too
+    agreed = agreed_first(cands, query.qtype, query.wants, query.text, pins(query))  # of near ties, the value other documents state too
+    # the value other documents agree on keeps the lead it was moved to: the best one it passed names more of
+    # the question's words (that is why it scored higher) and would otherwise take the lead back
+    moved = agreed[0] is not cands[0]
+    cands = agreed
     best = cands[0]
     note = ""
     many = asks_for_many(query.text)
@@ -135,7 +139,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
             chosen.append(c)
             break
     if len(chosen) == 2 and not many and not note and (
-            ((needs is None or chosen[1].fit >= best.fit) and _tells_more(chosen[1], best, concepts)
+            (not moved and (needs is None or chosen[1].fit >= best.fit) and _tells_more(chosen[1], best, concepts)
              and not _drops_year(chosen[1], best, query))
             or _answers_another_year(chosen[1], best, query, keep)):
         chosen.reverse()

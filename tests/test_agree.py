@@ -108,3 +108,14 @@ def test_agreement_never_leads_with_a_candidate_that_drops_a_number_the_question
     answer = compose_answer(query, cands, ["平湖", "平湖市", "运动会", "男子", "比赛", "冠军"], None, frozenset({0, 1}))
     assert "王晓东" in answer.text.split("[1]")[0]
 
+
+def test_the_agreed_value_is_not_swapped_back_for_naming_more_of_the_question() -> None:
+    # the best-scored sentence names one more of the question's words (介绍); agreement moves the value two
+    # other reports state to the front, and the best one then supports it instead of leading again
+    cands = [_candidate("访谈.txt", "据平湖市能源局介绍，平湖市光伏装机容量为38.2万千瓦，比上年增长两成。", 0.996, 0,
+                        frozenset({0, 1, 2, 3})),
+             _candidate("晚报.txt", "平湖市光伏装机容量达到45.6万千瓦，其中分布式光伏占七成。", 0.995),
+             _candidate("统计公报.txt", "截至年底，平湖市光伏装机容量45.6万千瓦，居嘉兴各县市前列。", 0.990)]
+    query = analyze("平湖市光伏装机容量是多少？", QUESTION_DATE)
+    answer = compose_answer(query, cands, KEEP, Asked("numeric"), frozenset({0, 1}))
+    assert answer.text.startswith("平湖市光伏装机容量达到45.6万千瓦")
