@@ -14,18 +14,16 @@ from app.candidates import Candidate, chunk_sentences
 from app.compose import (
     MAX_ANSWER_CHARS,
     Needs,
-    answering_clause,
     citation,
     clauses_of,
     defuse_markers,
-    match_form,
     render,
     trim,
     without_repeats,
 )
+from app.lead import leads
 from app.query import Query
 from app.schema import Citation, Hit, Record
-from app.text import years_in
 from app.values import figures
 
 MIN_COVERAGE = 0.4  # share of the question's (idf-weighted) concepts a supporting piece must carry (the lead's
@@ -138,10 +136,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
         if (adds & weighty) or (needs_value and c.fit >= 0.3):
             chosen.append(c)
             break
-    if len(chosen) == 2 and not many and not note and (
-            (not moved and (needs is None or chosen[1].fit >= best.fit) and _tells_more(chosen[1], best, concepts)
-             and not _drops_year(chosen[1], best, query))
-            or _answers_another_year(chosen[1], best, query, keep)):
+    if len(chosen) == 2 and not many and not note and leads(chosen[1], best, query, keep, needs, concepts, moved):
         chosen.reverse()
         lead = len(_render(chosen[0], keep, budget - 5, needs))
     return _write(chosen, keep, needs, budget, note, lead)
@@ -188,46 +183,6 @@ def _repeats_figures(c: Candidate, best: Candidate) -> bool:
     record and the article that reports it), which tells the reader nothing more."""
     said = figures(c.resolved)
     return bool(said) and said <= figures(best.resolved)
-
-
-def _news(c: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> float:
-    """The weight of the question's concepts a candidate says in its own words that its document's title and
-    headings do not already say: what it tells about the topic, not the topic itself."""
-    known = match_form(f"{c.chunk.title} {c.chunk.heading_path}")
-    return sum(w for i, (group, w) in enumerate(concepts) if i in c.covered and not any(t in known for t in group))
-
-
-def _tells_more(c: Candidate, best: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> bool:
-    """Whether the supporting candidate should lead: it names, in its own words, every concept of the question
-    the best one names and more; or, of two sentences of one document, the best one names the topic (what the
-    title says: '青禾科技，又称…旗下的一家子公司', a headline and dateline) and nothing more, while the other says
-    what the question asks about it. A best one that says anything of the question beyond its title keeps the
-    lead: a sentence naming more of the question's words is then mostly a dateline or a preamble ('新华社…电
-    …近日发布通知'): holding the lead then made 6 ncp fit leads right and 2 wrong, 1 cmrc fit lead right."""
-    if c.covered > best.covered:  # it names all the best one names of the question, and more
-        return True
-    return bool(concepts) and c.chunk.source == best.chunk.source and _news(best, concepts) == 0 < _news(c, concepts)
-
-
-def _year_of(c: Candidate, keep: list[str]) -> set[str]:
-    """The years named where the candidate answers (its answering clause)."""
-    return set(years_in(answering_clause(c.resolved, keep)))
-
-
-def _answers_another_year(c: Candidate, best: Candidate, query: Query, keep: list[str]) -> bool:
-    """Whether the best one answers for another year than the question's while `c` answers for it: the
-    clause naming the question's words names another year ('宝马集团2022年全球销量为240万辆', the asked 2021
-    only in '较2021年同期'), `c`'s names the asked one. The candidate filter keeps a sentence that names the
-    asked year anywhere, so this is read clause by clause."""
-    asked = set(query.years)
-    ours, theirs = _year_of(best, keep), _year_of(c, keep)
-    return bool(asked) and bool(ours) and not ours & asked and bool(theirs & asked)
-
-
-def _drops_year(c: Candidate, best: Candidate, query: Query) -> bool:
-    """Whether leading with `c` would lose a year the question names that the best one shows ('2013年3月，…担任
-    什么职务': a sentence that names the post but not the year answers another year)."""
-    return any(y in best.resolved for y in query.years) and not any(y in c.resolved for y in query.years)
 
 
 def _render(c: Candidate, keep: list[str], room: int, needs: Needs | None) -> str:

@@ -44,7 +44,7 @@ def test_one_document_repeating_itself_is_no_agreement() -> None:
              _candidate("晚报.txt", REPORT_B, 0.990, 1)]
     assert agreed_first(cands, "numeric") == cands
     # the lead still changes, but not by agreement: the best one answers for 2024, the question asks 2025
-    # (choose._answers_another_year), so the next document's sentence leads, not the one its pair agrees on
+    # (lead.answers_another_year), so the next document's sentence leads, not the one its pair agrees on
     assert _lead(cands).startswith("2025年平湖市光伏装机容量达到45.6万千瓦")
 
 
