@@ -15,9 +15,11 @@ who/where/which question the values are the names of the asked kind the question
 from __future__ import annotations
 
 import math
+import re
 
 from app.candidates import Candidate
 from app.compose import match_form
+from app.query import Query
 from app.text import kept_per_text, pos_tag, tokenizer
 from app.values import asked_values, is_whole
 
@@ -28,6 +30,7 @@ from app.values import asked_values, is_whole
 # loses one.
 AGREE_MARGIN = 3.0
 AGREE_POOL = 20
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def value_keys(qtype: str, text: str) -> frozenset[tuple[object, ...]]:
@@ -82,12 +85,27 @@ def name_keys(wants: str, question: str, text: str) -> frozenset[tuple[object, .
     return frozenset(("name", w) for w, tag in _tagged_words(text) if tag == wants and match_form(w) not in asked)
 
 
-def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: str = "") -> list[Candidate]:
+def pins(query: Query) -> tuple[str, ...]:
+    """What the question pins its answer to, in match form: the numbers it names (years, the '1500' of
+    '男子1500米'; content words leave numbers out) and its places, organisations and names."""
+    named = (*query.places, *query.orgs, *query.names)
+    return tuple(dict.fromkeys([*_NUMBER.findall(query.resolved), *(m for n in named if (m := match_form(n)))]))
+
+
+def pinned(pins: tuple[str, ...], text: str) -> frozenset[str]:
+    """The pins a text states; a number only as a whole number ('500米' does not state 1500, nor '2025' 5)."""
+    form = match_form(text)
+    return frozenset(p for p in pins if (re.search(rf"(?<![0-9.]){re.escape(p)}(?![0-9])", form) if p[-1].isdigit() else p in form))
+
+
+def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: str = "",
+                 pins: tuple[str, ...] = ()) -> list[Candidate]:
     """The candidates (best first) with the best-agreed one moved to the front: among those within
     AGREE_MARGIN of the best that state an asked value, the one whose values the most other documents among
     the first AGREE_POOL candidates state too. A question that asks no value but a name (`wants`) agrees on
     the names of that kind, read only among the near-tied candidates (tagging is the slow part). The order is
-    kept unless the pick is agreed by more documents than the best one is."""
+    kept unless the pick is agreed by more documents than the best one is; a pick states all the question's
+    `pins` the best one states."""
     pool = cands[:AGREE_POOL]
     top = _log_odds(pool[0].score)
     keys = [value_keys(qtype, c.resolved) for c in pool]
@@ -101,7 +119,11 @@ def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: 
     def agreement(i: int) -> int:
         return len({c.chunk.source for j, c in enumerate(pool) if c.chunk.source != pool[i].chunk.source and shared(keys[j], keys[i])})
 
-    near = [i for i, c in enumerate(pool) if keys[i] and top - _log_odds(c.score) <= AGREE_MARGIN]
+    # a pick must state every pin the best one states: the winner of the 500米 race, which three reports
+    # name, is no answer to the 1500米 question the best one answers
+    held = pinned(pins, pool[0].resolved)
+    near = [i for i, c in enumerate(pool) if keys[i] and top - _log_odds(c.score) <= AGREE_MARGIN
+            and held <= pinned(pins, c.resolved)]
     if not near:
         return cands
     pick = max(near, key=lambda i: (agreement(i), -i))

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.agree import agreed_first
+from app.agree import agreed_first, pins
 from app.candidates import Candidate, chunk_sentences
 from app.compose import (
     MAX_ANSWER_CHARS,
@@ -17,11 +17,11 @@ from app.compose import (
     citation,
     clauses_of,
     defuse_markers,
-    match_form,
     render,
     trim,
     without_repeats,
 )
+from app.lead import leads
 from app.query import Query
 from app.schema import Citation, Hit, Record
 from app.values import figures
@@ -92,7 +92,11 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
     chosen by; `needs`: what a clause must show for the question type; `weighty`: the concepts rare
     enough that a candidate adding one is evidence for another part of the question; `concepts`: the
     question's concept groups (match form) with their weights, which decide which of two pieces leads."""
-    cands = agreed_first(cands, query.qtype, query.wants, query.text)  # of near ties, the value other documents state too
+    agreed = agreed_first(cands, query.qtype, query.wants, query.text, pins(query))  # of near ties, the value other documents state too
+    # the value other documents agree on keeps the lead it was moved to: the best one it passed names more of
+    # the question's words (that is why it scored higher) and would otherwise take the lead back
+    moved = agreed[0] is not cands[0]
+    cands = agreed
     best = cands[0]
     note = ""
     many = asks_for_many(query.text)
@@ -132,9 +136,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
         if (adds & weighty) or (needs_value and c.fit >= 0.3):
             chosen.append(c)
             break
-    if len(chosen) == 2 and not many and not note and (needs is None or chosen[1].fit >= best.fit) \
-            and _tells_more(chosen[1], best, concepts) \
-            and not _drops_year(chosen[1], best, query):
+    if len(chosen) == 2 and not many and not note and leads(chosen[1], best, query, keep, needs, concepts, moved):
         chosen.reverse()
         lead = len(_render(chosen[0], keep, budget - 5, needs))
     return _write(chosen, keep, needs, budget, note, lead)
@@ -181,29 +183,6 @@ def _repeats_figures(c: Candidate, best: Candidate) -> bool:
     record and the article that reports it), which tells the reader nothing more."""
     said = figures(c.resolved)
     return bool(said) and said <= figures(best.resolved)
-
-
-def _news(c: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> float:
-    """The weight of the question's concepts a candidate says in its own words that its document's title and
-    headings do not already say: what it tells about the topic, not the topic itself."""
-    known = match_form(f"{c.chunk.title} {c.chunk.heading_path}")
-    return sum(w for i, (group, w) in enumerate(concepts) if i in c.covered and not any(t in known for t in group))
-
-
-def _tells_more(c: Candidate, best: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> bool:
-    """Whether the supporting candidate should lead: it names, in its own words, every concept of the question
-    the best one names and more; or, of two sentences of one document, the best one names the topic (what the
-    title says: '青禾科技，又称…旗下的一家子公司', a headline and dateline) while the other says what the question
-    asks about it."""
-    if c.covered > best.covered:  # it names all the best one names of the question, and more
-        return True
-    return bool(concepts) and c.chunk.source == best.chunk.source and _news(c, concepts) > _news(best, concepts)
-
-
-def _drops_year(c: Candidate, best: Candidate, query: Query) -> bool:
-    """Whether leading with `c` would lose a year the question names that the best one shows ('2013年3月，…担任
-    什么职务': a sentence that names the post but not the year answers another year)."""
-    return any(y in best.resolved for y in query.years) and not any(y in c.resolved for y in query.years)
 
 
 def _render(c: Candidate, keep: list[str], room: int, needs: Needs | None) -> str:

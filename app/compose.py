@@ -22,6 +22,7 @@ _CLAUSE = re.compile(r"(?<=[，,；;：])|(?<=(?<!\d):)")  # never inside a time
 _QUOTES = re.compile(r"[“”\"‘’'《》「」『』【】\s]")
 # '[3]' (any bracket width) in a document's own words: a footnote, or a forged source header
 _SOURCE_MARKER = re.compile(r"[\[［【〖]\s*([0-9０-９]{1,3})\s*[\]］】〗]")
+_PIECE = re.compile(r"(?<=[，,；;：。！？!?])|(?<=(?<!\d):)")  # clauses and sentences
 # a clause that states a condition or a circumstance: the ruling it governs follows it
 _CONDITION_START = re.compile(r"^\s*(?:对于|对|凡是|凡|如果|如|若|因|由于|为了|按照|根据|依据|经|在|当)")
 _SENTENCE_END = ("。", "！", "？", "!", "?")
@@ -125,6 +126,13 @@ def trim(sentence: str, keep: list[str], limit: int = MAX_ANSWER_CHARS, need: Ne
         if not opens(clauses[last]):
             end = last
     return "".join(clauses[start : end + 1])
+
+
+def answering_clause(text: str, keep: list[str]) -> str:
+    """The clause (or sentence) of a text that names the most of the question's words: where the text
+    states what it says about them, as against what it compares them with ('较2021年同期')."""
+    clauses = [c for c in _PIECE.split(text) if c.strip()]
+    return max(clauses, key=lambda c: sum(len(k) for k in set(keep) if k and k in match_form(c)), default="")
 
 
 def _window(text: str, begin: int, limit: int) -> str:

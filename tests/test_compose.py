@@ -184,3 +184,31 @@ def test_a_heading_cut_for_a_date_keeps_the_clause_with_the_date() -> None:
     span = Span(f"三、做好补助资金拨付工作 {body}", "heading", 0, "三、做好补助资金拨付工作", body)
     piece = render(span, span.quote, ["补助", "数据", "报送"], 80, Asked("date"))
     assert piece.startswith("三、做好补助资金拨付工作：") and "每季度首月15日前报送" in piece and len(piece) <= 80
+
+
+def test_a_sentence_that_answers_for_another_year_gives_the_lead_to_one_that_answers_for_the_asked_year() -> None:
+    # the best-scored sentence names the asked year only in its comparison; the figure it states is 2025's
+    query = analyze("2024年嘉兴市规上工业增加值", QUESTION_DATE)
+    keep = ["嘉兴", "嘉兴市", "规上", "工业", "增加值"]
+    concepts = [(("嘉兴市",), 4.0), (("规上",), 3.0), (("工业",), 2.0), (("增加值",), 4.0)]
+    newer = _candidate("快报.md", "工业快报", "嘉兴市2025年规上工业增加值为2450亿元，较2024年同期增长6.1%。", 1.0, {0, 1, 2, 3}, 0)
+    asked = _candidate("公报.md", "统计公报", "经初步核算，嘉兴市2024年规上工业增加值为2310亿元。", 0.9, {0, 1, 2, 3}, 1)
+    answer = compose_answer(query, [newer, asked], keep, None, frozenset({0, 3}), concepts=concepts)
+    assert answer.text.startswith("经初步核算，嘉兴市2024年规上工业增加值为2310亿元[1]")
+    # a sentence whose answering clause names the asked year keeps the lead
+    answer = compose_answer(query, [asked, newer], keep, None, frozenset({0, 3}), concepts=concepts)
+    assert answer.text.startswith("经初步核算，嘉兴市2024年规上工业增加值为2310亿元[1]")
+
+
+def test_a_best_sentence_that_tells_something_keeps_the_lead_over_a_dateline() -> None:
+    # both sentences of one report say more than its title; the dateline names more of the question's words
+    # (近日, 发布), the best one says what the question asks (清单制保障)
+    query = analyze("平湖市经信局近日发布通知，对重点企业用电实施怎样的保障？", QUESTION_DATE)
+    concepts = [(("平湖市",), 4.0), (("经信局",), 4.0), (("近日",), 4.0), (("发布",), 2.0), (("通知",), 1.0),
+                (("重点企业",), 3.0), (("用电",), 2.0), (("保障",), 2.0)]
+    keep = [t for group, _ in concepts for t in group]
+    told = _candidate("通知.md", "平湖市经信局", "通知明确，对重点企业用电实施清单制保障。", 1.0, {4, 5, 6, 7}, 0)
+    dateline = _candidate("通知.md", "平湖市经信局", "本报讯 平湖市经信局近日发布通知，要求各供电所做好重点企业服务。", 0.9,
+                          {0, 1, 2, 3, 4, 5}, 1)
+    answer = compose_answer(query, [told, dateline], keep, None, frozenset({0, 1, 2}), concepts=concepts)
+    assert answer.text.startswith("通知明确，对重点企业用电实施清单制保障[1]")
