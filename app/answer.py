@@ -6,9 +6,9 @@ import datetime as dt
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
 from app.choose import refusal
+from app.combine import combine
 from app.errors import KBQAError
 from app.extract import (
     GENERIC_NOUNS,
@@ -23,7 +23,7 @@ from app.followup import rewrite
 from app.query import Query, analyze
 from app.refusal import Verdict, judge, missing, threshold
 from app.retrieve import retrieve
-from app.schema import Answer, Citation, Hit, content_id
+from app.schema import Answer, Hit, content_id
 from app.settings import Settings
 from app.status import with_notes
 from app.store import Store, current_name
@@ -208,28 +208,6 @@ def repeats_evidence(answers: list[Extracted]) -> bool:
         for chunk, said in mine.items():
             seen.setdefault(chunk, set()).update(said)
     return False
-
-
-def combine(answers: list[Extracted], parts: list[str]) -> Extracted:
-    """Join part answers, renumbering [n] markers and citations; a part without evidence says which."""
-    texts: list[str] = []
-    cites: list[Citation] = []
-    for part, asked in zip(answers, parts, strict=True):
-        if not part.answerable:
-            asked = asked.rstrip("？?。")
-            texts.append(f"“{asked}”在知识库中未找到依据" if len(asked) <= 40 else "其中一部分在知识库中未找到依据")
-            continue
-        offset = len(cites)
-        texts.append(renumber(part.text, offset))
-        cites.extend(replace(c, n=c.n + offset) for c in part.citations)
-    records = tuple(r for a in answers for r in a.records)
-    # each part ends its sentence; joined, the parts make one ('…访华[1]；…访华[2]。', never '。；')
-    return Extracted("；".join(t.rstrip("。") for t in texts) + "。", True, tuple(cites), (), records)
-
-
-def renumber(text: str, offset: int) -> str:
-    """Shift every [n] marker in text by offset."""
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
 
 
 def check_question(question: object) -> str:

@@ -70,7 +70,27 @@ def _question_words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
 
 
 def _first(key: str, text: str, default: str) -> str:
-    return next((label for label, rx in _question_words()[key] if rx.search(text)), default)
+    """The label of the first question word of `key` that asks in the text. A word of the lists that holds no
+    interrogative (时间, 日期, 条件, 增速: the noun of what is asked) asks only where the question has no
+    interrogative naming the asked kind elsewhere: in '第一时间部署建立了什么机制' 什么 asks for a 机制, and
+    第一时间 (at once) asks no date; in '实施时间是什么' and '什么时间实施' 时间 is what is asked."""
+    kind = _asked_kind(text)
+    return next((label for label, rx in _question_words()[key] if any(
+        kind is None or _INTERROGATIVE.search(m.group(0)) or (m.start() < kind[1] and kind[0] < m.end())
+        for m in rx.finditer(text))), default)
+
+
+@lru_cache(maxsize=4096)
+def _asked_kind(text: str) -> tuple[int, int] | None:
+    """The span of 什么 / 哪… with the noun after it ('什么机制', '哪些项目'): the kind the question asks for;
+    None when no interrogative is followed by a noun ('时间是什么')."""
+    words = [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
+    at = 0
+    for i, (word, _) in enumerate(words):
+        if _KIND_ASKED.search(word) and i + 1 < len(words) and words[i + 1][1].startswith("n"):
+            return at, at + len(word) + len(words[i + 1][0])
+        at += len(word)
+    return None
 
 
 _INTERROGATIVE = re.compile(r"[哪几谁何]|多少|什么")
@@ -81,15 +101,38 @@ def _asking_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if _INTERROGATIVE.search(m.group(0))]
 
 
-def _asking_only(token: str, text: str, spans: list[tuple[int, int]]) -> bool:
+def _asking_only(token: str, text: str, spans: list[tuple[int, int]], tokens: frozenset[str] = frozenset()) -> bool:
     """Whether the token stands in the question only inside a question word (`spans`: '天' of '哪天', '一天'
     of '哪一天'): it asks, it names nothing an answer holds, so it is no content word (with an idf of a word the
     index rarely has, it outweighed the question's topic and the evidence looked weak). A two-character token
     that starts inside one asks too: jieba glued the question word's last character to the measure after it
-    ('哪几级' -> 哪 + 几级), which counts what is asked and names nothing."""
+    ('哪几级' -> 哪 + 几级), which counts what is asked and names nothing; so does a longer one whose rest after
+    the question word is a token of its own (`tokens`): jieba glued the question word to the asked kind ('哪些项目'),
+    and the kind stands in the question as its own token ('项目')."""
     starts = [i for i in range(len(text)) if text.startswith(token, i)]
     return bool(spans and starts) and all(
-        any(a <= i and (i + len(token) <= b or (len(token) == 2 and i < b)) for a, b in spans) for i in starts)
+        any(a <= i and (i + len(token) <= b or (i < b and (len(token) == 2 or token[b - i:] in tokens))) for a, b in spans)
+        for i in starts)
+
+
+@cache
+def _function_words() -> tuple[frozenset[str], frozenset[str]]:
+    """app/data/function_words.txt: (the part-of-speech tags of function words, the modal verbs)."""
+    table: dict[str, frozenset[str]] = {}
+    for line in (DATA_DIR / "function_words.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, *words = line.split()
+            table[key] = frozenset(words)
+    return table["tags"], table["modal"]
+
+
+def function_word(token: str) -> bool:
+    """Whether a question's token carries no topic: a conjunction, preposition or particle by jieba's tag,
+    or a modal verb (jieba tags 要, 能, 应当 as verbs). A content word is weighed by its idf,
+    and one the index never holds as a token ('要') weighed like the rarest topic word: the evidence for
+    '要建设哪些项目' then looked weak and the question was refused."""
+    tags, modal = _function_words()
+    return token in modal or _word_tag(token) in tags
 
 
 @dataclass(frozen=True)
@@ -256,7 +299,8 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
     base = [t for piece in _measure_cut(resolved) for t in tokenize(piece)]
     asking = _asking_spans(resolved.lower())
     content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years
-                    and not _asking_only(t, resolved.lower(), asking))
+                    and not _asking_only(t, resolved.lower(), asking, frozenset(base))
+                    and not function_word(t))
     tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(resolved)]  # type: ignore[attr-defined]
     parts = sub_questions(question) if facets else []
     return Query(
