@@ -32,11 +32,49 @@ SENTENCE_END = "。！？!?；;"
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])(?![”’」』）)\"'])|(?<=[。！？!?][”’」』）)\"'])|(?<=[；;])|\n+")
 
 
+class _Tokenizer(jieba.Tokenizer):
+    """jieba's Tokenizer walking the segmenter's route (`Segmenter.ends`: jieba's get_DAG + calc in one pass,
+    the same words) where jieba builds a DAG and then its route; everything else, the HMM of runs of
+    unknown characters included, is jieba's. The answerer cuts new candidate clauses for every question."""
+
+    def _Tokenizer__cut_DAG_NO_HMM(self, sentence: str) -> Iterator[str]:
+        """jieba's __cut_DAG_NO_HMM: the route's words, runs of single ASCII letters and digits joined."""
+        yield from segmenter().route(sentence)
+
+    def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:
+        """jieba's __cut_DAG (same lines): a run of single characters that is no word goes to the HMM."""
+        ends = segmenter().ends(sentence)
+        x = 0
+        buf = ""
+        n = len(sentence)
+        while x < n:
+            y = ends[x] + 1
+            l_word = sentence[x:y]
+            if y - x == 1:
+                buf += l_word
+            else:
+                if buf:
+                    yield from self._buffered(buf)
+                    buf = ""
+                yield l_word
+            x = y
+        if buf:
+            yield from self._buffered(buf)
+
+    def _buffered(self, buf: str) -> Iterator[str]:
+        if len(buf) == 1:
+            yield buf
+        elif not self.FREQ.get(buf):
+            yield from jieba.finalseg.cut(buf)
+        else:
+            yield from buf
+
+
 @cache
 def tokenizer() -> jieba.Tokenizer:
     """The one jieba tokenizer, with the domain dictionary loaded. Built lazily: ~1 s."""
     jieba.setLogLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
+    tk = _Tokenizer()
     tk.load_userdict(str(DATA_DIR / "userdict.txt"))
     tk.initialize()
     return tk
@@ -186,7 +224,7 @@ class Segmenter:
             nxt[k] = end
         return nxt
 
-    def _route(self, s: str) -> list[str]:
+    def route(self, s: str) -> list[str]:
         """The max-probability words of one block of Han characters, letters and digits."""
         nxt, n = self.ends(s), len(s)
         words: list[str] = []
@@ -219,7 +257,7 @@ class Segmenter:
                     else:
                         yield from piece
                 continue
-            for w in self._route(block):
+            for w in self.route(block):
                 if len(w) > 2:
                     for i in range(len(w) - 1):
                         if logp.get(w[i : i + 2]):
