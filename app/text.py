@@ -452,7 +452,10 @@ def resolve_dates(text: str, doc_year: int | None, default_year: int | None = No
 
 
 def _resolve(text: str, doc_year: int | None, default_year: int | None) -> str:
-    if doc_year is not None:
+    """Each rewrite runs only on a text holding the character its pattern cannot match without (年, 月,
+    全年): the answerer resolves every candidate of a new question, and most hold no relative year or bare
+    period, which a substring test rules out for a fraction of a regular expression's scan."""
+    if doc_year is not None and "年" in text:
         text = _REL_YEAR.sub(lambda m: f"{doc_year + _CN_YEAR_WORDS[m.group(0)]}年", text)
     if default_year is None:
         return text
@@ -461,8 +464,11 @@ def _resolve(text: str, doc_year: int | None, default_year: int | None) -> str:
         found = _YEAR.findall(text[:pos])
         return int(found[-1]) if found else int(default_year or 0)
 
-    text = _BARE_MONTHS.sub(lambda m: f"{year_before(m.start())}年{m.group(1)}", text)
-    return _BARE_FULL_YEAR.sub(lambda m: f"{year_before(m.start())}年全年", text)
+    if "月" in text:
+        text = _BARE_MONTHS.sub(lambda m: f"{year_before(m.start())}年{m.group(1)}", text)
+    if "全年" in text:
+        text = _BARE_FULL_YEAR.sub(lambda m: f"{year_before(m.start())}年全年", text)
+    return text
 
 
 _resolved = lru_cache(maxsize=_SENTENCE_TAGS_KEPT)(_resolve)

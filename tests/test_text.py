@@ -230,3 +230,15 @@ def test_the_tokenizer_cuts_as_jieba_with_and_without_hmm() -> None:
     for text in texts:
         for hmm in (True, False):
             assert list(tokenizer().cut(text, HMM=hmm)) == list(plain_jieba().cut(text, HMM=hmm)), (text, hmm)
+
+
+def test_dates_resolve_with_or_without_each_trigger_character() -> None:
+    """resolve_dates skips a rewrite when its character (年, 月, 全年) is absent: each rewrite still runs
+    where it is present, alone or with the others."""
+    from app.text import resolve_dates
+
+    assert resolve_dates("去年产值增长较快", 2026) == "2025年产值增长较快"
+    assert resolve_dates("1-11月产值增长", 2026, 2025) == "2025年1-11月产值增长"
+    assert resolve_dates("全年产值增长", 2026, 2025) == "2025年全年产值增长"
+    assert resolve_dates("今年1—3月与全年", 2026, 2024) == "2026年1—3月与2026年全年"
+    assert resolve_dates("产值增长一成，企业新增三家", 2026, 2025) == "产值增长一成，企业新增三家"
