@@ -88,3 +88,15 @@ def test_words_read_block_by_block_are_the_words_of_the_whole_text() -> None:
     for text in texts:
         whole = {(w, pos_tag(w)) for w in tokenizer().cut(text) if len(w) >= 2 and not w.isascii()}
         assert _tagged_words(text) == whole
+
+
+def test_a_pool_from_one_document_keeps_its_order_without_reading_values() -> None:
+    """One document's candidates cannot agree with another's: the order is kept and no value is read (the
+    values of a new candidate are scanned once each, a third of a figure question's first ask)."""
+    from app.values import values
+
+    cands = [_candidate("能源局访谈.txt", LAST_YEAR, 0.996), _candidate("能源局访谈.txt", REPORT_A, 0.995, 1),
+             _candidate("能源局访谈.txt", REPORT_B, 0.990, 2)]
+    values.cache_clear()
+    assert agreed_first(cands, "numeric") == cands
+    assert values.cache_info().misses == 0
