@@ -26,6 +26,7 @@ MIN_FLOAT = -3.14e100  # jieba's emission log-probability of a character a state
 MIN_INF = float("-inf")  # jieba's log-probability of a transition the model does not have
 
 State = tuple[str, str]
+KEPT_CHARS = 4096  # characters whose state mask and emissions are kept as arrays (~2.3 KB each: ~9 MB at most)
 
 
 class _Dense:
@@ -61,16 +62,16 @@ class _Dense:
         kept = self._chars.get(char)
         if kept is None:
             listed = self.listed.get(char)
-            if listed is None:
-                kept = (self.all_states, self.emission(char))
-            else:
-                at, probs = listed
-                mask = np.zeros(len(self.names), dtype=bool)
-                mask[at] = True
-                emit = np.full(len(self.names), MIN_FLOAT)
-                emit[at] = probs
-                kept = (mask, emit)
-            self._chars[char] = kept
+            if listed is None:  # a character the model does not list (rare): not kept
+                return self.all_states, self.emission(char)
+            at, probs = listed
+            mask = np.zeros(len(self.names), dtype=bool)
+            mask[at] = True
+            emit = np.full(len(self.names), MIN_FLOAT)
+            emit[at] = probs
+            kept = (mask, emit)
+            if len(self._chars) < KEPT_CHARS:
+                self._chars[char] = kept
         return kept
 
     def emission(self, char: str) -> np.ndarray:
