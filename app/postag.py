@@ -137,7 +137,7 @@ def viterbi(
 
 
 def _model() -> _Dense:
-    """The dense model of jieba's tagger tables (built once, ~50 ms)."""
+    """The dense model of jieba's tagger tables (built once per process: ~60 ms, ~3 MB)."""
     tables = (posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
     key = tuple(map(id, tables))
     model = _MODELS.get(key)
