@@ -107,6 +107,8 @@ def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: 
     kept unless the pick is agreed by more documents than the best one is; a pick states all the question's
     `pins` the best one states."""
     pool = cands[:AGREE_POOL]
+    if len({c.chunk.source for c in pool}) < 2:
+        return cands  # one document: no candidate is agreed by another, the order stays (no value read)
     top = _log_odds(pool[0].score)
     keys = [value_keys(qtype, c.resolved) for c in pool]
     if wants and not any(keys):

@@ -315,8 +315,10 @@ def _plain(m: re.Match[str], text: str) -> tuple[str, tuple[Any, ...]] | None:
 
 def _glued_to_name(text: str, start: int) -> bool:
     """GPT-4, iPhone14, C5: digits after letters are part of a name or a cell, not a figure."""
-    prev = text[max(0, start - 2) : start]
-    return bool(re.search(r"[A-Za-z][-_]?$", prev))
+    return bool(_LETTER_BEFORE.search(text[max(0, start - 2) : start]))
+
+
+_LETTER_BEFORE = re.compile(r"[A-Za-z][-_]?$")  # compiled once: every Arabic number of every new text asks it
 
 
 def _list_ordinal(text: str, start: int, end: int) -> bool:

@@ -1,28 +1,87 @@
 """jieba's part-of-speech tagger with the same output at several times the speed.
 
-Tagging a sentence with jieba.posseg costs ~5 ms, nine tenths of it in its HMM Viterbi over runs of
-characters the dictionary does not know (names, places): for every character it tries every state of the
-previous character against every state of this one (~40 × 40 pairs), although each state can only be
-followed by ~20 others. The answerer tags the top candidate sentences of every question, so this was the
-largest fixed cost of a question on a small knowledge base (bench/profile_ask.py).
+Tagging a sentence with jieba.posseg costs ~5 ms, most of it in its HMM Viterbi over runs of characters the
+dictionary does not know (names, places): for every character it tries every state of the previous
+character against every state of this one in a Python loop (~40 x 80 pairs). The answerer tags the
+candidate sentences of every new question (names for who/where questions, agreement's words), so this
+was the largest part of what a question over text the process has not seen yet costs (bench/profile_ask.py).
 
-`viterbi` below visits only the transitions the model has, adds the same terms in the same order and breaks
-ties the same way (the larger state), so its path is jieba's, bit for bit; tests/test_postag.py compares
-the two taggers word for word. jieba's own module is left untouched for everyone else.
+`viterbi` below takes each character's step as one numpy sum and arg-max over the model's tables as arrays,
+with the same sums in the same order and the same tie-break (the larger state), so its path and score are
+jieba's, bit for bit; and the tagger walks the dictionary route of app.text.Segmenter (one pass) in place
+of jieba's DAG then calc. tests/test_postag.py compares both with jieba's. jieba's own module is left
+untouched for everyone else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import jieba.posseg as posseg
+import numpy as np
 from jieba.posseg.viterbi import viterbi as jieba_viterbi
 
 MIN_FLOAT = -3.14e100  # jieba's emission log-probability of a character a state never emits
 MIN_INF = float("-inf")  # jieba's log-probability of a transition the model does not have
 
 State = tuple[str, str]
+KEPT_CHARS = 4096  # characters whose state mask and emissions are kept as arrays (~2.3 KB each: ~9 MB at most)
+
+
+class _Dense:
+    """The model's tables as arrays over its states in sorted order (so that a larger index is a larger
+    state, jieba's tie-break): transition log-probabilities with -inf where the model has none, which
+    transitions exist, and each character's emissions and possible states (built when first seen)."""
+
+    def __init__(self, states: Mapping[str, tuple[State, ...]], start_p: Mapping[State, float],
+                 trans_p: Mapping[State, Mapping[State, float]], emit_p: Mapping[State, Mapping[str, float]]) -> None:
+        self.tables = (states, start_p, trans_p, emit_p)  # held, so that the ids this model is kept by stay theirs
+        self.names: list[State] = sorted(trans_p)
+        self.index = {y: i for i, y in enumerate(self.names)}
+        n = len(self.names)
+        self.trans = np.full((n, n), MIN_INF)
+        for y0, row in trans_p.items():
+            for y, tr in row.items():
+                self.trans[self.index[y0], self.index[y]] = tr
+        self.exists = np.zeros((n, n), dtype=bool)
+        for y0, row in trans_p.items():
+            self.exists[self.index[y0], [self.index[y] for y in row]] = True
+        self.has_next = self.exists.any(axis=1)
+        self.start = np.array([start_p[y] for y in self.names])
+        self.all_states = np.ones(n, dtype=bool)
+        # each character's own states and their emissions, read once here (a few ms for the model's ~6,600
+        # characters) so that a character met the first time costs no dictionary walk per state
+        self.listed = {char: ([self.index[y] for y in ys], [emit_p[y].get(char, MIN_FLOAT) for y in ys])
+                       for char, ys in states.items()}
+        self._chars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def char(self, char: str) -> tuple[np.ndarray, np.ndarray]:
+        """The states the character may take (all when the model lists none) and their emission
+        log-probabilities of it (MIN_FLOAT elsewhere: read only where `emission` fills them in)."""
+        kept = self._chars.get(char)
+        if kept is None:
+            listed = self.listed.get(char)
+            if listed is None:  # a character the model does not list (rare): not kept
+                return self.all_states, self.emission(char)
+            at, probs = listed
+            mask = np.zeros(len(self.names), dtype=bool)
+            mask[at] = True
+            emit = np.full(len(self.names), MIN_FLOAT)
+            emit[at] = probs
+            kept = (mask, emit)
+            if len(self._chars) < KEPT_CHARS:
+                self._chars[char] = kept
+        return kept
+
+    def emission(self, char: str) -> np.ndarray:
+        """Every state's emission log-probability of the character (a step whose states are not the
+        character's own: jieba's fallback to all the states expected)."""
+        emit_p = self.tables[3]
+        return np.array([emit_p[y].get(char, MIN_FLOAT) for y in self.names])
+
+
+_MODELS: dict[tuple[int, ...], _Dense] = {}
 
 
 def viterbi(
@@ -32,59 +91,107 @@ def viterbi(
     trans_p: Mapping[State, Mapping[State, float]],
     emit_p: Mapping[State, Mapping[str, float]],
 ) -> tuple[float, list[State]]:
-    """jieba.posseg.viterbi.viterbi, visiting only existing transitions.
+    """jieba.posseg.viterbi.viterbi over arrays: each character's step is one sum and one arg-max over the
+    (previous, next) pairs of the states in play, not a Python loop over them.
 
-    jieba scores each (previous, next) pair as V[previous] + trans.get(next, -inf) + emit[next], and keeps
-    the max of (score, previous). A missing transition scores -inf, which loses to any finite score; only
-    when every candidate is -inf does the tie-break (the largest previous state) decide, and then over all
-    previous states, as jieba's max does."""
-    all_states = trans_p.keys()
-    V: dict[State, float] = {}
-    paths: list[dict[State, Any]] = [{}]
-    for y in states.get(obs[0], all_states):
-        V[y] = start_p[y] + emit_p[y].get(obs[0], MIN_FLOAT)
-        paths[0][y] = ""
+    jieba scores each pair as (V[previous] + trans.get(next, -inf)) + emit[next] and keeps the max of
+    (score, previous): the same sums in the same order here, and the arg-max taken over the previous states
+    from the largest down, so that a tie (and a column of -inf, where no transition reaches the state) goes
+    to the largest previous state, as jieba's max of tuples does. The states in play are jieba's: those with
+    a transition out of the previous step's, narrowed to the ones the character may take."""
+    model = _MODELS.get((id(states), id(start_p), id(trans_p), id(emit_p)))
+    if model is None:
+        model = _MODELS[(id(states), id(start_p), id(trans_p), id(emit_p))] = _Dense(states, start_p, trans_p, emit_p)
+    mask, emit = model.char(obs[0])
+    present = mask
+    v = model.start + emit  # only the present states' are read
+    back: list[np.ndarray] = []
     for t in range(1, len(obs)):
-        char = obs[t]
-        prev_states = [x for x in paths[-1] if len(trans_p[x]) > 0]
-        if not prev_states:  # jieba fails here (max of nothing); let it fail the same way
+        rows = np.flatnonzero(present & model.has_next)
+        if not len(rows):  # jieba fails here (max of nothing); let it fail the same way
             return jieba_viterbi(obs, states, start_p, trans_p, emit_p)
-        expected = {y for x in prev_states for y in trans_p[x]}
-        obs_states = set(states.get(char, all_states)) & expected
-        if not obs_states:
-            obs_states = expected
-        emit = {y: emit_p[y].get(char, MIN_FLOAT) for y in obs_states}
-        best: dict[State, tuple[float, State]] = {}
-        for y0 in prev_states:
-            v0 = V[y0]
-            for y, tr in trans_p[y0].items():
-                if y in emit:
-                    cand = (v0 + tr + emit[y], y0)
-                    if y not in best or cand > best[y]:
-                        best[y] = cand
-        fallback = max(prev_states)  # every candidate -inf: jieba's max picks the largest previous state
-        V_next: dict[State, float] = {}
-        path: dict[State, State] = {}
-        for y in obs_states:
-            prob, state = best.get(y, (MIN_INF, fallback))
-            if prob == MIN_INF:
-                state = fallback
-            V_next[y] = prob
-            path[y] = state
-        V = V_next
-        paths.append(path)
-    prob, state = max((V[y], y) for y in paths[-1])
+        expected = np.asarray(model.exists[rows].any(axis=0))
+        mask, emit = model.char(obs[t])
+        present = mask & expected
+        if not present.any():
+            present = expected
+            emit = model.emission(obs[t])
+        cols = np.flatnonzero(present)
+        scores = (v[rows][:, None] + model.trans[rows][:, cols]) + emit[cols][None, :]
+        down = scores[::-1]  # largest previous state first: argmax takes the first of equal maxima
+        best = down.argmax(axis=0)
+        prev = np.full(len(model.names), -1)
+        prev[cols] = rows[::-1][best]
+        v = np.full(len(model.names), MIN_INF)
+        v[cols] = down[best, np.arange(len(cols))]
+        back.append(prev)
+    last = np.flatnonzero(present)[::-1]
+    state = int(last[v[last].argmax()])
+    prob = float(v[state])
     route: list[State] = [("", "")] * len(obs)
-    i = len(obs) - 1
-    while i >= 0:
-        route[i] = state
-        state = paths[i][state]
-        i -= 1
+    for i in range(len(obs) - 1, -1, -1):
+        route[i] = model.names[state]
+        if i:
+            state = int(back[i - 1][state])
     return prob, route
 
 
+def _model() -> _Dense:
+    """The dense model of jieba's tagger tables (built once per process: ~60 ms, ~3 MB)."""
+    tables = (posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+    key = tuple(map(id, tables))
+    model = _MODELS.get(key)
+    if model is None:
+        model = _MODELS[key] = _Dense(*tables)
+    return model
+
+
 class POSTokenizer(posseg.POSTokenizer):
-    """jieba's POSTokenizer with `viterbi` above in place of its own; everything else is jieba's."""
+    """jieba's POSTokenizer with `viterbi` above in place of its own and, given `ends` (the max-probability
+    route over the same dictionary, app.text.Segmenter.ends), that route in place of jieba's DAG walk;
+    everything else is jieba's. The model's arrays are built here, when the tagger is made, not by the first
+    sentence tagged."""
+
+    def __init__(self, tokenizer: Any = None, ends: Callable[[str], list[int]] | None = None) -> None:
+        super().__init__(tokenizer)
+        self.ends = ends
+        _model()
+
+    def _POSTokenizer__cut_DAG(self, sentence: str) -> Iterator[posseg.pair]:
+        """jieba's POSTokenizer.__cut_DAG (same lines) over `ends`' route, where one is given."""
+        if self.ends is None:
+            yield from super()._POSTokenizer__cut_DAG(sentence)
+            return
+        ends = self.ends(sentence)
+        tags = self.word_tag_tab
+        x = 0
+        buf = ""
+        n = len(sentence)
+        while x < n:
+            y = ends[x] + 1
+            l_word = sentence[x:y]
+            if y - x == 1:
+                buf += l_word
+            else:
+                if buf:
+                    yield from self._buffered(buf)
+                    buf = ""
+                yield posseg.pair(l_word, tags.get(l_word, "x"))
+            x = y
+        if buf:
+            yield from self._buffered(buf)
+
+    def _buffered(self, buf: str) -> Iterator[posseg.pair]:
+        """jieba's handling of a run of single characters in __cut_DAG: a word of the dictionary stays its
+        characters, anything else goes to the HMM (__cut_detail)."""
+        tags = self.word_tag_tab
+        if len(buf) == 1:
+            yield posseg.pair(buf, tags.get(buf, "x"))
+        elif not self.tokenizer.FREQ.get(buf):
+            yield from self._POSTokenizer__cut_detail(buf)
+        else:
+            for elem in buf:
+                yield posseg.pair(elem, tags.get(elem, "x"))
 
     def _POSTokenizer__cut(self, sentence: str) -> Iterator[posseg.pair]:
         """jieba's POSTokenizer.__cut with the faster viterbi (same lines otherwise)."""

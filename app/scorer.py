@@ -147,10 +147,13 @@ def shipped() -> Scorer:
     return from_json(SCORER_FILE.read_text(encoding="utf-8"), str(SCORER_FILE))
 
 
+_NOT_LETTERS = re.compile(r"[\s\W_]+")  # what splits a text into runs of letters (`pairs`)
+
+
 @kept_per_text
 def pairs(text: str) -> frozenset[str]:
     """The text's character pairs within runs of letters (punctuation and spaces split runs)."""
-    runs = re.split(r"[\s\W_]+", text)
+    runs = _NOT_LETTERS.split(text)
     return frozenset(r[i : i + 2] for r in runs for i in range(len(r) - 1))
 
 

@@ -32,11 +32,49 @@ SENTENCE_END = "。！？!?；;"
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])(?![”’」』）)\"'])|(?<=[。！？!?][”’」』）)\"'])|(?<=[；;])|\n+")
 
 
+class _Tokenizer(jieba.Tokenizer):
+    """jieba's Tokenizer walking the segmenter's route (`Segmenter.ends`: jieba's get_DAG + calc in one pass,
+    the same words) where jieba builds a DAG and then its route; everything else, the HMM of runs of
+    unknown characters included, is jieba's. The answerer cuts new candidate clauses for every question."""
+
+    def _Tokenizer__cut_DAG_NO_HMM(self, sentence: str) -> Iterator[str]:
+        """jieba's __cut_DAG_NO_HMM: the route's words, runs of single ASCII letters and digits joined."""
+        yield from segmenter().route(sentence)
+
+    def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:
+        """jieba's __cut_DAG (same lines): a run of single characters that is no word goes to the HMM."""
+        ends = segmenter().ends(sentence)
+        x = 0
+        buf = ""
+        n = len(sentence)
+        while x < n:
+            y = ends[x] + 1
+            l_word = sentence[x:y]
+            if y - x == 1:
+                buf += l_word
+            else:
+                if buf:
+                    yield from self._buffered(buf)
+                    buf = ""
+                yield l_word
+            x = y
+        if buf:
+            yield from self._buffered(buf)
+
+    def _buffered(self, buf: str) -> Iterator[str]:
+        if len(buf) == 1:
+            yield buf
+        elif not self.FREQ.get(buf):
+            yield from jieba.finalseg.cut(buf)
+        else:
+            yield from buf
+
+
 @cache
 def tokenizer() -> jieba.Tokenizer:
     """The one jieba tokenizer, with the domain dictionary loaded. Built lazily: ~1 s."""
     jieba.setLogLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
+    tk = _Tokenizer()
     tk.load_userdict(str(DATA_DIR / "userdict.txt"))
     tk.initialize()
     return tk
@@ -44,11 +82,11 @@ def tokenizer() -> jieba.Tokenizer:
 
 @cache
 def _pos_tokenizer() -> object:
-    """jieba's tagger, with a Viterbi that gives the same tags ~3x faster (app/postag.py): the answerer tags
-    the best candidate sentences of every question, the largest fixed cost of a question."""
+    """jieba's tagger, with a Viterbi over arrays and the segmenter's one-pass route, the same tags several
+    times faster (app/postag.py): the answerer tags the best candidate sentences of every new question."""
     from app.postag import POSTokenizer
 
-    return POSTokenizer(tokenizer())
+    return POSTokenizer(tokenizer(), segmenter().ends)
 
 
 # Tagging costs 0.1-0.5 ms a word and 1-5 ms a sentence (jieba's HMM in pure Python), and the same words and
@@ -163,8 +201,9 @@ class Segmenter:
         logtotal = log(tk.total)
         return cls({w: (log(f) - logtotal if f else 0.0) for w, f in tk.FREQ.items()}, log(1) - logtotal)
 
-    def _route(self, s: str) -> list[str]:
-        """The max-probability words of one block of Han characters, letters and digits."""
+    def ends(self, s: str) -> list[int]:
+        """Where the max-probability word starting at each position ends (inclusive): jieba's `calc` route
+        over its `get_DAG` (same scores, same tie-break), in one pass. The tagger walks it too."""
         logp, n = self.logp, len(s)
         best = [0.0] * (n + 1)
         nxt = [0] * n
@@ -183,6 +222,11 @@ class Segmenter:
                 p = logp.get(s[k : i + 1])
             best[k] = self.unknown + best[k + 1] if score is None else score  # no word here: one character
             nxt[k] = end
+        return nxt
+
+    def route(self, s: str) -> list[str]:
+        """The max-probability words of one block of Han characters, letters and digits."""
+        nxt, n = self.ends(s), len(s)
         words: list[str] = []
         buf = ""
         x = 0
@@ -213,7 +257,7 @@ class Segmenter:
                     else:
                         yield from piece
                 continue
-            for w in self._route(block):
+            for w in self.route(block):
                 if len(w) > 2:
                     for i in range(len(w) - 1):
                         if logp.get(w[i : i + 2]):
@@ -408,7 +452,10 @@ def resolve_dates(text: str, doc_year: int | None, default_year: int | None = No
 
 
 def _resolve(text: str, doc_year: int | None, default_year: int | None) -> str:
-    if doc_year is not None:
+    """Each rewrite runs only on a text holding the character its pattern cannot match without (年, 月,
+    全年): the answerer resolves every candidate of a new question, and most hold no relative year or bare
+    period, which a substring test rules out for a fraction of a regular expression's scan."""
+    if doc_year is not None and "年" in text:
         text = _REL_YEAR.sub(lambda m: f"{doc_year + _CN_YEAR_WORDS[m.group(0)]}年", text)
     if default_year is None:
         return text
@@ -417,8 +464,11 @@ def _resolve(text: str, doc_year: int | None, default_year: int | None) -> str:
         found = _YEAR.findall(text[:pos])
         return int(found[-1]) if found else int(default_year or 0)
 
-    text = _BARE_MONTHS.sub(lambda m: f"{year_before(m.start())}年{m.group(1)}", text)
-    return _BARE_FULL_YEAR.sub(lambda m: f"{year_before(m.start())}年全年", text)
+    if "月" in text:
+        text = _BARE_MONTHS.sub(lambda m: f"{year_before(m.start())}年{m.group(1)}", text)
+    if "全年" in text:
+        text = _BARE_FULL_YEAR.sub(lambda m: f"{year_before(m.start())}年全年", text)
+    return text
 
 
 _resolved = lru_cache(maxsize=_SENTENCE_TAGS_KEPT)(_resolve)

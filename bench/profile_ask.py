@@ -2,7 +2,7 @@
 
     .venv/bin/pip install pyinstrument
     KBQA_KB_DIR=/tmp/kb1k .venv/bin/python -m ingest /tmp/kb1k --index-dir /tmp/idx1k
-    .venv/bin/python -m bench.profile_ask --index-dir /tmp/idx1k --questions ../shared/eval/seed_questions.jsonl
+    .venv/bin/python -m bench.profile_ask --index-dir /tmp/idx1k --questions ../shared/eval/seed_questions.jsonl [--fresh]
 
 On a small knowledge base (1k chunks) what is left is the fixed cost of a question, paid at any size:
 tagging candidate sentences, Chroma's per-call overhead, analysing the question. Falls back to cProfile
@@ -25,16 +25,26 @@ def main() -> None:
     p.add_argument("--questions", type=Path, required=True)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--top", type=int, default=25, help="functions listed by cProfile (the fallback)")
+    p.add_argument("--fresh", action="store_true",
+                   help="drop what is kept per text (app.text.per_text_caches) before each round and before the "
+                        "profile: the cost of questions over text the process has not read yet")
     args = p.parse_args()
 
     from app.answer import Assistant
     from app.settings import Settings
+    from app.text import per_text_caches
+
+    def drop() -> None:
+        if args.fresh:
+            for kept in per_text_caches():
+                kept.cache_clear()
 
     questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     assistant = Assistant(Settings(index_dir=args.index_dir))
     assistant.ask(questions[0])  # warm: index, jieba and the tagger loaded
     per_question: dict[str, list[float]] = {q: [] for q in questions}
     for _ in range(args.repeats):
+        drop()
         for q in questions:
             t = time.perf_counter()
             assistant.ask(q)
@@ -51,6 +61,7 @@ def main() -> None:
         import cProfile
         import pstats
 
+        drop()
         profile = cProfile.Profile()
         profile.enable()
         for q in questions:
@@ -58,6 +69,7 @@ def main() -> None:
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
         return
+    drop()
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for q in questions:

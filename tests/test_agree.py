@@ -119,3 +119,14 @@ def test_the_agreed_value_is_not_swapped_back_for_naming_more_of_the_question() 
     query = analyze("平湖市光伏装机容量是多少？", QUESTION_DATE)
     answer = compose_answer(query, cands, KEEP, Asked("numeric"), frozenset({0, 1}))
     assert answer.text.startswith("平湖市光伏装机容量达到45.6万千瓦")
+
+def test_a_pool_from_one_document_keeps_its_order_without_reading_values() -> None:
+    """One document's candidates cannot agree with another's: the order is kept and no value is read (the
+    values of a new candidate are scanned once each, a third of a figure question's first ask)."""
+    from app.values import values
+
+    cands = [_candidate("能源局访谈.txt", LAST_YEAR, 0.996), _candidate("能源局访谈.txt", REPORT_A, 0.995, 1),
+             _candidate("能源局访谈.txt", REPORT_B, 0.990, 2)]
+    values.cache_clear()
+    assert agreed_first(cands, "numeric") == cands
+    assert values.cache_info().misses == 0

@@ -44,3 +44,46 @@ def test_viterbi_path_and_score_are_jiebas() -> None:
     for run in runs:
         assert viterbi(run, *model) == jieba_viterbi(run, *model), run
 
+
+
+def test_viterbi_is_jiebas_on_runs_of_any_characters() -> None:
+    """Runs drawn at random from the model's characters and a few it does not list (every state then in
+    play, and steps where no state of the character is expected: jieba's fallback to the expected ones)."""
+    import random
+
+    from jieba.posseg.viterbi import viterbi as jieba_viterbi
+
+    model = (posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+    rng = random.Random(20261201)
+    chars = sorted(posseg.char_state_tab_P)
+    runs = ["".join(rng.choice(chars) for _ in range(rng.randint(1, 7))) for _ in range(400)]
+    runs += ["㐀" + run for run in runs[:40]] + [run + "㐁㐂" for run in runs[40:80]]
+    for run in runs:
+        ours = viterbi(run, *model)
+        assert ours == jieba_viterbi(run, *model), run
+        assert type(ours[0]) is float
+
+
+def test_route_is_jiebas_dag_route() -> None:
+    """The tagger walks the segmenter's route (app.text.Segmenter.ends): the words jieba's DAG and calc choose."""
+    from app.text import segmenter
+
+    tk = tokenizer()
+    for text in SENTENCES:
+        for block in posseg.re_han_internal.findall(text):
+            route: dict[int, tuple[float, int]] = {}
+            tk.calc(block, tk.get_DAG(block), route)
+            assert segmenter().ends(block) == [route[i][1] for i in range(len(block))], block
+
+
+def test_the_tagger_takes_the_route_given() -> None:
+    """Without a route the tagger walks jieba's DAG; with one it walks it: the same tags either way."""
+    from app.text import segmenter
+
+    ours = _pos_tokenizer()
+    plain = POSTokenizer(tokenizer())
+    plain.word_tag_tab = dict(ours.word_tag_tab)  # type: ignore[attr-defined]
+    routed = POSTokenizer(tokenizer(), segmenter().ends)
+    routed.word_tag_tab = plain.word_tag_tab  # type: ignore[attr-defined]
+    for text in SENTENCES:
+        assert _tags(routed, text) == _tags(plain, text), text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import marshal
 import os
 import re
@@ -9,19 +10,29 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import jieba
 import pytest
 
-from app.text import _PUNCT, STOPWORDS, normalize, split_sentences, tokenize, tokenizer
+from app.text import _PUNCT, DATA_DIR, STOPWORDS, normalize, split_sentences, tokenize, tokenizer
 from ingest.load import decode
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def plain_jieba() -> jieba.Tokenizer:
+    """jieba's own Tokenizer with our dictionary: the reference (app.text.tokenizer() walks the segmenter's route)."""
+    tk = jieba.Tokenizer()
+    tk.load_userdict(str(DATA_DIR / "userdict.txt"))
+    tk.initialize()
+    return tk
 
 
 def jieba_tokens(text: str) -> list[str]:
     """The reference: jieba's own cut_for_search without HMM, filtered as tokenize() filters, and a word of
     letters and digits followed by its letter and digit runs."""
     out = []
-    for tok in tokenizer().cut_for_search(normalize(text).lower(), HMM=False):
+    for tok in plain_jieba().cut_for_search(normalize(text).lower(), HMM=False):
         tok = tok.strip()
         if tok and tok not in STOPWORDS and not _PUNCT.match(tok):
             out.append(tok)
@@ -210,3 +221,24 @@ def test_names_read_block_by_block_are_the_names_of_the_whole_text() -> None:
              "Mar 3, 2026 ... 云溪数字产业园 定位为\n全市算力服务中心；华为公司在深圳发布新品", "", "。；！"]
     for text in texts:
         assert name_tags(text) == whole(text)
+
+
+def test_the_tokenizer_cuts_as_jieba_with_and_without_hmm() -> None:
+    """tokenizer() walks the segmenter's route in place of jieba's DAG: the same words, and the same HMM cut
+    of runs of characters the dictionary does not know (names)."""
+    texts = [*SAMPLES, "据悉，嘉禾县经信局局长邬兆麟到澄浦镇调研，会见了瑞岚精工的负责人司徒映雪。", "iPhone14与GPT-4、a1b2"]
+    for text in texts:
+        for hmm in (True, False):
+            assert list(tokenizer().cut(text, HMM=hmm)) == list(plain_jieba().cut(text, HMM=hmm)), (text, hmm)
+
+
+def test_dates_resolve_with_or_without_each_trigger_character() -> None:
+    """resolve_dates skips a rewrite when its character (年, 月, 全年) is absent: each rewrite still runs
+    where it is present, alone or with the others."""
+    from app.text import resolve_dates
+
+    assert resolve_dates("去年产值增长较快", 2026) == "2025年产值增长较快"
+    assert resolve_dates("1-11月产值增长", 2026, 2025) == "2025年1-11月产值增长"
+    assert resolve_dates("全年产值增长", 2026, 2025) == "2025年全年产值增长"
+    assert resolve_dates("今年1—3月与全年", 2026, 2024) == "2026年1—3月与2026年全年"
+    assert resolve_dates("产值增长一成，企业新增三家", 2026, 2025) == "产值增长一成，企业新增三家"
