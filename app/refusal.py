@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -207,10 +208,13 @@ def missing(plan: Query, chunk: Chunk, document: Sequence[Chunk] = ()) -> tuple[
     when the question writes them ('2025年'); a relative one (上年, 去年) is read by the extractor, not gated:
     in a question that also writes a year it is relative to that year, not to the day asked. With the
     chunk's `document` (all its chunks), a place the chunk calls by its own level ('我市', '全市' for a
-    市) counts as named when the document names it (`self_named`)."""
+    市) counts as named when the document names it (`self_named`), and so does a place its issuer signs
+    with (`signature`)."""
     hay = evidence(chunk)
+    sign = match_form(signature(document)) if document else ""
     out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan)))
-           if not _named(p, hay) and not (document and p in plan.places and self_named(p, chunk, document))]
+           if not _named(p, hay)
+           and not (document and p in plan.places and (self_named(p, chunk, document) or (sign and _named(p, sign))))]
     out += [f"{y}年" for y in plan.years if y in plan.text and y not in hay]
     out += [p for p in (*([plan.months] if plan.months else []), *plan.periods) if not period_named(p, hay)]
     return tuple(out)
@@ -230,6 +234,22 @@ def self_named(place: str, chunk: Chunk, document: Sequence[Chunk]) -> bool:
     if not any(f"{word}{lv}" in text for word in _SELF for lv in (level or _LEVELS)):
         return False
     return any(_named(place, evidence(other)) for other in document if other.id != chunk.id)
+
+
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+SIGNATURE_CHARS = 120  # a signature is a line or two of issuers and a date, not a paragraph
+
+
+def signature(document: Sequence[Chunk]) -> str:
+    """The document's signature: what follows its last sentence, when that is short and dated ('…特此通告。
+    青山市人民政府 2026年2月9日'), or ''. A notice is issued by the body that signs it; the place in its
+    name is the place of every passage above, which names it by no more than '各区县' or not at all. A
+    news story ends on a sentence or a reporter's name, so it has none: its places are the ones it says."""
+    if not document:
+        return ""
+    tail = _SENTENCE_END.split(normalize(document[-1].text).rstrip())[-1]
+    return tail if len(tail) <= SIGNATURE_CHARS and _DATE.search(tail) else ""
 
 
 def coverage(plan: Query, quote: str, chunk: Chunk) -> float:

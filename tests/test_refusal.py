@@ -231,3 +231,19 @@ def test_a_passage_that_says_our_city_is_named_by_its_document() -> None:
     assert missing(plan, lead, [replace(head, text="白沙市疫情防控指挥部致全体市民的一封公开信。"), lead]) == ("青山市",)
     province = replace(lead, text="若出现发热、咳嗽等症状，须到我省定点医院就诊。")
     assert missing(plan, province, [head, province]) == ("青山市",)
+
+
+def test_a_notice_is_named_by_the_place_its_issuer_signs_with() -> None:
+    """A notice names its place once, in the signature under its last sentence: every passage above is
+    about that place. Only a short dated tail after the last sentence is a signature: a news story's last
+    sentence that mentions the place, or another place's signature, names nothing."""
+    from dataclasses import replace
+
+    plan = analyze("青山市对滞留旅客提供哪些帮助？", DAY)
+    lead = chunk("对滞留旅客，各区县安排临时住所并免费提供盒饭。", title="关于做好滞留旅客服务保障工作的通告")
+    end = replace(lead, id="c9", text="请广大市民相互转告。特此通告。青山市交通运输局 2026年2月9日")
+    assert missing(plan, lead) == ("青山市",)
+    assert missing(plan, lead, [lead, end]) == ()
+    assert missing(plan, lead, [lead, replace(end, text="特此通告。白沙市交通运输局 2026年2月9日")]) == ("青山市",)
+    story = replace(end, text="青山市交通运输局有关负责人参加了2026年2月9日的调研。")
+    assert missing(plan, lead, [lead, story]) == ("青山市",)
