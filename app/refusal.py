@@ -208,10 +208,10 @@ def missing(plan: Query, chunk: Chunk, document: Sequence[Chunk] = ()) -> tuple[
     when the question writes them ('2025年'); a relative one (上年, 去年) is read by the extractor, not gated:
     in a question that also writes a year it is relative to that year, not to the day asked. With the
     chunk's `document` (all its chunks), a place the chunk calls by its own level ('我市', '全市' for a
-    市) counts as named when the document names it (`self_named`), and so does a place its issuer signs
-    with (`signature`)."""
+    市) counts as named when the document names it (`self_named`), and so does a place its headline names
+    (`headline`) or its issuer signs with (`signature`)."""
     hay = evidence(chunk)
-    sign = match_form(signature(document)) if document else ""
+    sign = match_form(f"{headline(document)} {signature(document)}") if document else ""
     out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan)))
            if not _named(p, hay)
            and not (document and p in plan.places and (self_named(p, chunk, document) or (sign and _named(p, sign))))]
@@ -239,6 +239,20 @@ def self_named(place: str, chunk: Chunk, document: Sequence[Chunk]) -> bool:
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 SIGNATURE_CHARS = 120  # a signature is a line or two of issuers and a date, not a paragraph
+
+
+_CLAUSE_MARK = re.compile(r"[，,。；;！？!?：:]")
+
+
+def headline(document: Sequence[Chunk]) -> str:
+    """The document's headline: the lines its first chunk opens with before its first clause mark (the
+    title as the page prints it, a subtitle, a document number with its issuer: '青政发〔2026〕3号-青山市
+    人民政府关于…的通知'), or '' past SIGNATURE_CHARS. A page stored without a title still states its
+    subject there; the addressees ('各区县人民政府，白沙新区管委会：') come after the first comma or colon."""
+    if not document:
+        return ""
+    head = _CLAUSE_MARK.split(normalize(document[0].text).lstrip(), maxsplit=1)[0]
+    return head if len(head) <= SIGNATURE_CHARS else ""
 
 
 def signature(document: Sequence[Chunk]) -> str:
