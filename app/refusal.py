@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from app.doc_edges import headline, signature
 from app.errors import KBQAError
 from app.extract import CONTEXT_WEIGHT as CONTEXT_CREDIT
 from app.extract import PLAN_NOUNS, Extracted, match_form
@@ -234,36 +234,6 @@ def self_named(place: str, chunk: Chunk, document: Sequence[Chunk]) -> bool:
     if not any(f"{word}{lv}" in text for word in _SELF for lv in (level or _LEVELS)):
         return False
     return any(_named(place, evidence(other)) for other in document if other.id != chunk.id)
-
-
-_SENTENCE_END = re.compile(r"[。！？!?]")
-_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
-SIGNATURE_CHARS = 120  # a signature is a line or two of issuers and a date, not a paragraph
-
-
-_CLAUSE_MARK = re.compile(r"[，,。；;！？!?：:]")
-
-
-def headline(document: Sequence[Chunk]) -> str:
-    """The document's headline: the lines its first chunk opens with before its first clause mark (the
-    title as the page prints it, a subtitle, a document number with its issuer: '青政发〔2026〕3号-青山市
-    人民政府关于…的通知'), or '' past SIGNATURE_CHARS. A page stored without a title still states its
-    subject there; the addressees ('各区县人民政府，白沙新区管委会：') come after the first comma or colon."""
-    if not document:
-        return ""
-    head = _CLAUSE_MARK.split(normalize(document[0].text).lstrip(), maxsplit=1)[0]
-    return head if len(head) <= SIGNATURE_CHARS else ""
-
-
-def signature(document: Sequence[Chunk]) -> str:
-    """The document's signature: what follows its last sentence, when that is short and dated ('…特此通告。
-    青山市人民政府 2026年2月9日'), or ''. A notice is issued by the body that signs it; the place in its
-    name is the place of every passage above, which names it by no more than '各区县' or not at all. A
-    news story ends on a sentence or a reporter's name, so it has none: its places are the ones it says."""
-    if not document:
-        return ""
-    tail = _SENTENCE_END.split(normalize(document[-1].text).rstrip())[-1]
-    return tail if len(tail) <= SIGNATURE_CHARS and _DATE.search(tail) else ""
 
 
 def coverage(plan: Query, quote: str, chunk: Chunk) -> float:

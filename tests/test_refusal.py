@@ -230,7 +230,9 @@ def test_a_passage_that_says_our_city_is_named_by_its_document() -> None:
     assert missing(plan, lead, [head, lead]) == ()
     assert missing(plan, lead, [replace(head, text="白沙市疫情防控指挥部致全体市民的一封公开信。"), lead]) == ("青山市",)
     province = replace(lead, text="若出现发热、咳嗽等症状，须到我省定点医院就诊。")
-    assert missing(plan, province, [head, province]) == ("青山市",)
+    body = replace(head, text="各位市民：青山市疫情防控指挥部提醒您减少外出。")  # named below the headline
+    assert missing(plan, lead, [body, lead]) == ()
+    assert missing(plan, province, [body, province]) == ("青山市",)
 
 
 def test_a_notice_is_named_by_the_place_its_issuer_signs_with() -> None:
