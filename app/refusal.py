@@ -4,7 +4,8 @@ The extractor picks the best evidence it can find; whether that evidence answers
 decided here, once, after extraction:
 
 - the **gate**: every place, organisation, year and period the question names (the plan's constraints) must
-  appear in the lead citation's chunk, its heading path or its document title. A figure of another city,
+  appear in the lead citation's chunk, its heading path or its document title (a place also in the
+  document's headline or signature, app/doc_edges.py, or elsewhere in it when the chunk says 我市). A figure of another city,
   town, year or period is never an answer ('辽宁省…' answered from a 天津 passage is refused). Metric words
   are not gated: a question's 收入 may be a passage's 营收.
 - the **threshold**: a tiny logistic model over a few named question-level features of the lead evidence
