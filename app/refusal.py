@@ -4,7 +4,8 @@ The extractor picks the best evidence it can find; whether that evidence answers
 decided here, once, after extraction:
 
 - the **gate**: every place, organisation, year and period the question names (the plan's constraints) must
-  appear in the lead citation's chunk, its heading path or its document title. A figure of another city,
+  appear in the lead citation's chunk, its heading path or its document title (a place also in the
+  document's headline or signature, app/doc_edges.py, or elsewhere in it when the chunk says 我市). A figure of another city,
   town, year or period is never an answer ('辽宁省…' answered from a 天津 passage is refused). Metric words
   are not gated: a question's 收入 may be a passage's 营收.
 - the **threshold**: a tiny logistic model over a few named question-level features of the lead evidence
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from app.doc_edges import headline, signature
 from app.errors import KBQAError
 from app.extract import CONTEXT_WEIGHT as CONTEXT_CREDIT
 from app.extract import PLAN_NOUNS, Extracted, match_form
@@ -207,10 +209,13 @@ def missing(plan: Query, chunk: Chunk, document: Sequence[Chunk] = ()) -> tuple[
     when the question writes them ('2025年'); a relative one (上年, 去年) is read by the extractor, not gated:
     in a question that also writes a year it is relative to that year, not to the day asked. With the
     chunk's `document` (all its chunks), a place the chunk calls by its own level ('我市', '全市' for a
-    市) counts as named when the document names it (`self_named`)."""
+    市) counts as named when the document names it (`self_named`), and so does a place its headline names
+    (`headline`) or its issuer signs with (`signature`)."""
     hay = evidence(chunk)
+    sign = match_form(f"{headline(document)} {signature(document)}") if document else ""
     out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan)))
-           if not _named(p, hay) and not (document and p in plan.places and self_named(p, chunk, document))]
+           if not _named(p, hay)
+           and not (document and p in plan.places and (self_named(p, chunk, document) or (sign and _named(p, sign))))]
     out += [f"{y}年" for y in plan.years if y in plan.text and y not in hay]
     out += [p for p in (*([plan.months] if plan.months else []), *plan.periods) if not period_named(p, hay)]
     return tuple(out)

@@ -230,4 +230,37 @@ def test_a_passage_that_says_our_city_is_named_by_its_document() -> None:
     assert missing(plan, lead, [head, lead]) == ()
     assert missing(plan, lead, [replace(head, text="白沙市疫情防控指挥部致全体市民的一封公开信。"), lead]) == ("青山市",)
     province = replace(lead, text="若出现发热、咳嗽等症状，须到我省定点医院就诊。")
-    assert missing(plan, province, [head, province]) == ("青山市",)
+    body = replace(head, text="各位市民：青山市疫情防控指挥部提醒您减少外出。")  # named below the headline
+    assert missing(plan, lead, [body, lead]) == ()
+    assert missing(plan, province, [body, province]) == ("青山市",)
+
+
+def test_a_notice_is_named_by_the_place_its_issuer_signs_with() -> None:
+    """A notice names its place once, in the signature under its last sentence: every passage above is
+    about that place. Only a short dated tail after the last sentence is a signature: a news story's last
+    sentence that mentions the place, or another place's signature, names nothing."""
+    from dataclasses import replace
+
+    plan = analyze("青山市对滞留旅客提供哪些帮助？", DAY)
+    lead = chunk("对滞留旅客，各区县安排临时住所并免费提供盒饭。", title="关于做好滞留旅客服务保障工作的通告")
+    end = replace(lead, id="c9", text="请广大市民相互转告。特此通告。青山市交通运输局 2026年2月9日")
+    assert missing(plan, lead) == ("青山市",)
+    assert missing(plan, lead, [lead, end]) == ()
+    assert missing(plan, lead, [lead, replace(end, text="特此通告。白沙市交通运输局 2026年2月9日")]) == ("青山市",)
+    story = replace(end, text="青山市交通运输局有关负责人参加了2026年2月9日的调研。")
+    assert missing(plan, lead, [lead, story]) == ("青山市",)
+
+
+def test_a_page_is_named_by_the_place_its_headline_names() -> None:
+    """A page stored without a title opens with its headline ('青政发…-青山市人民政府关于…的通知'): the
+    place there is the place of every passage below. The headline ends at the first comma or colon, so the
+    addressees after it ('各区县人民政府，白沙新区管委会：') name no place of the document."""
+    from dataclasses import replace
+
+    plan = analyze("青山市对受疫情影响的小微企业减免多少房租？", DAY)
+    lead = chunk("对承租国有房产的小微企业，免收2个月房租。")
+    head = replace(lead, id="c0", text="青政发〔2026〕3号-青山市人民政府关于支持小微企业共渡难关的通知 各区县人民政府，白沙新区管委会：")
+    assert missing(plan, lead) == ("青山市",)
+    assert missing(plan, lead, [head, lead]) == ()
+    other = analyze("白沙新区对受疫情影响的小微企业减免多少房租？", DAY)
+    assert missing(other, lead, [head, lead]) == ("白沙新区",)
