@@ -206,10 +206,10 @@ def test_a_district_or_body_ending_in_a_noun_is_not_named_by_its_citys_name() ->
 
 def test_a_common_noun_jieba_tags_as_a_place_is_not_gated() -> None:
     """'上路', '城市', '上市', '新区' are tagged ns by jieba's dictionary but name no place: a passage that
-    answers '车辆上路…' need not say '上路' for the gate; named places ('青山市', '武汉') still gate."""
-    plan = analyze("交通部门如何确保未年审的车辆上路安全？", DAY)
+    answers '叉车上路…' need not say '上路' for the gate; named places ('青山市', '武汉') still gate."""
+    plan = analyze("园区如何保障未年检的叉车上路作业安全？", DAY)
     assert gated_places(plan) == ()
-    assert missing(plan, chunk("交通部门对未年审车辆开展安全检查，检查合格后方可通行。")) == ()
+    assert missing(plan, chunk("园区对未年检叉车开展安全检查，检查合格后方可作业。")) == ()
     for question in ("城市的夜间照明由哪个部门负责？", "新区有哪些企业？", "上市公司有哪些税收优惠？"):
         assert gated_places(analyze(question, DAY)) == (), question
     assert gated_places(analyze("武汉有多少家规上工业企业？", DAY)) == ("武汉",)
@@ -223,14 +223,14 @@ def test_a_passage_that_says_our_city_is_named_by_its_document() -> None:
     that document names ('白沙市's notice saying 我市 still does not name 青山市; '我省' names no city)."""
     from dataclasses import replace
 
-    plan = analyze("青山市近期去过外地的人出现发热症状如何处理？", DAY)
-    lead = chunk("若出现发热、咳嗽等症状，须佩戴口罩，并到我市定点医院就诊。", title="致全体市民的一封公开信")
-    head = replace(lead, id="c0", text="青山市疫情防控指挥部致全体市民的一封公开信。")
+    plan = analyze("青山市企业员工返岗后出现发热症状如何处理？", DAY)
+    lead = chunk("员工返岗后如有发热症状，应暂停到岗，并到我市指定医疗点检测。", title="致全市企业的一封信")
+    head = replace(lead, id="c0", text="青山市经信局致全市企业的一封信。")
     assert missing(plan, lead) == ("青山市",)
     assert missing(plan, lead, [head, lead]) == ()
-    assert missing(plan, lead, [replace(head, text="白沙市疫情防控指挥部致全体市民的一封公开信。"), lead]) == ("青山市",)
-    province = replace(lead, text="若出现发热、咳嗽等症状，须到我省定点医院就诊。")
-    body = replace(head, text="各位市民：青山市疫情防控指挥部提醒您减少外出。")  # named below the headline
+    assert missing(plan, lead, [replace(head, text="白沙市经信局致全市企业的一封信。"), lead]) == ("青山市",)
+    province = replace(lead, text="员工返岗后如有发热症状，应到我省指定医疗点检测。")
+    body = replace(head, text="各企业：青山市经信局提醒各单位做好返岗登记。")  # named below the headline
     assert missing(plan, lead, [body, lead]) == ()
     assert missing(plan, province, [body, province]) == ("青山市",)
 
