@@ -500,14 +500,24 @@ def _asking_clauses(text: str) -> list[str]:
     return [lead + clauses[first], *(lead + about + c for c in clauses[first + 1:])]
 
 
-_ASKING_WORD = re.compile(r"^(?:第?几|[哪谁何]|多少|什么)")
+_ASKING_WORD = re.compile(r"^(?:第?几|[哪谁何]|多少|什么)(?![哪几谁何十百千万亿])")
+_NOT_ASKING_TAGS = ("d", "c", "m", "nr", "ns", "nt", "nz")
+
+
+def _asking_word(word: str, flag: str) -> bool:
+    """Whether a tagged word asks: it starts with a question word ('多少', '几家', '第几', '哪些', '谁') and jieba
+    tags it neither an adverb or conjunction that only starts like one ('几乎', '何况') nor a name ('何立峰': the
+    surname 何). jieba tags counting question words numerals ('多少', '几家' m), so a numeral asks unless a
+    numeral follows its question word ('几百家', '几十个': an approximate number); a question word followed by
+    another ('几何', geometry) is a word of its own."""
+    if not _ASKING_WORD.match(word):
+        return False
+    return flag == "m" or not flag.startswith(_NOT_ASKING_TAGS)
 
 
 def _asks(clause: str) -> bool:
-    """Whether a clause has a word that asks: one that starts with a question word ('多少', '几家', '第几',
-    '哪些', '是谁'), other than an adverb or a conjunction that only starts like one ('几乎', '何况')."""
-    tagged = _pos_tokenizer().cut(clause)  # type: ignore[attr-defined]
-    return any(_ASKING_WORD.match(p.word) and not p.flag.startswith(("d", "c")) for p in tagged)
+    """Whether a clause has a word that asks (`_asking_word`)."""
+    return any(_asking_word(p.word, p.flag) for p in _pos_tokenizer().cut(clause))  # type: ignore[attr-defined]
 
 
 def _without_question(clause: str) -> str:
@@ -515,7 +525,7 @@ def _without_question(clause: str) -> str:
     it ('签约了多少个人工智能项目' -> '人工智能项目'): what the clause asks about. After 多少 / 几 the noun is the
     counted thing, kept; after 什么 / 哪 it is the kind of answer asked ('是什么类型的电影'), dropped."""
     tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
-    at = next((i for i, (w, _) in enumerate(tagged) if _INTERROGATIVE.search(w)), None)
+    at = next((i for i, (w, f) in enumerate(tagged) if _asking_word(w, f)), None)
     if at is None:
         return clause
     start, end = at, at + 1

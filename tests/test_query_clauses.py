@@ -30,6 +30,10 @@ from ingest.index import run_ingest
         ("青山区有多少家规上企业？", []),
         # a word that only starts like a question word asks nothing
         ("青山区工业产值几乎翻倍，增长了多少？", []),
+        # a surname, a word of its own and an approximate number only start like a question word
+        ("何晓明出席了推进会，会上部署了什么？", []),
+        ("全区有几百家企业参与，涉及多少资金？", []),
+        ("几何建模软件由谁研发，售价是多少？", ["几何建模软件由谁研发", "几何建模软件研发售价是多少"]),
     ],
 )
 def test_two_questions_in_one_line_are_asked_one_by_one(question: str, parts: list[str]) -> None:
