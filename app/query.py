@@ -489,14 +489,15 @@ def _asking_clauses(text: str) -> list[str]:
     after it and the predicate before it: '2025年有多少家企业成功升规？新增产值多少？' -> '2025年企业成功升规
     新增产值多少'), since a later clause rarely repeats its subject. Clauses that ask nothing before the first
     question ('在2025年，…') belong to every part; one after it leaves the question whole (it may qualify
-    either part). Returns [] unless at least two clauses ask."""
+    either part). A first clause that is all question ('什么是专精特新企业') lends its naming words. Returns []
+    unless at least two clauses ask."""
     clauses = [c for c in _CLAUSE.split(text) if c.strip()]
     asking = [_asks(c) for c in clauses]
     if sum(asking) < 2 or not all(asking[asking.index(True):]):
         return []
     first = asking.index(True)
     lead = "".join(clauses[:first])
-    about = _without_question(clauses[first])
+    about = _without_question(clauses[first]) or _named_in(clauses[first])
     return [lead + clauses[first], *(lead + about + c for c in clauses[first + 1:])]
 
 
@@ -536,6 +537,20 @@ def _without_question(clause: str) -> str:
     elif end < len(tagged) and (tagged[end][1] == "q" or (len(tagged[end][0]) == 1 and _HAN.fullmatch(tagged[end][0]))):
         end += 1  # '多少个', and '多少项' / '多少钱' though jieba tags 项 and 钱 nouns: a measure is one character
     return "".join(w for w, _ in tagged[:start] + tagged[end:])
+
+
+def _named_in(clause: str) -> str:
+    """The clause without its question word, the predicate words next to it and pronouns: what a clause asks
+    about when `_without_question` leaves nothing ('什么是专精特新企业': after 什么 every word is dropped as the
+    asked kind, yet 专精特新企业 is the subject the later clauses ask about)."""
+    tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
+    at = next(i for i, (w, f) in enumerate(tagged) if _asking_word(w, f))
+    start, end = at, at + 1
+    while start > 0 and tagged[start - 1][1] in _PREDICATE:
+        start -= 1
+    while end < len(tagged) and tagged[end][1] in _PREDICATE:
+        end += 1
+    return "".join(w for w, f in tagged[:start] + tagged[end:] if not f.startswith(("r", "x")))
 
 
 def _distributive(words: list[str]) -> bool:

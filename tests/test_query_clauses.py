@@ -34,6 +34,9 @@ from ingest.index import run_ingest
         ("何晓明出席了推进会，会上部署了什么？", []),
         ("全区有几百家企业参与，涉及多少资金？", []),
         ("几何建模软件由谁研发，售价是多少？", ["几何建模软件由谁研发", "几何建模软件研发售价是多少"]),
+        # a first clause that is all question lends the words that name its subject
+        ("什么是专精特新企业，有哪些扶持政策？", ["什么是专精特新企业", "专精特新企业有哪些扶持政策"]),
+        ("什么是技改补助，申报条件是什么？", ["什么是技改补助", "技改补助申报条件是什么"]),
     ],
 )
 def test_two_questions_in_one_line_are_asked_one_by_one(question: str, parts: list[str]) -> None:
