@@ -21,11 +21,12 @@ from app.text import years_in
 def leads(c: Candidate, best: Candidate, query: Query, keep: list[str], needs: Needs | None,
           concepts: Sequence[tuple[Sequence[str], float]], agreed: bool) -> bool:
     """Whether the supporting candidate `c` leads the answer instead of `best`; `agreed`: agreement across
-    documents moved `best` to the front (it then keeps the lead, except to a candidate that answers for the asked year)."""
-    if answers_another_year(c, best, query, keep):
-        return True
-    return not agreed and (needs is None or c.fit >= best.fit) and tells_more(c, best, concepts) \
-        and not drops_year(c, best, query)
+    documents moved `best` to the front (it then keeps the lead). Every swap needs `c` to state the asked kind
+    of value as well as `best` does: a supporting sentence picked for a weighty concept never leads a numeric
+    answer for naming the asked year alone."""
+    if agreed or (needs is not None and c.fit < best.fit):
+        return False
+    return answers_another_year(c, best, query, keep) or (tells_more(c, best, concepts) and not drops_year(c, best, query))
 
 
 def _news(c: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> float:
