@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from app.agree import pinned
 from app.candidates import Candidate
 from app.compose import Needs, answering_clause, match_form
 from app.query import Query
@@ -66,4 +67,4 @@ def answers_another_year(c: Candidate, best: Candidate, query: Query, keep: list
 def drops_year(c: Candidate, best: Candidate, query: Query) -> bool:
     """Whether leading with `c` would lose a year the question names that the best one shows ('2013年3月，…担任
     什么职务': a sentence that names the post but not the year answers another year)."""
-    return any(y in best.resolved for y in query.years) and not any(y in c.resolved for y in query.years)
+    return bool(pinned(query.years, best.resolved)) and not pinned(query.years, c.resolved)  # whole numbers: not 2025 in 20250

@@ -225,3 +225,14 @@ def test_a_sentence_naming_the_asked_year_without_the_asked_figure_does_not_take
     no_figure = _candidate("口径.md", "统计说明", "嘉兴市2024年规上工业增加值的统计口径有所调整。", 0.9, {0, 1, 2, 3}, 1, 0.0)
     answer = compose_answer(query, [newer, no_figure], keep, Asked("numeric"), frozenset({3}), concepts=concepts)
     assert answer.text.startswith("嘉兴市2025年规上工业增加值为2450亿元")
+
+
+def test_a_number_that_holds_the_asked_year_is_no_year() -> None:
+    # '20215' holds the digits of 2021 but names no year: the sentence without the asked year does not lead
+    query = analyze("2021年5月，周明远担任什么职务？", QUESTION_DATE)
+    concepts = [(("周明远",), 5.0), (("担任",), 3.0), (("职务",), 4.0)]
+    keep = ["周明远", "担任", "职务"]
+    dated = _candidate("周明远.md", "周明远", "2021年5月，经市人大常委会表决，周明远出任平湖市副市长。", 1.0, set(), 0)
+    undated = _candidate("周明远.md", "周明远", "他担任镇党委副书记期间，全镇新增就业岗位20215个。", 0.8, {1}, 1)
+    answer = compose_answer(query, [dated, undated], keep, None, frozenset({0, 1, 2}), concepts=concepts)
+    assert answer.text.startswith("2021年5月，经市人大常委会表决，周明远出任平湖市副市长[1]")
