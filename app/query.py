@@ -328,13 +328,21 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
 _COUNT = re.compile(r"(?:多少|几)([\u4e00-\u9fff])")
 
 
+@cache
+def _measures() -> tuple[re.Pattern[str], ...]:
+    """The 'measure' list of question_words.json, compiled once."""
+    return tuple(re.compile(rx) for _, rx in question_word_lists()["measure"])
+
+
 def _measure_cut(text: str) -> list[str]:
     """The question cut after the measure word of each count it asks ('有多少家|规上企业'): a measure stands
     alone after 多少 / 几, but jieba glues it to the next character ('家规', '个规' -> '上工'), and the counted
-    noun then lost its first word (规上). Measure words: the 'measure' list of question_words.json, or a
-    character jieba tags as a measure (q)."""
-    measures = "".join(dict.fromkeys(re.sub(r"[^\u4e00-\u9fff]", "", "".join(rx for _, rx in question_word_lists()["measure"]))))
-    cuts = [m.end() for m in _COUNT.finditer(text) if m.group(1) in measures or _word_tag(m.group(1)) == "q"]
+    noun then lost its first word (规上). Measure words: a match of the 'measure' list of question_words.json,
+    or a character after 多少 / 几 that jieba tags as a measure (q); a noun that starts with 少 or 多
+    ('多少少数民族企业') keeps it."""
+    listed = {m.end() for rx in _measures() for m in rx.finditer(text)}
+    tagged = {m.end() for m in _COUNT.finditer(text) if _word_tag(m.group(1)) == "q"}
+    cuts = sorted(listed | tagged)
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if a < b]
 
 

@@ -51,6 +51,13 @@ def test_a_measure_after_a_question_word_stays_a_measure() -> None:
     assert "企业" in plan.content
 
 
+def test_a_noun_that_starts_like_a_measure_keeps_its_first_character() -> None:
+    """The measure characters were read off the measure list's regex source, so 少 and 多 counted as
+    measures: '多少少数民族企业' was cut after its first 少 and the topic became 数 + 民族."""
+    plan = analyze("全区有多少少数民族企业？")
+    assert "少数民族" in plan.content and "数" not in plan.content
+
+
 ROWS = [
     {"id": "output", "title": "青山区2025年纺织行业运行情况", "date": "2026-01-20",
      "text": "2025年，青山区纺织行业完成产值86.4亿元，比上年增长3.2%。行业内规上企业达到41家。"},
