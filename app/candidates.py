@@ -198,8 +198,7 @@ def units(chunk: Chunk) -> list[Unit]:
             # a subheading run into the sentence after it is a heading: it takes that sentence as its body
             # instead of winning as part of it (its words repeat the question's, not the answer's). Not at a
             # chunk's opening unless the document's title opens it: there it is often the page's own headline
-            # (a snippet's title), whose year or subject the sentence needs (split there too, leads on ncp fit
-            # +4, cmrc fit 0, RGB dev -5); after the title it is a subheading (ncp fit +2, the others equal)
+            # (a snippet's title), whose year or subject the sentence needs; after the title it is a subheading
             head_start = cut + len(rest) - len(rest.lstrip())
             out.append(_unit(text, head_start, head_start + head.end(), heading=True))
             cut = head_start + head.end()

@@ -43,7 +43,7 @@ def tells_more(c: Candidate, best: Candidate, concepts: Sequence[tuple[Sequence[
     title says: '青禾科技，又称…旗下的一家子公司', a headline and dateline) and nothing more, while the other says
     what the question asks about it. A best one that says anything of the question beyond its title keeps the
     lead: a sentence naming more of the question's words is then mostly a dateline or a preamble ('新华社…电
-    …近日发布通知'): holding the lead then made 6 ncp fit leads right and 2 wrong, 1 cmrc fit lead right."""
+    …近日发布通知')."""
     if c.covered > best.covered:  # it names all the best one names of the question, and more
         return True
     return bool(concepts) and c.chunk.source == best.chunk.source and _news(best, concepts) == 0 < _news(c, concepts)
@@ -56,8 +56,8 @@ def _year_of(c: Candidate, keep: list[str]) -> set[str]:
 
 def answers_another_year(c: Candidate, best: Candidate, query: Query, keep: list[str]) -> bool:
     """Whether the best one answers for another year than the question's while `c` answers for it: the
-    clause naming the question's words names another year ('宝马集团2022年全球销量为240万辆', the asked 2021
-    only in '较2021年同期'), `c`'s names the asked one. The candidate filter keeps a sentence that names the
+    clause naming the question's words names another year ('青山区2025年规上工业产值为860亿元', the asked 2024
+    only in '较2024年增长5.2%'), `c`'s names the asked one. The candidate filter keeps a sentence that names the
     asked year anywhere, so this is read clause by clause."""
     asked = set(query.years)
     ours, theirs = _year_of(best, keep), _year_of(c, keep)
