@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
-from app.query import analyze, sub_questions
+from app.facets import sub_questions
+from app.query import analyze
 from app.settings import Settings
 from ingest.index import run_ingest
 
