@@ -92,20 +92,20 @@ def pins(query: Query) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*_NUMBER.findall(query.resolved), *(m for n in named if (m := match_form(n)))]))
 
 
-def pinned(pins: tuple[str, ...], text: str) -> frozenset[str]:
+def pinned(question_pins: tuple[str, ...], text: str) -> frozenset[str]:
     """The pins a text states; a number only as a whole number ('500米' does not state 1500, nor '2025' 5)."""
     form = match_form(text)
-    return frozenset(p for p in pins if (re.search(rf"(?<![0-9.]){re.escape(p)}(?![0-9])", form) if p[-1].isdigit() else p in form))
+    return frozenset(p for p in question_pins if (re.search(rf"(?<![0-9.]){re.escape(p)}(?![0-9])", form) if p[-1].isdigit() else p in form))
 
 
 def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: str = "",
-                 pins: tuple[str, ...] = ()) -> list[Candidate]:
+                 question_pins: tuple[str, ...] = ()) -> list[Candidate]:
     """The candidates (best first) with the best-agreed one moved to the front: among those within
     AGREE_MARGIN of the best that state an asked value, the one whose values the most other documents among
     the first AGREE_POOL candidates state too. A question that asks no value but a name (`wants`) agrees on
     the names of that kind, read only among the near-tied candidates (tagging is the slow part). The order is
     kept unless the pick is agreed by more documents than the best one is; a pick states all the question's
-    `pins` the best one states."""
+    pins (`question_pins`, from pins()) the best one states."""
     pool = cands[:AGREE_POOL]
     if len({c.chunk.source for c in pool}) < 2:
         return cands  # one document: no candidate is agreed by another, the order stays (no value read)
@@ -123,9 +123,9 @@ def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: 
 
     # a pick must state every pin the best one states: the winner of the 500米 race, which three reports
     # name, is no answer to the 1500米 question the best one answers
-    held = pinned(pins, pool[0].resolved)
+    held = pinned(question_pins, pool[0].resolved)
     near = [i for i, c in enumerate(pool) if keys[i] and top - _log_odds(c.score) <= AGREE_MARGIN
-            and held <= pinned(pins, c.resolved)]
+            and held <= pinned(question_pins, c.resolved)]
     if not near:
         return cands
     pick = max(near, key=lambda i: (agreement(i), -i))

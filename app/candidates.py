@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol
 
+from app.patterns import DATE, MONTHS, PERIOD_SPAN, YEAR
 from app.schema import Chunk
 from app.text import kept_elsewhere, split_sentences
 
@@ -193,12 +194,11 @@ def units(chunk: Chunk) -> list[Unit]:
             cut = start + len(title)
             out.append(replace(_unit(text, start, cut, heading=True), title=True))
         rest = text[cut:pos]
-        if (n > 0 or cut > start) and (head := _HEADLINE.match(rest.lstrip())):
+        if (n > 0 or cut > start) and (head := _HEADLINE.match(rest.lstrip())) and not _dated(head.group()):
             # a subheading run into the sentence after it is a heading: it takes that sentence as its body
             # instead of winning as part of it (its words repeat the question's, not the answer's). Not at a
             # chunk's opening unless the document's title opens it: there it is often the page's own headline
-            # (a snippet's title), whose year or subject the sentence needs (split there too, leads on ncp fit
-            # +4, cmrc fit 0, RGB dev -5); after the title it is a subheading (ncp fit +2, the others equal)
+            # (a snippet's title), whose year or subject the sentence needs; after the title it is a subheading
             head_start = cut + len(rest) - len(rest.lstrip())
             out.append(_unit(text, head_start, head_start + head.end(), heading=True))
             cut = head_start + head.end()
@@ -213,6 +213,15 @@ def units(chunk: Chunk) -> list[Unit]:
         if text[cut:pos].strip():
             out.append(_unit(text, cut, pos))
     return out
+
+
+def _dated(headline: str) -> bool:
+    """Whether a title-shaped run ends in a date or period: '2025年1—11月' before the figures it dates, or a
+    dateline ('新华社北京3月5日电', a date and one character), opens the sentence after it, not a subheading;
+    taken as a heading the sentence lost the period its figures are for. A subheading that names a date inside
+    it ('将于2月3日正式恢复工作') stays one."""
+    end = len(headline.rstrip())
+    return any(end - m.end() <= 1 for p in (DATE, MONTHS, PERIOD_SPAN, YEAR) for m in p.finditer(headline))
 
 
 def _unit(text: str, start: int, end: int, heading: bool = False) -> Unit:

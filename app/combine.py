@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from app.choose import Extracted
-from app.compose import MAX_ANSWER_CHARS, clauses_of, without_repeats
+from app.compose import MAX_ANSWER_CHARS, clauses_of, defuse_markers, without_repeats
 from app.schema import Citation
 
 _MARKERS = re.compile(r"(?:\[\d+\])+")
@@ -27,7 +27,7 @@ def combine(answers: list[Extracted], parts: list[str]) -> Extracted:
     cites: list[Citation] = []
     for part, asked in zip(answers, parts, strict=True):
         if not part.answerable:
-            asked = asked.rstrip("？?。")
+            asked = defuse_markers(asked.rstrip("？?。"))  # a '[3]' the user typed is no citation of ours
             heads.append(f"“{asked}”在知识库中未找到依据" if len(asked) <= 40 else "其中一部分在知识库中未找到依据")
             continue
         offset = len(cites)
@@ -47,17 +47,19 @@ def combine(answers: list[Extracted], parts: list[str]) -> Extracted:
 
 def cited_pieces(text: str) -> list[str]:
     """A part's answer cut after each group of [n] markers: 'A[1]；B[2]。' -> ['A[1]', 'B[2]']. What follows
-    the last group (the closing 。 and a note such as '（注：较早的…）') stays with the last piece."""
+    the last group stays with the last piece as written, without the closing 。 ('A[1]。（注：较早的…）',
+    'A[1]，其中…'): a '。' put before a clause that opens with '，' reads as a stray stop."""
     out: list[str] = []
     start = 0
     for group in _MARKERS.finditer(text):
         out.append(text[start:group.end()].strip(_PIECE_EDGE))
         start = group.end()
-    rest = text[start:].strip().lstrip("。").strip()
+    rest = text[start:].strip().rstrip("。")
     if not out:
         return [text.rstrip("。")]
-    if rest:
-        out[-1] = f"{out[-1]}。{rest.rstrip('。')}"
+    if rest.startswith("。"):
+        rest = "。" + rest[1:].strip()
+    out[-1] += rest  # its own punctuation kept: '…五家[1]，其中制造业三家', '…[1]。（注：…）'
     return out
 
 

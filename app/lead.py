@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from app.agree import pinned
 from app.candidates import Candidate
 from app.compose import Needs, answering_clause, match_form
 from app.query import Query
@@ -21,11 +22,12 @@ from app.text import years_in
 def leads(c: Candidate, best: Candidate, query: Query, keep: list[str], needs: Needs | None,
           concepts: Sequence[tuple[Sequence[str], float]], agreed: bool) -> bool:
     """Whether the supporting candidate `c` leads the answer instead of `best`; `agreed`: agreement across
-    documents moved `best` to the front (it then keeps the lead, except to a candidate that answers for the asked year)."""
-    if answers_another_year(c, best, query, keep):
-        return True
-    return not agreed and (needs is None or c.fit >= best.fit) and tells_more(c, best, concepts) \
-        and not drops_year(c, best, query)
+    documents moved `best` to the front (it then keeps the lead). Every swap needs `c` to state the asked kind
+    of value as well as `best` does: a supporting sentence picked for a weighty concept never leads a numeric
+    answer for naming the asked year alone."""
+    if agreed or (needs is not None and c.fit < best.fit):
+        return False
+    return answers_another_year(c, best, query, keep) or (tells_more(c, best, concepts) and not drops_year(c, best, query))
 
 
 def _news(c: Candidate, concepts: Sequence[tuple[Sequence[str], float]]) -> float:
@@ -41,7 +43,7 @@ def tells_more(c: Candidate, best: Candidate, concepts: Sequence[tuple[Sequence[
     title says: '青禾科技，又称…旗下的一家子公司', a headline and dateline) and nothing more, while the other says
     what the question asks about it. A best one that says anything of the question beyond its title keeps the
     lead: a sentence naming more of the question's words is then mostly a dateline or a preamble ('新华社…电
-    …近日发布通知'): holding the lead then made 6 ncp fit leads right and 2 wrong, 1 cmrc fit lead right."""
+    …近日发布通知')."""
     if c.covered > best.covered:  # it names all the best one names of the question, and more
         return True
     return bool(concepts) and c.chunk.source == best.chunk.source and _news(best, concepts) == 0 < _news(c, concepts)
@@ -54,8 +56,8 @@ def _year_of(c: Candidate, keep: list[str]) -> set[str]:
 
 def answers_another_year(c: Candidate, best: Candidate, query: Query, keep: list[str]) -> bool:
     """Whether the best one answers for another year than the question's while `c` answers for it: the
-    clause naming the question's words names another year ('宝马集团2022年全球销量为240万辆', the asked 2021
-    only in '较2021年同期'), `c`'s names the asked one. The candidate filter keeps a sentence that names the
+    clause naming the question's words names another year ('青山区2025年规上工业产值为860亿元', the asked 2024
+    only in '较2024年增长5.2%'), `c`'s names the asked one. The candidate filter keeps a sentence that names the
     asked year anywhere, so this is read clause by clause."""
     asked = set(query.years)
     ours, theirs = _year_of(best, keep), _year_of(c, keep)
@@ -65,4 +67,4 @@ def answers_another_year(c: Candidate, best: Candidate, query: Query, keep: list
 def drops_year(c: Candidate, best: Candidate, query: Query) -> bool:
     """Whether leading with `c` would lose a year the question names that the best one shows ('2013年3月，…担任
     什么职务': a sentence that names the post but not the year answers another year)."""
-    return any(y in best.resolved for y in query.years) and not any(y in c.resolved for y in query.years)
+    return bool(pinned(query.years, best.resolved)) and not pinned(query.years, c.resolved)  # whole numbers: not 2025 in 20250

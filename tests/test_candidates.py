@@ -210,3 +210,20 @@ def test_a_subheading_after_the_documents_title_is_a_heading_too() -> None:
     assert headed["三场线上招聘会帮企业补缺口"] == "本月以来，区经信局联合人社部门举办线上招聘会三场，促成就业意向420人。"
     assert "本月以来，区经信局联合人社部门举办线上招聘会三场，促成就业意向420人。" in [
         s.quote for s in spans(c) if s.kind == "sentence"]
+
+
+def test_a_period_or_a_dateline_before_a_space_is_no_subheading() -> None:
+    """'2025年1—11月 全区…' and '本报青山3月5日讯 区经信局…': a period or a dateline that lost what followed
+    it to a space opens the sentence; taken as a subheading, the sentence lost the period its figures are for."""
+    text = ("今年一季度，全区新开工项目23个，同比增加5个。 2025年1—11月 全区规上工业增加值同比增长5.1%，高于全市。"
+            "本报青山3月5日讯 区经信局召开专精特新企业培育推进会，部署全年工作。")
+    found = spans(chunk(text))
+    assert not any(s.kind == "heading" for s in found)
+    sentences = [s.quote for s in found if s.kind == "sentence"]
+    assert "2025年1—11月 全区规上工业增加值同比增长5.1%，高于全市。" in sentences
+    assert "本报青山3月5日讯 区经信局召开专精特新企业培育推进会，部署全年工作。" in sentences
+    # a subheading naming a date inside it stays a subheading
+    headed = ("园区上月办结诉求86件。 服务中心将于3月2日恢复线下办理 区政务服务中心已完成消杀，"
+              "窗口全部开放。")
+    assert {s.lead: s.body for s in spans(chunk(headed)) if s.kind == "heading"} == {
+        "服务中心将于3月2日恢复线下办理": "区政务服务中心已完成消杀，窗口全部开放。"}

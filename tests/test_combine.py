@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.choose import Extracted
-from app.combine import combine
+from app.combine import cited_pieces, combine
 from app.evaluate import lead
 from app.schema import Citation
 
@@ -55,3 +55,20 @@ def test_part_without_evidence_keeps_its_place() -> None:
     second = part("乙区新增企业八家[1]；其中制造业企业六家[2]。", cite(1, "乙.md", "乙区新增企业八家。"), cite(2, "乙.md", "其中制造业企业六家。"))
     joined = combine([missing, second], ["甲区新增几家", "乙区新增几家"])
     assert joined.text == "“甲区新增几家”在知识库中未找到依据；乙区新增企业八家[1]；其中制造业企业六家[2]。"
+
+
+def test_a_marker_the_user_typed_is_not_renumbered() -> None:
+    """The sentence saying a part has no evidence quotes the question: a '[3]' typed in it was renumbered as if
+    it were one of our citations ('附表[1]…八家[2]')."""
+    missing = Extracted("", False, ())
+    found = part("乙区新增企业八家[1]。", cite(1, "月报.md", "乙区新增企业八家。"))
+    joined = combine([missing, found], ["附表[3]中甲区新增几家", "乙区新增几家"])
+    assert joined.text == "“附表〔3〕中甲区新增几家”在知识库中未找到依据；乙区新增企业八家[1]。"
+    assert [(c.n, c.source) for c in joined.citations] == [(1, "月报.md")]
+
+
+def test_unmarked_text_after_the_last_marker_keeps_its_punctuation() -> None:
+    """'…五家[1]，其中制造业三家。' was cut into '…五家[1]。，其中制造业三家': a stop before the comma."""
+    assert cited_pieces("甲区新增企业五家[1]，其中制造业三家。") == ["甲区新增企业五家[1]，其中制造业三家"]
+    assert cited_pieces("甲区新增企业五家[1]。（注：较早的口径）") == ["甲区新增企业五家[1]。（注：较早的口径）"]
+    assert cited_pieces("甲区新增企业五家[1]；乙区八家[2]。") == ["甲区新增企业五家[1]", "乙区八家[2]"]

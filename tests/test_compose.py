@@ -212,3 +212,27 @@ def test_a_best_sentence_that_tells_something_keeps_the_lead_over_a_dateline() -
                           {0, 1, 2, 3, 4, 5}, 1)
     answer = compose_answer(query, [told, dateline], keep, None, frozenset({0, 1, 2}), concepts=concepts)
     assert answer.text.startswith("通知明确，对重点企业用电实施清单制保障[1]")
+
+
+def test_a_sentence_naming_the_asked_year_without_the_asked_figure_does_not_take_the_lead() -> None:
+    # the best sentence states the figure of another year; the other one names the asked year but no figure
+    query = analyze("2024年嘉兴市规上工业增加值是多少？", QUESTION_DATE)
+    keep = ["嘉兴", "嘉兴市", "规上", "工业", "增加值"]
+    concepts = [(("嘉兴市",), 4.0), (("规上",), 3.0), (("工业",), 2.0), (("增加值",), 4.0)]
+    newer = _candidate("快报.md", "工业快报", "嘉兴市2025年规上工业增加值为2450亿元，较2024年同期增长6.1%。", 1.0, {0, 1, 2}, 0,
+                       0.3)
+    # picked as evidence for the weighty concept the best one lacks (增加值), it states no figure
+    no_figure = _candidate("口径.md", "统计说明", "嘉兴市2024年规上工业增加值的统计口径有所调整。", 0.9, {0, 1, 2, 3}, 1, 0.0)
+    answer = compose_answer(query, [newer, no_figure], keep, Asked("numeric"), frozenset({3}), concepts=concepts)
+    assert answer.text.startswith("嘉兴市2025年规上工业增加值为2450亿元")
+
+
+def test_a_number_that_holds_the_asked_year_is_no_year() -> None:
+    # '20215' holds the digits of 2021 but names no year: the sentence without the asked year does not lead
+    query = analyze("2021年5月，周明远担任什么职务？", QUESTION_DATE)
+    concepts = [(("周明远",), 5.0), (("担任",), 3.0), (("职务",), 4.0)]
+    keep = ["周明远", "担任", "职务"]
+    dated = _candidate("周明远.md", "周明远", "2021年5月，经市人大常委会表决，周明远出任平湖市副市长。", 1.0, set(), 0)
+    undated = _candidate("周明远.md", "周明远", "他担任镇党委副书记期间，全镇新增就业岗位20215个。", 0.8, {1}, 1)
+    answer = compose_answer(query, [dated, undated], keep, None, frozenset({0, 1, 2}), concepts=concepts)
+    assert answer.text.startswith("2021年5月，经市人大常委会表决，周明远出任平湖市副市长[1]")

@@ -12,7 +12,8 @@ import pytest
 from app.answer import Assistant
 from app.extract import _NUMBER as NUMBER
 from app.extract import trim
-from app.query import analyze, sub_questions, term_weights
+from app.facets import sub_questions
+from app.query import analyze, term_weights
 from app.retrieve import fuse, top_scores, weighted_bm25
 from app.settings import Settings
 from ingest.index import run_ingest

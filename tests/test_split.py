@@ -1,4 +1,4 @@
-"""Splitting a question into parts (app/query.py sub_questions) and joining the parts' answers (app/answer.py):
+"""Splitting a question into parts (app/facets.py sub_questions) and joining the parts' answers (app/answer.py):
 one split rule, and never the same clause twice across parts. Real jieba, a real index in tmp_path."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from app.answer import Assistant, combine, repeats_evidence
 from app.choose import Extracted
-from app.query import sub_questions
+from app.facets import sub_questions
 from app.schema import Citation
 from app.settings import Settings
 from ingest.index import run_ingest
