@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from app.query import _HAN, _KIND_ASKED, _first
+from app.constraints import _HAN
+from app.query import _KIND_ASKED, _first
 from app.text import _pos_tokenizer, normalize, pos_tag
 
 _COORD = frozenset({"和", "与", "及", "以及", "、"})

@@ -23,11 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from app.constraints import period_named, place_stem, place_suffixes
 from app.doc_edges import headline, signature
 from app.errors import KBQAError
 from app.extract import CONTEXT_WEIGHT as CONTEXT_CREDIT
 from app.extract import PLAN_NOUNS, Extracted, match_form
-from app.query import Query, period_named, place_stem, place_suffixes
+from app.query import Query
 from app.schema import Chunk, Hit
 from app.scorer import sigmoid
 from app.siblings import document_chunks

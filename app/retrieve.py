@@ -8,10 +8,11 @@ from dataclasses import replace
 import numpy as np
 
 from app.embed import HashingEmbedding
-from app.query import Key, Query, TermWeights, term_weights
+from app.query import Query
 from app.schema import Hit
 from app.status import in_force_first
 from app.store import Store
+from app.terms import Key, TermWeights, term_weights
 
 CANDIDATES = 50
 # Two hits whose texts share this much (cosine of hashed character bigrams) are the same story copied

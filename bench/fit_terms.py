@@ -40,10 +40,11 @@ import numpy as np
 
 from app.embed import HashingEmbedding, hash_vectors
 from app.evaluate import _alternatives, load_questions
-from app.query import Query, TermWeights, analyze, term_weights
+from app.query import Query, analyze
 from app.retrieve import _COPY_DIM, CANDIDATES, NEAR_DUPLICATE, blend_coverage, fuse, top_scores
 from app.settings import from_env
 from app.store import Store
+from app.terms import TermWeights, term_weights
 from app.text import DATA_DIR
 
 TOP_K = 5

@@ -29,11 +29,12 @@ from typing import Any
 from app.answer import Assistant
 from app.evaluate import _alternatives, _found, load_questions
 from app.extract import asks_for_many
-from app.query import Query, analyze, term_weights
+from app.query import Query, analyze
 from app.retrieve import retrieve, weighted_bm25
 from app.schema import Chunk, Hit
 from app.settings import from_env
 from app.store import Store
+from app.terms import term_weights
 
 CAUSES = ("no_chunk", "neighbour", "same_document", "deeper_10", "deeper_50", "deeper", "unretrieved")
 

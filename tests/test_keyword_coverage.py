@@ -12,9 +12,10 @@ import pytest
 
 from app.answer import Assistant
 from app.errors import ConfigError
-from app.query import TermWeights, analyze, term_weights
+from app.query import analyze
 from app.retrieve import keyword_scores, retrieve, weighted_bm25
 from app.settings import Settings
+from app.terms import TermWeights, term_weights
 from ingest.index import run_ingest
 
 TITLE = "青山市经信工作简报"

@@ -13,9 +13,10 @@ from app.answer import Assistant
 from app.extract import _NUMBER as NUMBER
 from app.extract import trim
 from app.facets import sub_questions
-from app.query import analyze, term_weights
+from app.query import analyze
 from app.retrieve import fuse, top_scores, weighted_bm25
 from app.settings import Settings
+from app.terms import term_weights
 from ingest.index import run_ingest
 
 
