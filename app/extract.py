@@ -13,12 +13,13 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, continuation, kept_spans
+from app.candidates import Candidate, Span, continuation, kept_spans
 from app.choose import Extracted, asks_for_many, compose_answer, headings_answer, refusal
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
 from app.query import METRICS, MONTH_SPAN, Query, concept_groups, period_named
 from app.schema import Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
+from app.sentences import LONG_SENTENCE, chunk_sentences
 from app.siblings import sibling_hits
 from app.store import Store
 from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
