@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.agree import agreed_first, pins
-from app.candidates import Candidate, chunk_sentences
+from app.candidates import Candidate
 from app.compose import (
     MAX_ANSWER_CHARS,
     Needs,
@@ -24,6 +24,7 @@ from app.compose import (
 from app.lead import leads
 from app.query import Query
 from app.schema import Citation, Hit, Record
+from app.sentences import chunk_sentences
 from app.values import figures
 
 MIN_COVERAGE = 0.4  # share of the question's (idf-weighted) concepts a supporting piece must carry (the lead's

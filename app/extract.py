@@ -13,13 +13,14 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from app.candidates import LONG_SENTENCE, Candidate, Span, chunk_sentences, continuation, kept_spans
+from app.candidates import Candidate, Span, continuation, kept_spans
 from app.choose import Extracted, asks_for_many, compose_answer, headings_answer, refusal
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
 from app.constraints import MONTH_SPAN, period_named
 from app.query import METRICS, Query
 from app.schema import Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
+from app.sentences import LONG_SENTENCE, chunk_sentences
 from app.siblings import sibling_hits
 from app.store import Store
 from app.terms import concept_groups

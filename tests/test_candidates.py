@@ -7,8 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.answer import Assistant
-from app.candidates import continuation, spans, units
+from app.candidates import continuation, spans
 from app.schema import Chunk
+from app.sentences import units
 from app.settings import Settings
 from app.store import Store
 from app.values import figures, fitness, literal_spans
