@@ -11,9 +11,7 @@ from app.choose import refusal
 from app.combine import combine
 from app.errors import KBQAError
 from app.extract import (
-    GENERIC_NOUNS,
     MAX_ANSWER_CHARS,
-    PLAN_NOUNS,
     Extracted,
     asks_for_many,
     extract,
@@ -21,6 +19,7 @@ from app.extract import (
 )
 from app.followup import rewrite
 from app.query import Query, analyze
+from app.rank import GENERIC_NOUNS, PLAN_NOUNS
 from app.refusal import Verdict, judge, missing, threshold
 from app.retrieve import retrieve
 from app.schema import Answer, Hit, content_id

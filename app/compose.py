@@ -30,7 +30,7 @@ _CONDITION_END = re.compile(r"(?:的|时|后|前|期间|以上|以下)\s*[，,]$
 
 
 class Needs(Protocol):
-    """What a clause must show to answer (a compiled pattern, or app.extract.Asked for a question type)."""
+    """What a clause must show to answer (a compiled pattern, or app.asked.Asked for a question type)."""
 
     def search(self, string: str, /) -> object: ...
 

@@ -1,273 +1,26 @@
-"""Offline extractive answerer: score the candidate answers of the hits it is given (app/candidates.py)
-against the analysed question, answer in <= 200 characters with [n] markers (app/compose.py), or refuse.
+"""Offline extractive answerer: rank the candidate answers of the hits it is given (app/rank.py) against
+the analysed question, answer in <= 200 characters with [n] markers (app/compose.py), or refuse.
 
-It reads only the hits: no scan of the store's chunks. The store gives term statistics (idf, whether the
-index has a word at all) and, for a question about a document's sections ('有哪些重点工作'), the sibling
-sections through the retrieval helper app/siblings.py."""
+This module is the answering stage: it decides between a refusal, a list of a document's sections (for a
+question such as '有哪些重点工作', the sibling sections through the retrieval helper app/siblings.py) and the
+answer composed from the ranked candidates."""
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from dataclasses import replace
-from pathlib import Path
 
-from app.candidates import Candidate, Span, continuation, kept_spans
+from app.candidates import Candidate
 from app.choose import Extracted, asks_for_many, compose_answer, headings_answer, refusal
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
-from app.constraints import MONTH_SPAN, period_named
-from app.query import METRICS, Query
+from app.query import Query
+from app.rank import Extractor
 from app.schema import Hit
-from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
-from app.sentences import LONG_SENTENCE, chunk_sentences
+from app.sentences import chunk_sentences
 from app.siblings import sibling_hits
 from app.store import Store
-from app.terms import concept_groups
-from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
-from app.values import asked_measure, asked_values, asks_rate, fitness, literal_asked
 
-__all__ = ["MAX_ANSWER_CHARS", "Candidate", "Extracted", "Extractor", "asks_for_many", "chunk_sentences", "citation",
+__all__ = ["MAX_ANSWER_CHARS", "Candidate", "Extracted", "asks_for_many", "chunk_sentences", "citation",
            "defuse_markers", "extract", "match_form", "trim"]
-
-MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about
-FIGURE_TYPES = ("numeric", "rank")
-CONTEXT_WEIGHT = 0.6  # a concept found only in the heading path / title / the sentences around counts this much
-NAME_TAGGED = 10
-NAME_FOUND = NAMES.index("name_found")
-
-# Nouns that carry no weight as evidence (app/data/answer_nouns.json says why): words naming the form of
-# the answer to a plan question ('安排'), and generic asking nouns ('比例', '时间')
-_NOUNS = json.loads((Path(__file__).resolve().parent / "data" / "answer_nouns.json").read_text(encoding="utf-8"))
-PLAN_NOUNS = frozenset(_NOUNS["plan"])
-GENERIC_NOUNS = frozenset(_NOUNS["generic"])
-_MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
-_ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
-
-
-class Asked:
-    """Whether a text shows a whole value of the asked type (what `trim` looks for with `need`)."""
-
-    def __init__(self, qtype: str) -> None:
-        self.qtype = qtype
-
-    def search(self, text: str) -> bool:
-        return fitness(self.qtype, text) >= 0.3
-
-
-_NUMBER = Asked("numeric")  # kept for callers that pass it to trim()
-
-
-class Extractor:
-    """Scores candidate answers of the retrieved chunks against the analysed question."""
-
-    def __init__(self, store: Store, query: Query, about: tuple[str, ...] = (), hits: list[Hit] | None = None,
-                 rank: bool = True) -> None:
-        self.query = query
-        self.store = store  # a candidate near a chunk's end goes on into the next chunk (candidates.continuation)
-        self.about = about  # the evidence must name one of these words (the part's own subject)
-        self.groups = concept_groups(query.content)
-        # Whether the index has the word at all: a term statistic like idf, read from the vocabulary, not
-        # from the chunks. (Whether the hits given contain it was tried: answer-form nouns such as 材料, 表格
-        # and names outside the top hits then refused answerable questions, ncp_policy fit 2.7% -> 12.2%.)
-        self.present = [any(store.knows(t) for t in group) for group in self.groups]
-        # question words the index lacks (哪天, 哪项: pronouns) and generic asking nouns (比例, 时间) carry no
-        # content; every other word counts fully against the evidence, by its idf
-        self.weights = [
-            0.0 if group[0] in PLAN_NOUNS or (not present and (group[0] in GENERIC_NOUNS or pos_tag(group[0]) == "r"))
-            else max(store.idf(t) for t in group)
-            for group, present in zip(self.groups, self.present, strict=True)
-        ]
-        self.total = sum(self.weights) or 1.0
-        # What a figure is about: the names and nouns that are not the metric. Evidence for a figure must
-        # carry most of it, or it is another entity's figure.
-        self.subject = [
-            i for i, group in enumerate(self.groups)
-            if self.weights[i] > 0 and pos_tag(group[0]).startswith(("n", "vn", "j", "eng"))
-            and not any(m in t or t in m for t in group for m in _MEASURES)
-        ]
-        self.subject_total = sum(self.weights[i] for i in self.subject)
-        self.metric_words = METRICS.get(query.metric, ())
-        self.asks = max(1, len(re.findall(r"多少|几", query.text)))
-        self.amount = query.qtype == "numeric" and not asks_rate(query.text)  # '产值是多少': a rate shows none
-        self.literal = literal_asked(query.text)  # '文号是多少': a 文号 answers, not any figure
-        self.measure = asked_measure(query.text)  # '多少家': a figure of 级 or 元 is no whole answer
-        # rank=False (the fit script, which fits the scorer): every candidate scores 0, in the order found
-        self.model: Scorer | None = shipped() if rank else None
-        self.pairs = pairs(_ASKING.sub(" ", match_form(query.resolved)))
-        self.question_pairs = pairs(match_form(query.resolved))
-        self.weighty_terms = [t for group, w in zip(self.groups, self.weights, strict=True) if w > 0 for t in group]
-
-    def unknown(self) -> list[str]:
-        """Topic nouns of the question the index never mentions (nor a synonym, nor a part of the question):
-        'GDP' when no document speaks of it. Generic asking nouns and non-nouns never count."""
-        return [self.groups[i][0] for i in self._unknown()]
-
-    def _unknown(self) -> list[int]:
-        """The indexes of `unknown`'s groups."""
-        content = self.query.content
-        return [
-            i for i, (group, present) in enumerate(zip(self.groups, self.present, strict=True))
-            if not present and len(group[0]) >= 2 and group[0] not in GENERIC_NOUNS | PLAN_NOUNS
-            and not any(other != group[0] and other in group[0] for other in content) and is_noun(group[0])
-        ]
-
-    def unknown_subject(self) -> list[str]:
-        """Unknown topic nouns that are part of what a figure is about (`subject`): for a figure question
-        the evidence is then another thing's figure ('月球上有多少家…')."""
-        if self.query.qtype not in FIGURE_TYPES:
-            return []
-        return [self.groups[i][0] for i in self._unknown() if i in self.subject]
-
-    def unknown_share(self) -> float:
-        """The idf-weighted share of the question's concepts that are unknown topic nouns: a feature of the
-        refusal model, not a refusal by itself (a question's 样子 or 外形 the passage words otherwise refused
-        answerable questions: 18 of 38 wrong refusals on cmrc fit)."""
-        return sum(self.weights[i] for i in self._unknown()) / self.total
-
-    def candidates(self, hits: list[Hit]) -> list[Candidate]:
-        """The candidates of the hits, best first by the fitted scorer (app/scorer.py)."""
-        return [c for c, _ in self.scored(hits)]
-
-    def scored(self, hits: list[Hit], tag_all: bool = False) -> list[tuple[Candidate, list[float]]]:
-        """Each candidate with its named features (app/scorer.py), best first. Names are tagged (jieba's
-        name tags cost ~3 ms a sentence) only for the best NAME_TAGGED unless `tag_all` (the fit script)."""
-        out = []
-        best_score = max((h.score for h in hits), default=0.0) or 1.0
-        for hit in hits:
-            chunk = hit.chunk
-            doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
-            in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
-            heading = match_form(f"{chunk.title} {chunk.heading_path}")
-            found = kept_spans(chunk, continuation(self.store, chunk))
-            texts = [s.quote for s in found]
-            for i, span in enumerate(found):
-                resolved = chunk.record.fact if chunk.record else resolve_dates(span.quote, doc_year, in_force)
-                years = set(years_in(resolved))
-                if span.lead:  # the lead matches the question; what follows it is its context and its answer
-                    span = replace(span, lead=resolve_dates(span.lead, doc_year, in_force),
-                                   body=resolve_dates(span.body, doc_year, in_force))
-                    context = heading + match_form(span.body)
-                else:  # a concept named in the sentence before or after (or the headings) counts for less
-                    context = heading + match_form("".join(texts[max(0, i - 1) : i] + texts[i + 1 : i + 2]))
-                if len(years) == 1:
-                    in_force = int(next(iter(years)))
-                row = self._score(hit, span, resolved, years, context, heading, hit.score / best_score)
-                if row is not None:
-                    out.append(row)
-        model = self.model
-        if model is not None:
-            out = [(_with_score(c, p), x) for (c, x), p in zip(out, model.scores([x for _, x in out]), strict=True)]
-            out.sort(key=lambda r: -r[0].score)
-        if self.query.qtype in ("entity", "list", "other") and self.query.wants:
-            # 'who/where/which company': among the best few, prefer sentences that name such a thing
-            top = []
-            for c, x in out if tag_all else out[:NAME_TAGGED]:
-                if self.query.wants in name_tags(_answer_text(c)):
-                    x[NAME_FOUND] = 1.0
-                    c = _with_score(c, model(x)) if model is not None else c
-                top.append((c, x))
-            out = sorted(top, key=lambda r: -r[0].score) + ([] if tag_all else out[NAME_TAGGED:])
-        return out
-
-    def _score(self, hit: Hit, span: Span, resolved: str, years: set[str], context: str, heading: str,
-               relative: float) -> tuple[Candidate, list[float]] | None:
-        q, chunk = self.query, hit.chunk
-        text = match_form(resolved)
-        if chunk.record is not None:
-            years |= set(years_in(chunk.record.period))
-        if q.years:
-            if years and not years & set(q.years):
-                return None
-            if not years:
-                known = set(chunk.periods) | ({chunk.default_year} if chunk.default_year else set())
-                if known and not known & set(q.years):
-                    return None
-        if self.metric_words and not any(w.lower() in text or w.lower() in heading for w in self.metric_words):
-            return None  # the metric may name the document ('…补助办法的文号'), not the sentence
-        if q.months and q.qtype in FIGURE_TYPES and _month_span(q.months) not in {_month_span(m) for m in MONTH_SPAN.findall(text)}:
-            return None  # '1-11月营收增速' is not answered by a full-year figure
-        if self.about and not any(t in text for t in self.about):
-            return None
-        asking = bool(_ASKING.search(span.lead or span.quote))
-        if asking and not span.lead:
-            # a sentence that asks is no answer (a teaser repeats the question's words): on the fit files
-            # 346 such candidates held the gold 20 times, and were the only ones to in 2 of 981 questions
-            return None
-        own = match_form(span.lead) if span.lead else text
-        credit = [  # map(str.__contains__): no generator frame per term, every candidate reads every group
-            1.0 if any(map(own.__contains__, group)) else CONTEXT_WEIGHT if any(map(context.__contains__, group)) else 0.0
-            for group in self.groups
-        ]
-        covered = {i for i, c in enumerate(credit) if c == 1.0}
-        coverage = sum(w * c for w, c in zip(self.weights, credit, strict=True)) / self.total if self.groups else 0.0
-        about = sum(self.weights[i] * credit[i] for i in self.subject)
-        if q.qtype in FIGURE_TYPES and self.subject_total and about / self.subject_total < MIN_SUBJECT:
-            return None  # another entity's figure
-        answer = match_form(span.body) if span.lead else text
-        shown = asked_values(q.qtype, answer)
-        fit = type_fit = fitness(self.literal or q.qtype, answer)
-        if type_fit > 0.1 and self.measure and not any((m := _measure_of(v.unit)) and m[0] in self.measure for v in shown):
-            fit = type_fit = 0.0  # '多少家' shown only a figure of 级 or 元 shows no value of the asked kind
-        if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in shown):
-            fit = type_fit = 0.0  # '产值是多少' shown only '增速为14.7%'
-        if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
-            fit += 0.1 * (min(len(shown), self.asks) - 1)
-        raw = coverage
-        needs_value = self.needs() is not None
-        if fit == 0.0 and needs_value:
-            coverage *= 0.8  # no value shown: it weighs less as support (choose's MIN_COVERAGE)
-        named = [*q.places, *q.orgs, *q.names]
-        own_share = sum(w * (c == 1.0) for w, c in zip(self.weights, credit, strict=True)) / self.total if self.groups else 0.0
-        features = {
-            "coverage": raw, "own_coverage": own_share,
-            "subject": about / self.subject_total if self.subject_total else 1.0,
-            "type_fit": type_fit / 0.3, "extra_values": fit - type_fit,
-            "value_missing": float(type_fit == 0.0 and needs_value),
-            "value_near": nearness(shown, answer, [t for i in covered for t in self.groups[i]]),
-            "year_match": float(bool(years & set(q.years))),
-            "constraint_own": sum(match_form(n) in text for n in named) / len(named) if named else 1.0,
-            "constraint_context": sum(match_form(n) in heading for n in named) / len(named) if named else 1.0,
-            "period_match": _period_match(q, text), "inv_rank": 1.0 / hit.rank, "retrieval_score": relative,
-            "structured": float(bool(span.lead)), "record": float(chunk.record is not None), "asking": float(asking),
-            "name_found": 0.0,  # set for the best few in scored(): name tagging is slow
-            "length": math.log(1 + len(answer)) / 5, "bigrams": pairs_share(self.pairs, own),
-            "novelty": novelty(self.question_pairs, answer),
-            "in_title": pairs_share(pairs(own), match_form(chunk.title)) if chunk.title else 0.0,
-            "doc_start": float(chunk.ordinal == 0 and span.index <= 1),
-            "opening": opening(own, self.weighty_terms),
-        }
-        cand = Candidate(chunk, span.quote, resolved, 0.0, coverage, frozenset(covered), hit.rank, type_fit, span)
-        return cand, [features[n] for n in NAMES]
-
-    def needs(self) -> Asked | None:
-        """What an answer to this question must show: a figure, a date, a rank (None: nothing in particular)."""
-        return Asked(self.query.qtype) if self.query.qtype in ("numeric", "date", "rank") else None
-
-
-def _with_score(c: Candidate, score: float) -> Candidate:
-    """The candidate with its score (dataclasses.replace reads the fields' definitions on every call, and every
-    candidate of a question is scored)."""
-    return Candidate(c.chunk, c.quote, c.resolved, score, c.coverage, c.covered, c.rank, c.fit, c.span)
-
-
-def _answer_text(c: Candidate) -> str:
-    """What a candidate answers with (a heading's or lead-in's body), as far as a long sentence reaches."""
-    return (c.span.body if c.span is not None and c.span.lead else c.resolved)[:LONG_SENTENCE]
-
-
-def _period_match(q: Query, text: str) -> float:
-    """Whether the question's month span or quarter/half year is in the candidate (1.0 when it names none)."""
-    wanted = ([q.months] if q.months else []) + list(q.periods)
-    if not wanted:
-        return 1.0
-    spans_found = {_month_span(m) for m in MONTH_SPAN.findall(text)}
-    return sum((_month_span(w) in spans_found) if w == q.months else period_named(w, text) for w in wanted) / len(wanted)
-
-
-def _month_span(text: str) -> str:
-    """'1—11月', '1至11月', '1-11 月' -> '1-11'."""
-    return "-".join(re.findall(r"\d+", text))
 
 
 def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWER_CHARS, about: tuple[str, ...] = ()) -> Extracted:
@@ -291,8 +44,3 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     weighty = frozenset(i for i, w in enumerate(ex.weights) if w > 1.0)
     result = compose_answer(query, cands, keep, ex.needs(), weighty, budget, list(zip(ex.groups, ex.weights, strict=True)))
     return replace(result, unknown=round(ex.unknown_share(), 4))
-
-
-def _measure_of(unit: str) -> str:
-    """A figure's unit without the words of approximation before its measure ('余家' in '百余家', '多项')."""
-    return unit.lstrip("余多")

@@ -26,9 +26,10 @@ from functools import cache
 from app.constraints import period_named, place_stem, place_suffixes
 from app.doc_edges import headline, signature
 from app.errors import KBQAError
-from app.extract import CONTEXT_WEIGHT as CONTEXT_CREDIT
-from app.extract import PLAN_NOUNS, Extracted, match_form
+from app.extract import Extracted, match_form
 from app.query import Query
+from app.rank import CONTEXT_WEIGHT as CONTEXT_CREDIT
+from app.rank import PLAN_NOUNS
 from app.schema import Chunk, Hit
 from app.scorer import sigmoid
 from app.siblings import document_chunks
@@ -45,7 +46,7 @@ FEATURES: dict[str, str] = {
     "probability": "log-odds of the fitted candidate scorer's probability for the lead candidate (app/scorer.py)",
     "coverage": "weighted share of the question's terms in the lead evidence (sentence 1, chunk/headings CONTEXT_CREDIT)",
     "constrained": "the question names a place, organisation, year or period (all found: the gate passed)",
-    "unknown": "idf-weighted share of the question's topic nouns the index never mentions (app/extract.py)",
+    "unknown": "idf-weighted share of the question's topic nouns the index never mentions (app/rank.py)",
 }
 NAMES = tuple(FEATURES)
 

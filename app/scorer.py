@@ -50,7 +50,7 @@ MODEL = (
     "figure question) -3 / +1 / -10; opening measured from the clause or sentence start -7 / -11"
 )
 
-# What each feature measures (app/extract.py computes them, in this order).
+# What each feature measures (app/rank.py computes them, in this order).
 FEATURES: dict[str, str] = {
     "coverage": "idf-weighted share of the question's concepts in the candidate (context counts part)",
     "own_coverage": "idf-weighted share found in the candidate's own words only",

@@ -26,8 +26,8 @@ from pathlib import Path
 from app.answer import Assistant, own_words
 from app.candidates import spans
 from app.evaluate import _alternatives, load_questions
-from app.extract import Extractor
 from app.query import analyze
+from app.rank import Extractor
 from app.retrieve import retrieve
 from app.schema import Chunk
 from app.sentences import Unit, units

@@ -25,8 +25,8 @@ import numpy as np
 
 from app.answer import Assistant, own_words
 from app.evaluate import _alternatives, load_questions
-from app.extract import Extractor
 from app.query import analyze
+from app.rank import Extractor
 from app.retrieve import retrieve
 from app.scorer import NAMES, SCORER_FILE, Scorer
 from app.settings import from_env

@@ -31,8 +31,9 @@ from typing import Any
 from app.answer import CONSTRAINED_POOL
 from app.choose import asks_for_many
 from app.evaluate import _alternatives, load_questions
-from app.extract import Extractor, match_form
+from app.extract import match_form
 from app.query import Query
+from app.rank import Extractor
 from app.refusal import NAMES, evidence, missing, model, threshold
 from app.retrieve import retrieve
 from app.settings import from_env

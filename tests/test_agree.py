@@ -4,9 +4,9 @@ state too leads; one document repeating itself, or a candidate the scorer ranks 
 from __future__ import annotations
 
 from app.agree import agreed_first, shared, value_keys
+from app.asked import Asked
 from app.candidates import Candidate, Span
 from app.choose import compose_answer
-from app.extract import Asked
 from app.query import analyze
 from app.schema import Chunk
 from tests.conftest import QUESTION_DATE

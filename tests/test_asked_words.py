@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.extract import _measure_of
+from app.asked import _measure_of
 from app.values import asked_measure, asks_rate, values
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
+from app.asked import Asked
 from app.candidates import Candidate, Span
 from app.choose import compose_answer
 from app.compose import render, trim, without_repeats
-from app.extract import Asked
 from app.query import analyze
 from app.schema import Chunk
 from app.settings import Settings

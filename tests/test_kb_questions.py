@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from app.answer import Assistant
-from app.extract import Extractor
 from app.query import analyze
+from app.rank import Extractor
 from app.retrieve import retrieve
 from app.scorer import NAMES
 from app.settings import Settings

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
-from app.extract import _NUMBER as NUMBER
+from app.asked import _NUMBER as NUMBER
 from app.extract import trim
 from app.facets import sub_questions
 from app.query import analyze

@@ -10,8 +10,8 @@ import pytest
 
 from app.answer import Assistant
 from app.errors import KBQAError
-from app.extract import Extractor
 from app.query import analyze
+from app.rank import Extractor
 from app.retrieve import retrieve
 from app.scorer import MODEL, NAMES, SCORER_FILE, Scorer, from_json, novelty, pairs, shipped
 from app.settings import Settings
@@ -72,7 +72,7 @@ def test_novelty_tells_a_restated_question_from_an_answer() -> None:
 
 def test_the_weightless_nouns_are_data_not_code() -> None:
     """The extractor's nouns without weight are read from app/data (a list to review, not code to edit)."""
-    from app.extract import GENERIC_NOUNS, PLAN_NOUNS
+    from app.rank import GENERIC_NOUNS, PLAN_NOUNS
 
     data = json.loads((SCORER_FILE.parent / "answer_nouns.json").read_text(encoding="utf-8"))
     assert frozenset(data["plan"]) == PLAN_NOUNS and frozenset(data["generic"]) == GENERIC_NOUNS
