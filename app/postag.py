@@ -22,6 +22,8 @@ import jieba.posseg as posseg
 import numpy as np
 from jieba.posseg.viterbi import viterbi as jieba_viterbi
 
+from app.text import route_pieces
+
 MIN_FLOAT = -3.14e100  # jieba's emission log-probability of a character a state never emits
 MIN_INF = float("-inf")  # jieba's log-probability of a transition the model does not have
 
@@ -162,24 +164,12 @@ class POSTokenizer(posseg.POSTokenizer):
         if self.ends is None:
             yield from super()._POSTokenizer__cut_DAG(sentence)
             return
-        ends = self.ends(sentence)
         tags = self.word_tag_tab
-        x = 0
-        buf = ""
-        n = len(sentence)
-        while x < n:
-            y = ends[x] + 1
-            l_word = sentence[x:y]
-            if y - x == 1:
-                buf += l_word
+        for piece, single in route_pieces(sentence, self.ends(sentence)):
+            if single:
+                yield from self._buffered(piece)
             else:
-                if buf:
-                    yield from self._buffered(buf)
-                    buf = ""
-                yield posseg.pair(l_word, tags.get(l_word, "x"))
-            x = y
-        if buf:
-            yield from self._buffered(buf)
+                yield posseg.pair(piece, tags.get(piece, "x"))
 
     def _buffered(self, buf: str) -> Iterator[posseg.pair]:
         """jieba's handling of a run of single characters in __cut_DAG: a word of the dictionary stays its

@@ -32,6 +32,28 @@ SENTENCE_END = "。！？!?；;"
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])(?![”’」』）)\"'])|(?<=[。！？!?][”’」』）)\"'])|(?<=[；;])|\n+")
 
 
+def route_pieces(sentence: str, ends: list[int]) -> Iterator[tuple[str, bool]]:
+    """The words of a route (`ends[x]`: where the word starting at x ends), as jieba's __cut_DAG walks it:
+    each word of two or more characters on its own (False), each run of one-character words joined (True),
+    since jieba hands such a run to its HMM or splits it. The tokenizer's and the tagger's cuts share it."""
+    x = 0
+    buf = ""
+    n = len(sentence)
+    while x < n:
+        y = ends[x] + 1
+        word = sentence[x:y]
+        if y - x == 1:
+            buf += word
+        else:
+            if buf:
+                yield buf, True
+                buf = ""
+            yield word, False
+        x = y
+    if buf:
+        yield buf, True
+
+
 class _Tokenizer(jieba.Tokenizer):
     """jieba's Tokenizer walking the segmenter's route (`Segmenter.ends`: jieba's get_DAG + calc in one pass,
     the same words) where jieba builds a DAG and then its route; everything else, the HMM of runs of
@@ -43,23 +65,11 @@ class _Tokenizer(jieba.Tokenizer):
 
     def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:
         """jieba's __cut_DAG (same lines): a run of single characters that is no word goes to the HMM."""
-        ends = segmenter().ends(sentence)
-        x = 0
-        buf = ""
-        n = len(sentence)
-        while x < n:
-            y = ends[x] + 1
-            l_word = sentence[x:y]
-            if y - x == 1:
-                buf += l_word
+        for piece, single in route_pieces(sentence, segmenter().ends(sentence)):
+            if single:
+                yield from self._buffered(piece)
             else:
-                if buf:
-                    yield from self._buffered(buf)
-                    buf = ""
-                yield l_word
-            x = y
-        if buf:
-            yield from self._buffered(buf)
+                yield piece
 
     def _buffered(self, buf: str) -> Iterator[str]:
         if len(buf) == 1:
