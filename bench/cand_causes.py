@@ -32,6 +32,7 @@ from app.retrieve import retrieve
 from app.schema import Chunk
 from app.sentences import Unit, units
 from app.settings import from_env
+from bench.common import add_sets
 
 
 def holds(text: str, parts: list[list[str]], need: object = all) -> bool:
@@ -85,7 +86,7 @@ def _ends(u: Unit, text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"))
+    add_sets(p)
     p.add_argument("--show", default="", help="print examples of causes starting with this text")
     p.add_argument("--limit", type=int, default=15)
     args = p.parse_args(argv)

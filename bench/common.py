@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -17,6 +18,13 @@ _INDUSTRIES = ["人工智能", "数控机床", "绿色石化", "新能源汽车"
 _TOWNS = ["当湖街道", "钟埭街道", "曹桥街道", "新埭镇", "新仓镇", "独山港镇", "林埭镇", "广陈镇", "乍浦镇"]
 _METRICS = [("规上营收", "亿元"), ("工业产值", "亿元"), ("固定资产投资", "亿元"), ("新增企业", "家"), ("供地", "亩")]
 
+
+
+def add_sets(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    """The `--set NAME INDEX_DIR QUESTIONS` option every evaluation script takes (repeatable, at least one):
+    a question set and the index built for it, as docs/evaluation.md's commands pass them."""
+    parser.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"),
+                        help=help)
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.common import add_sets
+
 FIGURES = ["answer_accuracy", "lead_accuracy", "baseline_accuracy", "baseline_5x200_accuracy", "unanswerable_refused",
            "wrong_refusals"]
 
@@ -45,7 +47,7 @@ def row(name: str, summary: dict[str, Any], latency: dict[str, Any] | None = Non
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"))
+    add_sets(p)
     p.add_argument("--code", type=Path, default=Path(__file__).resolve().parent.parent,
                    help="checkout whose app/ answers (default: this one)")
     p.add_argument("--by-type", action="store_true", help="one row per question type as well")

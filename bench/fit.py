@@ -56,6 +56,7 @@ from app.answer import Assistant
 from app.evaluate import load_questions, score
 from app.refusal import FEATURES, NAMES, THRESHOLD_FILE, Model
 from app.settings import from_env
+from bench.common import add_sets
 
 STEPS = [round(i * 0.01, 2) for i in range(101)]
 L2 = 1e-2  # a small ridge: a few features, a thousand questions; keeps a separable fold finite
@@ -179,7 +180,7 @@ def choose(rows: list[Row], scores: list[float], max_answered: float, max_refuse
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"))
+    add_sets(p)
     p.add_argument("--max-answered", type=float, default=0.10, help="share of unanswerable questions answered")
     p.add_argument("--max-refused", type=float, default=0.05, help="share of answerable questions refused")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (by question)")

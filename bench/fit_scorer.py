@@ -30,6 +30,7 @@ from app.rank import Extractor
 from app.retrieve import retrieve
 from app.scorer import NAMES, SCORER_FILE, Scorer
 from app.settings import from_env
+from bench.common import add_sets
 
 
 @dataclass
@@ -169,8 +170,7 @@ def cached(cache: Path | None, sets: list[list[str]], checks: list[list[str]]) -
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"),
-                   help="a fit set (fitted on)")
+    add_sets(p, help="a fit set (fitted on)")
     p.add_argument("--check", nargs=3, action="append", default=[], metavar=("NAME", "INDEX_DIR", "QUESTIONS"),
                    help="a check set (reported only)")
     p.add_argument("--folds", type=int, default=5)

@@ -46,6 +46,7 @@ from app.settings import from_env
 from app.store import Store
 from app.terms import TermWeights, term_weights
 from app.text import DATA_DIR
+from bench.common import add_sets
 
 TOP_K = 5
 MRR_WEIGHT = 0.1  # recall@5 decides; the first gold passage's rank breaks its ties
@@ -264,7 +265,7 @@ def _fit_fold(k: int) -> TermWeights:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"))
+    add_sets(p)
     p.add_argument("--check", nargs=3, action="append", default=[], metavar=("NAME", "INDEX_DIR", "QUESTIONS"))
     p.add_argument("--folds", type=int, default=3)
     p.add_argument("--passes", type=int, default=3)

@@ -32,6 +32,7 @@ from app.choose import Extracted
 from app.compose import MAX_ANSWER_CHARS
 from app.evaluate import _alternatives, _found, lead, load_questions, pieces, score
 from app.settings import from_env
+from bench.common import add_sets
 
 NOTE = "（注：较早的"  # app/choose.py's note when the newer document's figure replaced the best one
 CAUSES = ("refused", "rendered_cut", "later_piece", "other_candidate", "not_in_candidates")
@@ -132,7 +133,7 @@ def run(name: str, index_dir: Path, questions: Path, show: list[str], limit: int
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"))
+    add_sets(p)
     p.add_argument("--show", nargs="*", default=[], help="print the questions lost to these causes")
     p.add_argument("--limit", type=int, default=20, help="at most this many shown per set")
     args = p.parse_args(argv)

@@ -35,6 +35,7 @@ from app.schema import Chunk, Hit
 from app.settings import from_env
 from app.store import Store
 from app.terms import term_weights
+from bench.common import add_sets
 
 CAUSES = ("no_chunk", "neighbour", "same_document", "deeper_10", "deeper_50", "deeper", "unretrieved")
 
@@ -120,7 +121,7 @@ def run(name: str, index_dir: Path, questions: Path, shown: list[str], limit: in
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"))
+    add_sets(p)
     p.add_argument("--show", nargs="*", default=[], help="print the questions lost to these causes")
     p.add_argument("--limit", type=int, default=20, help="at most this many shown per set")
     p.add_argument("--depth", type=int, default=200, help="how deep to look for the chunk holding the gold")

@@ -39,6 +39,7 @@ from app.retrieve import retrieve
 from app.settings import from_env
 from app.siblings import document_chunks
 from app.store import Store
+from bench.common import add_sets
 from bench.fit import Row, collect, question_scores
 
 
@@ -104,7 +105,7 @@ def group(cause: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--set", nargs=3, action="append", required=True, metavar=("NAME", "INDEX_DIR", "QUESTIONS"))
+    add_sets(p)
     p.add_argument("--show", type=int, default=15, help="questions listed per cause group")
     args = p.parse_args(argv)
     t = threshold()
