@@ -63,7 +63,7 @@ def _question_words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
 def _first(key: str, text: str, default: str) -> str:
     """The label of the first question word of `key` that asks in the text. A word of the lists that holds no
     interrogative (时间, 日期, 条件, 增速: the noun of what is asked) asks only where the question has no
-    interrogative naming the asked kind elsewhere: in '第一时间部署建立了什么机制' 什么 asks for a 机制, and
+    interrogative naming the asked kind elsewhere: in '第一时间启动了什么制度' 什么 asks for a 制度, and
     第一时间 (at once) asks no date; in '实施时间是什么' and '什么时间实施' 时间 is what is asked."""
     kind = _asked_kind(text)
     return next((label for label, rx in _question_words()[key] if any(
