@@ -31,7 +31,7 @@ _INLINE_HEADING = re.compile(rf"(?:^|(?<=\s)){_MARK}[^\s。！？；，,：:]{{1
 # or more titles with no punctuation, each ending in a Chinese character or a closing quote and followed by spaces,
 # before a clause of Chinese text (table cells are followed by none); the page lost its line breaks
 _HEADLINE = re.compile(r"^(?:[^\s。！？；;，,：:、（()）]{4,40}?[\u4e00-\u9fff”」》][ \t\u3000\xa0]+)+(?=[\u4e00-\u9fff“「《][^\s]*?[，,。；;！？])")
-# a sentence that is a marked short title ('二、落实单位主体责任。', '四是减轻企业负担。', '（三）加强督导。'): it
+# a sentence that is a marked short title ('二、压实园区管理责任。', '四是减轻企业负担。', '（三）加强督导。'): it
 # names a section and what follows it is the section's content, so it takes what follows like a heading
 # and so does a marked question of a question-and-answer list ('6、企业如何申请缓缴？'): what follows answers it
 _TITLED = re.compile(rf"^(?:{_MARK}|[一二三四五六七八九十]+是)(?:[^，,：:；;。！？]{{1,24}}[。！]?|[^：:；;。！？]{{1,60}}[？?])$")
@@ -144,7 +144,7 @@ def _dated(headline: str) -> bool:
     """Whether a title-shaped run ends in a date or period: '2025年1—11月' before the figures it dates, or a
     dateline ('新华社北京3月5日电', a date and one character), opens the sentence after it, not a subheading;
     taken as a heading the sentence lost the period its figures are for. A subheading that names a date inside
-    it ('将于2月3日正式恢复工作') stays one."""
+    it ('园区将于3月2日起恢复对外办理') stays one."""
     end = len(headline.rstrip())
     return any(end - m.end() <= 1 for p in (DATE, MONTHS, PERIOD_SPAN, YEAR) for m in p.finditer(headline))
 
