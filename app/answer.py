@@ -18,6 +18,7 @@ from app.extract import (
     match_form,
 )
 from app.followup import rewrite
+from app.index_files import current_name
 from app.query import Query, analyze
 from app.rank import GENERIC_NOUNS, PLAN_NOUNS
 from app.refusal import Verdict, judge, missing, threshold
@@ -25,7 +26,7 @@ from app.retrieve import retrieve
 from app.schema import Answer, Hit, content_id
 from app.settings import Settings
 from app.status import with_notes
-from app.store import Store, current_name
+from app.store import Store
 from app.text import pos_tag, tokenize
 
 MAX_QUESTION_CHARS = 500
