@@ -27,7 +27,8 @@ from app.schema import Answer, Hit, content_id
 from app.settings import Settings
 from app.status import with_notes
 from app.store import Store
-from app.text import pos_tag, tokenize
+from app.tags import pos_tag
+from app.tokens import tokenize
 
 MAX_QUESTION_CHARS = 500
 CONSTRAINED_POOL = 4  # a gate miss looks again among this many times top_k hits for ones naming the constraints

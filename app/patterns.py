@@ -19,7 +19,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from app.text import pos_tag, tokenizer
+from app.tags import pos_tag
+from app.tokens import tokenizer
 
 # full-width ASCII to half-width (１２．５％ -> 12.5%), keeping the Chinese punctuation that separates
 # clauses (a full-width comma must not become a thousands separator); one character for one, so offsets hold

@@ -18,17 +18,12 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from app.constraints import _BARE_YEAR, _NAME_TAGS, _PERIOD, MONTH_SPAN, places_in
+from app.dates import resolve_dates, years_in
 from app.patterns import DOCNO
+from app.tags import pos_tokenizer
 from app.terms import Key, Term, _keys, _terms, _word_tag, function_word
-from app.text import (
-    DATA_DIR,
-    _pos_tokenizer,
-    expand,
-    normalize,
-    resolve_dates,
-    tokenize,
-    years_in,
-)
+from app.text import DATA_DIR, normalize
+from app.tokens import expand, tokenize
 
 
 def _load_metrics() -> dict[str, tuple[str, ...]]:
@@ -75,7 +70,7 @@ def _first(key: str, text: str, default: str) -> str:
 def _asked_kind(text: str) -> tuple[int, int] | None:
     """The span of 什么 / 哪… with the noun after it ('什么机制', '哪些项目'): the kind the question asks for;
     None when no interrogative is followed by a noun ('时间是什么')."""
-    words = [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
+    words = [(p.word, p.flag) for p in pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
     at = 0
     for i, (word, _) in enumerate(words):
         if _KIND_ASKED.search(word) and i + 1 < len(words) and words[i + 1][1].startswith("n"):
@@ -156,7 +151,7 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
     content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years
                     and not _asking_only(t, resolved.lower(), asking, frozenset(base))
                     and not function_word(t))
-    tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(resolved)]  # type: ignore[attr-defined]
+    tagged = [(p.word, p.flag) for p in pos_tokenizer().cut(resolved)]  # type: ignore[attr-defined]
     from app.facets import sub_questions  # app.facets reads this module's question words
 
     parts = sub_questions(question) if facets else []

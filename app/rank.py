@@ -19,13 +19,14 @@ from app.asked import Asked, _measure_of, _month_span, _period_match
 from app.candidates import Candidate, Span, continuation, kept_spans
 from app.compose import match_form
 from app.constraints import MONTH_SPAN
+from app.dates import resolve_dates, years_in
 from app.query import METRICS, Query
 from app.schema import Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
 from app.sentences import LONG_SENTENCE
 from app.store import Store
+from app.tags import is_noun, name_tags, pos_tag
 from app.terms import concept_groups
-from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
 from app.values import asked_measure, asked_values, asks_rate, fitness, literal_asked
 
 MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about

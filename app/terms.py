@@ -16,7 +16,9 @@ from functools import cache, lru_cache
 from typing import Any
 
 from app.errors import ConfigError
-from app.text import DATA_DIR, pos_tag, synonyms, tokenize
+from app.tags import pos_tag
+from app.text import DATA_DIR, synonyms
+from app.tokens import tokenize
 
 
 @cache

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from app.patterns import Value, scan
 from app.query import question_word_lists
-from app.text import tokenizer
+from app.tokens import tokenizer
 
 FIGURES = frozenset({"number", "percent", "permille", "points"})
 DATES = frozenset({"date", "months", "year"})

@@ -15,7 +15,7 @@ from functools import cached_property, lru_cache
 
 from app.patterns import Value, half_width, scan, unit_of
 from app.schema import Chunk
-from app.text import tokenizer
+from app.tokens import tokenizer
 
 log = logging.getLogger(__name__)
 

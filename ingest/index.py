@@ -51,7 +51,7 @@ from app.index_files import (
 )
 from app.schema import Chunk
 from app.settings import Settings
-from app.text import tokenize, tokenizer_signature
+from app.tokens import tokenize, tokenizer_signature
 from ingest.chunk import chunk_document, chunker_signature
 from ingest.load import UNREADABLE_FOLDER, load, walk
 from ingest.policy import policy_fields
