@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from app.constraints import _HAN
+from app.constraints import HAN
 from app.query import _KIND_ASKED, _first
 from app.tags import pos_tag, pos_tokenizer
 from app.text import normalize
@@ -116,7 +116,7 @@ def _without_question(clause: str) -> str:
         start -= 1
     if _KIND_ASKED.search(tagged[at][0]):
         end = len(tagged)  # '是什么类型的电影', '哪家企业': the words after ask the kind of answer, they are not its topic
-    elif end < len(tagged) and (tagged[end][1] == "q" or (len(tagged[end][0]) == 1 and _HAN.fullmatch(tagged[end][0]))):
+    elif end < len(tagged) and (tagged[end][1] == "q" or (len(tagged[end][0]) == 1 and HAN.fullmatch(tagged[end][0]))):
         end += 1  # '多少个', and '多少项' / '多少钱' though jieba tags 项 and 钱 nouns: a measure is one character
     return "".join(w for w, _ in tagged[:start] + tagged[end:])
 
