@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
-from app.asked import _NUMBER as NUMBER
+from app.asked import Asked
 from app.extract import trim
 from app.facets import sub_questions
 from app.query import analyze
@@ -106,7 +106,7 @@ def test_trim_keeps_the_clause_with_the_asked_figure() -> None:
     """A long sentence whose asked words come first and whose figure comes three clauses later: the cut
     keeps the figure (before, it kept the opening clause with the asked words and lost the figure)."""
     sentence = "日前，平湖市发布2025年一季度工业运行数据，地区生产总值超过460亿元，工业增长率为6.9%，延续稳中向好态势，比上季度加快0.6个百分点。"
-    piece = trim(sentence, ["2025", "一季度", "平湖", "工业", "增长率"], 40, NUMBER)
+    piece = trim(sentence, ["2025", "一季度", "平湖", "工业", "增长率"], 40, Asked("numeric"))
     assert "6.9%" in piece and len(piece) <= 40, piece
 
 
