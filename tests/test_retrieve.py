@@ -3,7 +3,6 @@ wait behind distinct hits (real jieba, real Chroma in a tmp dir)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,12 +17,7 @@ from app.retrieve import fuse, top_scores, weighted_bm25
 from app.settings import Settings
 from app.terms import term_weights
 from ingest.index import run_ingest
-
-
-def index_rows(path: Path, rows: list[dict[str, str]], settings: Settings) -> None:
-    """Write passages as a JSONL file (one document each) and ingest it."""
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+from tests.conftest import index_rows
 
 
 @pytest.mark.parametrize(
