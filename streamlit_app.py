@@ -8,9 +8,9 @@ import streamlit as st
 
 from app.answer import Assistant
 from app.errors import KBQAError
+from app.index_files import current_generation
 from app.present import text_md
 from app.settings import Settings, from_env
-from app.store import current_generation
 from ui.admin import admin_page, build_index
 from ui.chat import chat_page, sidebar_status
 from ui.gaps import gaps_page

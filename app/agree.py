@@ -20,7 +20,9 @@ import re
 from app.candidates import Candidate
 from app.compose import match_form
 from app.query import Query
-from app.text import kept_per_text, pos_tag, tokenizer
+from app.tags import pos_tag
+from app.text import kept_per_text
+from app.tokens import tokenizer
 from app.values import asked_values, is_whole
 
 # How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
@@ -66,7 +68,7 @@ def _tagged_words(text: str) -> frozenset[tuple[str, str]]:
     part of speech. Read block by block: jieba cuts each run of Chinese letters and digits (its
     `re_han_default` blocks) on its own and everything between them into single characters and spaces, so
     the text's words are its blocks' words; the near-tied candidates are mostly overlapping runs of one
-    chunk, and each clause is cut once (the word tags are kept per word, app/text.py)."""
+    chunk, and each clause is cut once (the word tags are kept per word, app/tags.py)."""
     from jieba import re_han_default
 
     return frozenset().union(*(_block_words(block) for block in re_han_default.findall(text)))

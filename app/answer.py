@@ -18,6 +18,7 @@ from app.extract import (
     match_form,
 )
 from app.followup import rewrite
+from app.index_files import current_name
 from app.query import Query, analyze
 from app.rank import GENERIC_NOUNS, PLAN_NOUNS
 from app.refusal import Verdict, judge, missing, threshold
@@ -25,8 +26,9 @@ from app.retrieve import retrieve
 from app.schema import Answer, Hit, content_id
 from app.settings import Settings
 from app.status import with_notes
-from app.store import Store, current_name
-from app.text import pos_tag, tokenize
+from app.store import Store
+from app.tags import pos_tag
+from app.tokens import tokenize
 
 MAX_QUESTION_CHARS = 500
 CONSTRAINED_POOL = 4  # a gate miss looks again among this many times top_k hits for ones naming the constraints

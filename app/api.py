@@ -211,7 +211,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
     internal documents, and a LAN address would open it to every machine that can reach this one."""
     import uvicorn
 
-    from app.text import pos_tag, tokenize
+    from app.tags import pos_tag
+    from app.tokens import tokenize
 
     if not settings.api_key and not is_loopback(host):
         raise ConfigError(

@@ -22,23 +22,20 @@ class Asked:
         return fitness(self.qtype, text) >= 0.3
 
 
-_NUMBER = Asked("numeric")  # kept for callers that pass it to trim()
-
-
-def _period_match(q: Query, text: str) -> float:
+def period_match(q: Query, text: str) -> float:
     """Whether the question's month span or quarter/half year is in the candidate (1.0 when it names none)."""
     wanted = ([q.months] if q.months else []) + list(q.periods)
     if not wanted:
         return 1.0
-    spans_found = {_month_span(m) for m in MONTH_SPAN.findall(text)}
-    return sum((_month_span(w) in spans_found) if w == q.months else period_named(w, text) for w in wanted) / len(wanted)
+    spans_found = {month_span(m) for m in MONTH_SPAN.findall(text)}
+    return sum((month_span(w) in spans_found) if w == q.months else period_named(w, text) for w in wanted) / len(wanted)
 
 
-def _month_span(text: str) -> str:
+def month_span(text: str) -> str:
     """'1—11月', '1至11月', '1-11 月' -> '1-11'."""
     return "-".join(re.findall(r"\d+", text))
 
 
-def _measure_of(unit: str) -> str:
+def measure_of(unit: str) -> str:
     """A figure's unit without the words of approximation before its measure ('余家' in '百余家', '多项')."""
     return unit.lstrip("余多")

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from app.schema import Chunk
-from app.sentences import _MARK, Unit, units
+from app.sentences import MARK, Unit, units
 from app.text import kept_elsewhere
 
 # A rule's condition and its ruling, or one of two measures, are '；' clauses of one sentence
@@ -41,7 +41,7 @@ RUN_SENTENCES = 4
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
 KEPT_CHUNKS = 2048  # chunks whose candidates are kept (kept_spans): ~10 KB each at most
 
-_ITEM = re.compile(rf"^\s*(?:{_MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
+_ITEM = re.compile(rf"^\s*(?:{MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
 _LEAD_IN = ("：", ":")
 
 _PARAGRAPHS = re.compile(r"^第(\d+)(?:–(\d+))?段$")  # the chunker's locator: '第3段', '第3–5段'

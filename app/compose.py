@@ -14,7 +14,9 @@ from typing import Protocol
 
 from app.candidates import Span
 from app.schema import Chunk, Citation
-from app.text import kept_per_text, normalize, pos_tag, tokenizer
+from app.tags import pos_tag
+from app.text import kept_per_text, normalize
+from app.tokens import tokenizer
 from app.values import literal_spans
 
 MAX_ANSWER_CHARS = 200

@@ -14,12 +14,12 @@ from functools import cache
 
 from app.text import DATA_DIR, STOPWORDS
 
-_BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d年.%])")
+BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d年.%])")
 MONTH_SPAN = re.compile(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月")
 # other periods a question can name besides years and month spans: quarters and half years
-_PERIOD = re.compile(r"第?[一二三四1-4]\s*季度|前[一二三1-3]\s*个?季度|[上下]半年")
-_NAME_TAGS = ("nr", "nz", "nrt")
-_HAN = re.compile(r"[\u4e00-\u9fff]+")
+PERIOD = re.compile(r"第?[一二三四1-4]\s*季度|前[一二三1-3]\s*个?季度|[上下]半年")
+NAME_TAGS = ("nr", "nz", "nrt")
+HAN = re.compile(r"[\u4e00-\u9fff]+")
 _NOT_NAME = frozenset({"v", "vn", "d", "c", "u", "uj", "r", "m", "q", "f"})  # '驻' before a place name: a verb, not part of it
 
 
@@ -72,8 +72,8 @@ def places_in(tagged: list[tuple[str, str]]) -> tuple[str, ...]:
             while start - 1 > used and place_stem(word) == word:
                 prev, prev_flag = tagged[start - 1]
                 name = "".join(w for w, _ in tagged[start - 1 : i])
-                if not _HAN.fullmatch(prev) or prev in STOPWORDS or prev.endswith(suffixes) or len(name) > 4 \
-                        or (len(prev) > 1 and prev_flag not in (*_NAME_TAGS, "ns", "j")) or prev_flag in _NOT_NAME:
+                if not HAN.fullmatch(prev) or prev in STOPWORDS or prev.endswith(suffixes) or len(name) > 4 \
+                        or (len(prev) > 1 and prev_flag not in (*NAME_TAGS, "ns", "j")) or prev_flag in _NOT_NAME:
                     break
                 start -= 1
             place = "".join(w for w, _ in tagged[start : i + 1])
@@ -101,6 +101,6 @@ def _suffix_ahead(tagged: list[tuple[str, str]], j: int, suffixes: tuple[str, ..
     for word, flag in tagged[j : j + 2]:
         if _suffix_word(word, flag, suffixes):
             return True
-        if len(word) != 1 or not _HAN.fullmatch(word):
+        if len(word) != 1 or not HAN.fullmatch(word):
             return False
     return False

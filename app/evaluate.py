@@ -43,14 +43,15 @@ _FIGURES = ("correct", "lead", "supported", "refusal_ok", "unanswerable_refused"
             "baseline_5x200", "recall", "answer_recall")
 
 
-def _alternatives(gold: dict[str, Any]) -> list[list[str]]:
+def alternatives(gold: dict[str, Any]) -> list[list[str]]:
     """Required strings as a list of alternatives lists: every inner list needs one match."""
     if "answer_parts" in gold:
         return [[str(a) for a in part] for part in gold["answer_parts"]]
     return [str(m).split("|") for m in gold.get("must", [])]
 
 
-def _found(text: str, options: list[str]) -> bool:
+def found_any(text: str, options: list[str]) -> bool:
+    """Whether the text holds any of one part's alternatives, case aside (the match every figure here uses)."""
     low = text.lower()
     return any(o.lower() in low for o in options)
 
@@ -81,18 +82,18 @@ def baseline_200_text(passages: list[str]) -> str:
 
 def score(gold: dict[str, Any], answer: Answer) -> dict[str, bool]:
     """Per-question verdicts; keys not meaningful for the question's kind are left out."""
-    parts = _alternatives(gold)
+    parts = alternatives(gold)
     refused = not answer.answerable
     if gold.get("type") == "unanswerable":
         return {"correct": refused, "lead": refused, "supported": refused, "refusal_ok": refused,
                 "unanswerable_refused": refused}
     quotes = " ".join(c.quote for c in answer.citations)
-    correct = answer.answerable and len(answer.answer) <= MAX_ANSWER_CHARS and all(_found(answer.answer, p) for p in parts)
+    correct = answer.answerable and len(answer.answer) <= MAX_ANSWER_CHARS and all(found_any(answer.answer, p) for p in parts)
     head = lead(answer.answer, len(parts))
     return {
         "correct": correct,
-        "lead": answer.answerable and all(_found(head, p) for p in parts),
-        "supported": correct and all(_found(quotes, p) for p in parts),
+        "lead": answer.answerable and all(found_any(head, p) for p in parts),
+        "supported": correct and all(found_any(quotes, p) for p in parts),
         "refusal_ok": answer.answerable,
         "wrong_refusal": refused,
     }
@@ -143,17 +144,17 @@ def evaluate(assistant: Assistant, path: Path, k: int = 5) -> dict[str, Any]:
             bucket["baseline"].append(0.0)  # the passages alone never refuse
             bucket["baseline_5x200"].append(0.0)
         else:
-            parts = _alternatives(row)
+            parts = alternatives(row)
             top = [h.chunk.text for h in assistant.search(question, BASELINE_K)]
-            bucket["baseline"].append(float(all(_found(baseline_200_text(top), p) for p in parts)))
-            bucket["baseline_5x200"].append(float(all(_found(baseline_text(top), p) for p in parts)))
+            bucket["baseline"].append(float(all(found_any(baseline_200_text(top), p) for p in parts)))
+            bucket["baseline_5x200"].append(float(all(found_any(baseline_text(top), p) for p in parts)))
             hits = assistant.search(question, k)
             if row.get("doc_groups"):
                 ids = {_doc_id(h.chunk.source) for h in hits}
                 bucket["recall"].append(float(all(any(d in ids for d in g) for g in row["doc_groups"])))
             if parts:
                 passages = " ".join(h.chunk.text for h in hits)
-                bucket["answer_recall"].append(float(all(_found(passages, p) for p in parts)))
+                bucket["answer_recall"].append(float(all(found_any(passages, p) for p in parts)))
         brief = {"id": row.get("id"), "question": question, "answer": answer.answer[:120]}
         if not result["correct"]:
             failures.append(brief)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from app.constraints import _HAN
+from app.constraints import HAN
 from app.query import _KIND_ASKED, _first
-from app.text import _pos_tokenizer, normalize, pos_tag
+from app.tags import pos_tag, pos_tokenizer
+from app.text import normalize
 
 _COORD = frozenset({"和", "与", "及", "以及", "、"})
 _EACH_ONLY = frozenset({"与", "、"})  # coordinating words that split only a question asking for each part
@@ -31,7 +32,7 @@ def sub_questions(question: str) -> list[str]:
     ('PHDX2024和2025'). This is the one place a question is split: `analyze()` keeps the parts as facets.
     Returns [] when the question is about one thing.
     """
-    from app.text import tokenizer
+    from app.tokens import tokenizer
 
     text = normalize(question)
     if asked := _asking_clauses(text):
@@ -99,14 +100,14 @@ def _asking_word(word: str, flag: str) -> bool:
 
 def _asks(clause: str) -> bool:
     """Whether a clause has a word that asks (`_asking_word`)."""
-    return any(_asking_word(p.word, p.flag) for p in _pos_tokenizer().cut(clause))  # type: ignore[attr-defined]
+    return any(_asking_word(p.word, p.flag) for p in pos_tokenizer().cut(clause))  # type: ignore[attr-defined]
 
 
 def _without_question(clause: str) -> str:
     """The clause without its first question word, the measure word after it and the predicate words before
     it ('签约了多少个人工智能项目' -> '人工智能项目'): what the clause asks about. After 多少 / 几 the noun is the
     counted thing, kept; after 什么 / 哪 it is the kind of answer asked ('是什么类型的电影'), dropped."""
-    tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
+    tagged = [(p.word, p.flag) for p in pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
     at = next((i for i, (w, f) in enumerate(tagged) if _asking_word(w, f)), None)
     if at is None:
         return clause
@@ -115,7 +116,7 @@ def _without_question(clause: str) -> str:
         start -= 1
     if _KIND_ASKED.search(tagged[at][0]):
         end = len(tagged)  # '是什么类型的电影', '哪家企业': the words after ask the kind of answer, they are not its topic
-    elif end < len(tagged) and (tagged[end][1] == "q" or (len(tagged[end][0]) == 1 and _HAN.fullmatch(tagged[end][0]))):
+    elif end < len(tagged) and (tagged[end][1] == "q" or (len(tagged[end][0]) == 1 and HAN.fullmatch(tagged[end][0]))):
         end += 1  # '多少个', and '多少项' / '多少钱' though jieba tags 项 and 钱 nouns: a measure is one character
     return "".join(w for w, _ in tagged[:start] + tagged[end:])
 
@@ -124,7 +125,7 @@ def _named_in(clause: str) -> str:
     """The clause without its question word, the predicate words next to it and pronouns: what a clause asks
     about when `_without_question` leaves nothing ('什么是专精特新企业': after 什么 every word is dropped as the
     asked kind, yet 专精特新企业 is the subject the later clauses ask about)."""
-    tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
+    tagged = [(p.word, p.flag) for p in pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
     at = next(i for i, (w, f) in enumerate(tagged) if _asking_word(w, f))
     start, end = at, at + 1
     while start > 0 and tagged[start - 1][1] in _PREDICATE:

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from app.dates import resolve_dates
 from app.patterns import MONTH_SPAN, YEAR_AR
 from app.query import METRICS
-from app.text import normalize, resolve_dates
+from app.text import normalize
 
 PERIOD_KINDS = ("year", "span")
 # a year with or without 年 ('那2024呢'), and a period: a month span (app.patterns.MONTH_SPAN, 1—11月份),
@@ -212,8 +213,8 @@ def _is_metric(word: str) -> bool:
 
 
 def _posseg() -> object:
-    """jieba's part-of-speech cutter over our dictionary: app.text's one instance (its word-tag table is
+    """jieba's part-of-speech cutter over our dictionary: app.tags' one instance (its word-tag table is
     tens of MB, so it is shared rather than built twice)."""
-    from app.text import _pos_tokenizer
+    from app.tags import pos_tokenizer
 
-    return _pos_tokenizer()
+    return pos_tokenizer()

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from app.conversations import History
-from app.text import tokenize
+from app.tokens import tokenize
 
 GROUP_OVERLAP = 0.5
 REFUSED, DISLIKED, UNVERIFIED = "未找到依据", "差评", "未核实"

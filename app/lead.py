@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from app.agree import pinned
 from app.candidates import Candidate
 from app.compose import Needs, answering_clause, match_form
+from app.dates import years_in
 from app.query import Query
-from app.text import years_in
 
 
 def leads(c: Candidate, best: Candidate, query: Query, keep: list[str], needs: Needs | None,

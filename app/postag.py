@@ -8,7 +8,7 @@ was the largest part of what a question over text the process has not seen yet c
 
 `viterbi` below takes each character's step as one numpy sum and arg-max over the model's tables as arrays,
 with the same sums in the same order and the same tie-break (the larger state), so its path and score are
-jieba's, bit for bit; and the tagger walks the dictionary route of app.text.Segmenter (one pass) in place
+jieba's, bit for bit; and the tagger walks the dictionary route of app.segmenter.Segmenter (one pass) in place
 of jieba's DAG then calc. tests/test_postag.py compares both with jieba's. jieba's own module is left
 untouched for everyone else.
 """
@@ -22,7 +22,7 @@ import jieba.posseg as posseg
 import numpy as np
 from jieba.posseg.viterbi import viterbi as jieba_viterbi
 
-from app.text import route_pieces
+from app.tokens import route_pieces
 
 MIN_FLOAT = -3.14e100  # jieba's emission log-probability of a character a state never emits
 MIN_INF = float("-inf")  # jieba's log-probability of a transition the model does not have
@@ -150,7 +150,7 @@ def _model() -> _Dense:
 
 class POSTokenizer(posseg.POSTokenizer):
     """jieba's POSTokenizer with `viterbi` above in place of its own and, given `ends` (the max-probability
-    route over the same dictionary, app.text.Segmenter.ends), that route in place of jieba's DAG walk;
+    route over the same dictionary, app.segmenter.Segmenter.ends), that route in place of jieba's DAG walk;
     everything else is jieba's. The model's arrays are built here, when the tagger is made, not by the first
     sentence tagged."""
 

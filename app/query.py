@@ -17,18 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from app.constraints import _BARE_YEAR, _NAME_TAGS, _PERIOD, MONTH_SPAN, places_in
+from app.constraints import BARE_YEAR, MONTH_SPAN, NAME_TAGS, PERIOD, places_in
+from app.dates import resolve_dates, years_in
 from app.patterns import DOCNO
-from app.terms import Key, Term, _keys, _terms, _word_tag, function_word
-from app.text import (
-    DATA_DIR,
-    _pos_tokenizer,
-    expand,
-    normalize,
-    resolve_dates,
-    tokenize,
-    years_in,
-)
+from app.tags import pos_tokenizer
+from app.terms import Key, Term, function_word, keys_of, terms_of, word_tag
+from app.text import DATA_DIR, normalize
+from app.tokens import expand, tokenize
 
 
 def _load_metrics() -> dict[str, tuple[str, ...]]:
@@ -75,7 +70,7 @@ def _first(key: str, text: str, default: str) -> str:
 def _asked_kind(text: str) -> tuple[int, int] | None:
     """The span of 什么 / 哪… with the noun after it ('什么机制', '哪些项目'): the kind the question asks for;
     None when no interrogative is followed by a noun ('时间是什么')."""
-    words = [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
+    words = [(p.word, p.flag) for p in pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
     at = 0
     for i, (word, _) in enumerate(words):
         if _KIND_ASKED.search(word) and i + 1 < len(words) and words[i + 1][1].startswith("n"):
@@ -148,7 +143,7 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
     text = normalize(question.strip())
     resolved = resolve_dates(text, today.year if today else None)
     dated = DOCNO.sub(" ", resolved)  # '平经信〔2023〕5号': the year of a document number names the document, no period
-    years = tuple(dict.fromkeys(years_in(dated) + _BARE_YEAR.findall(dated)))
+    years = tuple(dict.fromkeys(years_in(dated) + BARE_YEAR.findall(dated)))
     months = m.group(0) if (m := MONTH_SPAN.search(resolved)) else ""
     metric = next((m for w, m in _METRIC_ORDER if w.lower() in resolved.lower()), "")
     base = [t for piece in _measure_cut(resolved) for t in tokenize(piece)]
@@ -156,7 +151,7 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
     content = tuple(t for t in dict.fromkeys(base) if not t.isdigit() and t not in years
                     and not _asking_only(t, resolved.lower(), asking, frozenset(base))
                     and not function_word(t))
-    tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut(resolved)]  # type: ignore[attr-defined]
+    tagged = [(p.word, p.flag) for p in pos_tokenizer().cut(resolved)]  # type: ignore[attr-defined]
     from app.facets import sub_questions  # app.facets reads this module's question words
 
     parts = sub_questions(question) if facets else []
@@ -172,13 +167,13 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
         wants=_first("wants", resolved, ""),
         today=today,
         asked=_first("asked", resolved, "description"),
-        terms=_terms(content, idf),
-        periods=tuple(dict.fromkeys(p.replace(" ", "") for p in _PERIOD.findall(resolved))),
+        terms=terms_of(content, idf),
+        periods=tuple(dict.fromkeys(p.replace(" ", "") for p in PERIOD.findall(resolved))),
         places=places_in(tagged),
         orgs=tuple(dict.fromkeys(w for w, f in tagged if f == "nt" and len(w) >= 2)),
-        names=tuple(dict.fromkeys(w for w, f in tagged if f in _NAME_TAGS and len(w) >= 2)),
+        names=tuple(dict.fromkeys(w for w, f in tagged if f in NAME_TAGS and len(w) >= 2)),
         facets=tuple(_analyze(p, today, idf, facets=False) for p in parts),
-        keys=_keys(base),
+        keys=keys_of(base),
     )
 
 
@@ -198,6 +193,6 @@ def _measure_cut(text: str) -> list[str]:
     or a character after 多少 / 几 that jieba tags as a measure (q); a noun that starts with 少 or 多
     ('多少少数民族企业') keeps it."""
     listed = {m.end() for rx in _measures() for m in rx.finditer(text)}
-    tagged = {m.end() for m in _COUNT.finditer(text) if _word_tag(m.group(1)) == "q"}
+    tagged = {m.end() for m in _COUNT.finditer(text) if word_tag(m.group(1)) == "q"}
     cuts = sorted(listed | tagged)
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if a < b]

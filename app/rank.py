@@ -15,17 +15,18 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from app.asked import Asked, _measure_of, _month_span, _period_match
+from app.asked import Asked, measure_of, month_span, period_match
 from app.candidates import Candidate, Span, continuation, kept_spans
 from app.compose import match_form
 from app.constraints import MONTH_SPAN
+from app.dates import resolve_dates, years_in
 from app.query import METRICS, Query
 from app.schema import Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
 from app.sentences import LONG_SENTENCE
 from app.store import Store
+from app.tags import is_noun, name_tags, pos_tag
 from app.terms import concept_groups
-from app.text import is_noun, name_tags, pos_tag, resolve_dates, years_in
 from app.values import asked_measure, asked_values, asks_rate, fitness, literal_asked
 
 MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about
@@ -170,7 +171,7 @@ class Extractor:
                     return None
         if self.metric_words and not any(w.lower() in text or w.lower() in heading for w in self.metric_words):
             return None  # the metric may name the document ('…补助办法的文号'), not the sentence
-        if q.months and q.qtype in FIGURE_TYPES and _month_span(q.months) not in {_month_span(m) for m in MONTH_SPAN.findall(text)}:
+        if q.months and q.qtype in FIGURE_TYPES and month_span(q.months) not in {month_span(m) for m in MONTH_SPAN.findall(text)}:
             return None  # '1-11月营收增速' is not answered by a full-year figure
         if self.about and not any(t in text for t in self.about):
             return None
@@ -192,7 +193,7 @@ class Extractor:
         answer = match_form(span.body) if span.lead else text
         shown = asked_values(q.qtype, answer)
         fit = type_fit = fitness(self.literal or q.qtype, answer)
-        if type_fit > 0.1 and self.measure and not any((m := _measure_of(v.unit)) and m[0] in self.measure for v in shown):
+        if type_fit > 0.1 and self.measure and not any((m := measure_of(v.unit)) and m[0] in self.measure for v in shown):
             fit = type_fit = 0.0  # '多少家' shown only a figure of 级 or 元 shows no value of the asked kind
         if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in shown):
             fit = type_fit = 0.0  # '产值是多少' shown only '增速为14.7%'
@@ -213,7 +214,7 @@ class Extractor:
             "year_match": float(bool(years & set(q.years))),
             "constraint_own": sum(match_form(n) in text for n in named) / len(named) if named else 1.0,
             "constraint_context": sum(match_form(n) in heading for n in named) / len(named) if named else 1.0,
-            "period_match": _period_match(q, text), "inv_rank": 1.0 / hit.rank, "retrieval_score": relative,
+            "period_match": period_match(q, text), "inv_rank": 1.0 / hit.rank, "retrieval_score": relative,
             "structured": float(bool(span.lead)), "record": float(chunk.record is not None), "asking": float(asking),
             "name_found": 0.0,  # set for the best few in scored(): name tagging is slow
             "length": math.log(1 + len(answer)) / 5, "bigrams": pairs_share(self.pairs, own),

@@ -34,7 +34,9 @@ from app.schema import Chunk, Hit
 from app.scorer import sigmoid
 from app.siblings import document_chunks
 from app.store import Store
-from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
+from app.tags import pos_tokenizer
+from app.text import DATA_DIR, normalize
+from app.tokens import tokenizer
 
 # CONTEXT_CREDIT: a term found in the lead chunk or its headings but not in the cited sentence counts as
 # much as in the extractor's own coverage; a prior, not fitted: the threshold is fitted over the score.
@@ -200,7 +202,7 @@ def _place_part(org: str) -> str:
     """The longest leading place name of an organisation's name (a word jieba tags ns), or '': '湖南' of
     '湖南队', '浙江省' of '浙江省人民政府'."""
     for end in range(len(org) - 1, 1, -1):
-        pieces = list(_pos_tokenizer().cut(org[:end]))  # type: ignore[attr-defined]
+        pieces = list(pos_tokenizer().cut(org[:end]))  # type: ignore[attr-defined]
         if len(pieces) == 1 and pieces[0].flag == "ns":
             return org[:end]
     return ""

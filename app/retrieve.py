@@ -19,7 +19,7 @@ CANDIDATES = 50
 # by several sites or pages: the copy waits behind every distinct hit. RGB recall@5 +1 to +3 anywhere
 # from 0.85 down to 0.6; 0.8 only folds what a reader would call the same text.
 NEAR_DUPLICATE = 0.8
-_COPY_DIM = 256  # hashed-bigram width for that comparison, whatever embedding the index uses
+COPY_DIM = 256  # hashed-bigram width for that comparison, whatever embedding the index uses
 
 
 def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
@@ -146,7 +146,7 @@ def _distinct_first(store: Store, hits: list[Hit]) -> list[Hit]:
     """Hits in fused order, except that a near-copy of a higher hit moves behind all distinct ones."""
     if len(hits) < 2:
         return hits
-    vectors = store.text_vectors([store.by_id[h.chunk.id] for h in hits], _COPY_DIM)
+    vectors = store.text_vectors([store.by_id[h.chunk.id] for h in hits], COPY_DIM)
     distinct: list[int] = []
     copies: list[int] = []
     for i in range(len(hits)):

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from app.errors import KBQAError
-from app.patterns import ISO_DATE, YMD, Value
+from app.patterns import ISO_DATE, YMD
+from app.scan import Value
 from app.text import kept_per_text
 
 SCORER_FILE = Path(__file__).resolve().parent / "data" / "scorer.json"

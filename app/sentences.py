@@ -25,8 +25,8 @@ LONG_SENTENCE = 150  # a sentence past this many characters is read as its '；'
 
 # a list marker, a title without sentence punctuation (up to 40 characters: a notice's headings run long), then a
 # space: an inline heading
-_MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[条章节])"
-_INLINE_HEADING = re.compile(rf"(?:^|(?<=\s)){_MARK}[^\s。！？；，,：:]{{1,40}}(?=\s)")
+MARK = r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[条章节])"
+_INLINE_HEADING = re.compile(rf"(?:^|(?<=\s)){MARK}[^\s。！？；，,：:]{{1,40}}(?=\s)")
 # a news subheading run into the text after it ('…同比增加5个。 两个“专班”盯紧重点项目 区发改局牵头…'): one
 # or more titles with no punctuation, each ending in a Chinese character or a closing quote and followed by spaces,
 # before a clause of Chinese text (table cells are followed by none); the page lost its line breaks
@@ -34,7 +34,7 @@ _HEADLINE = re.compile(r"^(?:[^\s。！？；;，,：:、（()）]{4,40}?[\u4e00
 # a sentence that is a marked short title ('二、压实园区管理责任。', '四是减轻企业负担。', '（三）加强督导。'): it
 # names a section and what follows it is the section's content, so it takes what follows like a heading
 # and so does a marked question of a question-and-answer list ('6、企业如何申请缓缴？'): what follows answers it
-_TITLED = re.compile(rf"^(?:{_MARK}|[一二三四五六七八九十]+是)(?:[^，,：:；;。！？]{{1,24}}[。！]?|[^：:；;。！？]{{1,60}}[？?])$")
+_TITLED = re.compile(rf"^(?:{MARK}|[一二三四五六七八九十]+是)(?:[^，,：:；;。！？]{{1,24}}[。！]?|[^：:；;。！？]{{1,60}}[？?])$")
 
 
 @dataclass(frozen=True)

@@ -1,50 +1,31 @@
-"""The one place that opens Chroma and the BM25 index.
+"""The live index opened for reading: its chunks in BM25 order, the BM25 model, the Chroma collection, and
+the lexical and vector searches over them (app/index_files.py: the folder's layout and generations;
+app/chroma.py: the client and collection).
 
-Index directory layout (all under `Settings.index_dir`):
-    chroma/            Chroma PersistentClient (unused when KBQA_CHROMA_HOST points at a server)
-    embedding.json     which embedding function built the vectors; a mismatch asks for --rebuild
-    CURRENT            name of the live generation folder, swapped atomically by ingest
-    gen-*/             chunks.jsonl, tokens.txt, bm25/, manifest.json of one ingest run (the live one and
-                       the one before it, so a reader that read CURRENT just before a publish still finds it)
-    LOCK               held (flock) by the one ingest allowed to write; says who holds it
-    KBQA_INDEX         marks the folder as ours: --rebuild deletes only inside a folder that has it
-
-Chroma may briefly hold vectors of a generation that never went live (a killed ingest): queries only
-return ids present in the live generation, so deleted or half-written content is never answered.
-
-chromadb is imported where a client is made, not with this module: it takes 0.4 s, and ingest forks its
-index writer before touching Chroma (a child forked from a process running Chroma's threads would inherit
-their locks).
+chromadb is imported where a client or an embedding is made, not with this module (app/chroma.py says why).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
-import os
-import re
-import socket
-import sys
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import bm25s
 import numpy as np
 
+from app.chroma import (
+    check_embedding,
+    chroma_client,
+    chroma_in_step,
+    chroma_in_step_with,
+    embedding_function,
+    open_collection,
+)
 from app.errors import IndexStateError
+from app.index_files import current_name, read_chunks, read_manifest
 from app.schema import Chunk
 from app.settings import Settings
 
-# Hashed-bigram vectors are nearly orthogonal to each other, which makes HNSW graphs hard to navigate: with
-# Chroma's defaults the top 50 agree with exact search on 79% of RGB questions (64% on a 100k corpus).
-# A sparser graph built with a narrower beam (M 8, ef_construction 32) makes ingest of 100k chunks 2.4x
-# faster, and a wider search (ef_search 800, ~2.5 ms more per question) brings agreement to 86% (80%).
-# bench/ann_recall.py; docs/evaluation.md.
-HNSW = {"space": "cosine", "ef_construction": 32, "max_neighbors": 8, "ef_search": 800}
 # Up to this many chunks a default-embedding index is searched exactly, in numpy, over vectors computed
 # again from the chunks' text (the embedding is a function of the text alone): the 5 MB matrix of 5k
 # chunks stays in cache and its product takes ~0.25 ms, where a Chroma query costs ~5 ms at any size
@@ -53,164 +34,6 @@ HNSW = {"space": "cosine", "ef_construction": 32, "max_neighbors": 8, "ef_search
 # 6,100 chunks it finds 86% of them, and searching exactly there changes retrieval (lenient accuracy
 # 0.795 -> 0.785, lead equal). bench/ann_recall.py --index-dir measures the overlap of a built index.
 EXACT_MAX_CHUNKS = 5_000
-
-LOCK = "LOCK"
-MARKER = "KBQA_INDEX"
-# What an index folder holds; a folder with anything else is not ours, and ingest will not write or wipe it.
-_OURS = {"chroma", "CURRENT", "CURRENT.tmp", "embedding.json", "PENDING", LOCK, MARKER}
-_GENERATION = re.compile(r"gen-\d+(\.tmp)?")
-_LOCK_POLL_S = 0.2
-
-
-class IndexBusyError(IndexStateError):
-    """Another ingest holds the index's writer lock and did not finish within KBQA_INGEST_WAIT_S."""
-
-
-def foreign_entries(index_dir: Path) -> list[str]:
-    """Names in `index_dir` that no index of ours writes (empty when the folder is ours, empty or missing).
-
-    An index from before the marker existed holds only our names, so it is still recognised."""
-    if not index_dir.is_dir() or (index_dir / MARKER).exists():
-        return []
-    return sorted(p.name for p in index_dir.iterdir() if p.name not in _OURS and not _GENERATION.fullmatch(p.name))
-
-
-def _holder(lock_file: Path) -> str:
-    try:
-        info = json.loads(lock_file.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
-        return "另一个建索引进程"
-    return f"{info.get('host', '?')} 上的进程 {info.get('pid', '?')}（{info.get('command', '?')}，开始于 {info.get('since', '?')}）"
-
-
-@contextlib.contextmanager
-def writer_lock(settings: Settings, command: str = "") -> Iterator[None]:
-    """Hold the index's one writer lock for a whole ingest: two writers interleaving their upserts, publishes
-    and deletions leave vectors missing and CURRENT pointing at a deleted generation. Waits up to
-    `settings.ingest_wait_s`, then raises IndexBusyError naming who holds it. The kernel drops the lock when
-    the holder dies, so a killed ingest never blocks the next one."""
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.index_dir / LOCK
-    deadline = time.monotonic() + settings.ingest_wait_s
-    with path.open("a+", encoding="utf-8") as f:
-        while True:
-            try:
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexBusyError(
-                        f"索引 {settings.index_dir} 正在被 {_holder(path)} 更新，已等待 {settings.ingest_wait_s:g} 秒。"
-                        "请等它完成后再试；若需要等得更久，请调大 KBQA_INGEST_WAIT_S。"
-                    ) from None
-                time.sleep(_LOCK_POLL_S)
-        try:
-            f.truncate(0)
-            f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%d %H:%M:%S"),
-                                "command": command or " ".join(["python", *sys.argv])}, ensure_ascii=False))
-            f.flush()
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-
-
-def embedding_function(settings: Settings) -> Any:
-    """The embedding function the settings ask for (model-free hashing unless KBQA_EMBED_MODEL)."""
-    from app.embed import HashingEmbedding, OpenAIEmbedding
-
-    if settings.embed_model:
-        return OpenAIEmbedding(settings.embed_model, settings.llm_base_url, settings.llm_api_key)
-    return HashingEmbedding(settings.embed_dim)
-
-
-def embedding_signature(ef: Any) -> dict[str, Any]:
-    return {"name": ef.name(), "config": ef.get_config()}
-
-
-# index folder -> the generation this process's local Chroma was last in step with (see chroma_client)
-_CHROMA_VIEW: dict[str, str] = {}
-
-
-def chroma_client(settings: Settings, fresh: bool = False) -> Any:
-    """A Chroma client for the settings. `fresh` matters for the local PersistentClient: Chroma keeps one
-    in-memory view per folder and process, and another process's writes never reach it (gets of new ids
-    fail with 'Error finding id', deleted ids keep answering), so a fresh view is built for a writer and
-    for a reader that finds a generation it has not seen. Clients already handed out keep their view."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    path = settings.index_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    if fresh:
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-def chroma_in_step(settings: Settings, generation: str) -> None:
-    """Record that this process's local Chroma view matches `generation` (it wrote it, or just read it)."""
-    _CHROMA_VIEW[str(settings.index_dir.resolve())] = generation
-
-
-def _chroma_in_step_with(settings: Settings, generation: str) -> bool:
-    return bool(settings.chroma_host) or _CHROMA_VIEW.get(str(settings.index_dir.resolve())) == generation
-
-
-def open_collection(settings: Settings, client: Any | None = None) -> Any:
-    """The chunk collection, opened with our embedding function and cosine space."""
-    client = client or chroma_client(settings)
-    ef = embedding_function(settings)
-    try:
-        return client.get_or_create_collection(
-            settings.collection, embedding_function=ef, configuration={"hnsw": HNSW}
-        )
-    except ValueError as exc:
-        raise IndexStateError(
-            f"索引中的向量由另一种嵌入方式构建，与当前设置（{ef.name()}）不符：请运行 python -m ingest --rebuild 重建索引。（{exc}）"
-        ) from None
-
-
-def check_embedding(settings: Settings) -> None:
-    """Refuse to mix vectors of two embedding functions in one index."""
-    marker = settings.index_dir / "embedding.json"
-    if not marker.exists():
-        return
-    built = json.loads(marker.read_text(encoding="utf-8"))
-    wanted = embedding_signature(embedding_function(settings))
-    if built != wanted:
-        raise IndexStateError(
-            f"索引由嵌入方式 {built['name']} {built['config']} 构建，当前设置为 {wanted['name']} {wanted['config']}："
-            "两者不能混用，请运行 python -m ingest --rebuild 重建索引。"
-        )
-
-
-def current_name(index_dir: Path) -> str:
-    """The live generation's folder name ('' when there is no index): cheap enough to check per question."""
-    try:
-        return (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return ""
-
-
-def current_generation(index_dir: Path) -> Path | None:
-    name = current_name(index_dir)
-    if not name:
-        return None
-    gen = index_dir / name
-    return gen if gen.is_dir() else None
-
-
-def read_chunks(gen: Path) -> list[Chunk]:
-    with (gen / "chunks.jsonl").open(encoding="utf-8") as f:
-        return [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
-
-
-def read_manifest(gen: Path) -> dict[str, Any]:
-    return dict(json.loads((gen / "manifest.json").read_text(encoding="utf-8")))
 
 
 @dataclass
@@ -256,7 +79,7 @@ class Store:
         check_embedding(settings)
         chunks = read_chunks(gen)
         bm25 = bm25s.BM25.load(str(gen / "bm25")) if chunks else None
-        collection = open_collection(settings, chroma_client(settings, fresh=not _chroma_in_step_with(settings, name)))
+        collection = open_collection(settings, chroma_client(settings, fresh=not chroma_in_step_with(settings, name)))
         chroma_in_step(settings, name)
         return cls(
             settings=settings,

@@ -16,7 +16,9 @@ from functools import cache, lru_cache
 from typing import Any
 
 from app.errors import ConfigError
-from app.text import DATA_DIR, pos_tag, synonyms, tokenize
+from app.tags import pos_tag
+from app.text import DATA_DIR, synonyms
+from app.tokens import tokenize
 
 
 @cache
@@ -36,7 +38,7 @@ def function_word(token: str) -> bool:
     and one the index never holds as a token ('要') weighed like the rarest topic word: the evidence for
     '要建设哪些项目' then looked weak and the question was refused."""
     tags, modal = _function_words()
-    return token in modal or _word_tag(token) in tags
+    return token in modal or word_tag(token) in tags
 
 
 @dataclass(frozen=True)
@@ -125,20 +127,20 @@ class Key:
 
 
 @lru_cache(maxsize=65536)
-def _word_tag(word: str) -> str:
+def word_tag(word: str) -> str:
     """pos_tag, remembered: a question's words recur across questions, and tagging costs ~0.3 ms a word."""
     return pos_tag(word)
 
 
-def _keys(base: list[str]) -> tuple[Key, ...]:
+def keys_of(base: list[str]) -> tuple[Key, ...]:
     """The question's tokens, then the tokens of their synonyms (as `expand`), each with its tag."""
-    out = {t: Key(t, _word_tag(t), part=_is_part(t, base)) for t in base}
+    out = {t: Key(t, word_tag(t), part=_is_part(t, base)) for t in base}
     table = synonyms()
     for tok in base:
         for syn in table.get(tok, ()):
             pieces = tokenize(syn)
             for t in pieces:
-                out.setdefault(t, Key(t, _word_tag(t), synonym=True, part=_is_part(t, pieces)))
+                out.setdefault(t, Key(t, word_tag(t), synonym=True, part=_is_part(t, pieces)))
     return tuple(out.values())
 
 
@@ -146,13 +148,13 @@ def _is_part(token: str, tokens: list[str]) -> bool:
     return any(len(other) > len(token) and token in other for other in tokens)
 
 
-def _terms(content: tuple[str, ...], idf: Callable[[str], float] | None) -> tuple[Term, ...]:
+def terms_of(content: tuple[str, ...], idf: Callable[[str], float] | None) -> tuple[Term, ...]:
     """Each content word weighted idf x part-of-speech factor (RAGFlow's term weight, factors from data)."""
     weights = term_weights()
     table = synonyms()
     out = []
     for word in content:
-        tag = _word_tag(word)
+        tag = word_tag(word)
         factor = weights.factor(tag)
         rarity = max((idf(w) for w in (word, *table.get(word, ()))), default=1.0) if idf else 1.0
         out.append(Term(word, tag, round(rarity * factor, 4), table.get(word, ())))

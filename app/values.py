@@ -1,4 +1,4 @@
-"""Typed values in a candidate answer, read by the one scanner in app/patterns.py: which kinds a question
+"""Typed values in a candidate answer, read by the one scanner in app/scan.py: which kinds a question
 type asks for, whether a candidate shows one, which figures two candidates state.
 
 Why a stage of its own: the extractor used to carry its own regexes for figures, dates and ranks (one of
@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from app.patterns import Value, scan
 from app.query import question_word_lists
-from app.text import tokenizer
+from app.scan import Value, scan
+from app.tokens import tokenizer
 
 FIGURES = frozenset({"number", "percent", "permille", "points"})
 DATES = frozenset({"date", "months", "year"})

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
-from app.patterns import Value, half_width, scan, unit_of
+from app.patterns import half_width
+from app.readings import unit_of
+from app.scan import Value, scan
 from app.schema import Chunk
-from app.text import tokenizer
+from app.tokens import tokenizer
 
 log = logging.getLogger(__name__)
 

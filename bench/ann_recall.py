@@ -10,7 +10,7 @@ With --index-dir it only reads a built index: how many of the exact top k its Ch
 is what retrieval would lose or gain by searching that index exactly, app/store.py EXACT_MAX_CHUNKS).
 
 Hashed character bigrams are nearly orthogonal to one another, which makes HNSW graphs hard to navigate;
-this is the measurement behind the HNSW settings in app/store.py. Retrieval itself does not depend on
+this is the measurement behind the HNSW settings in app/chroma.py. Retrieval itself does not depend on
 the graph's exactness (fusion re-ranks candidates by exact cosine), but what the graph misses never
 becomes a candidate.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-import app.store
+import app.chroma
 from app.embed import hash_vectors
 from app.query import analyze
 from app.settings import Settings
@@ -40,7 +40,7 @@ CHROMA_DEFAULT = {"space": "cosine"}  # M 16, ef_construction 100, ef_search 100
 def measure(corpus: list[Path], questions: list[str], hnsw: dict[str, object], k: int) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="kbqa-ann-"))
     try:
-        app.store.HNSW = hnsw
+        app.chroma.HNSW = hnsw
         settings = Settings(index_dir=workdir)
         started = time.perf_counter()
         run_ingest(corpus, settings)
@@ -104,7 +104,7 @@ def main() -> None:
         questions = questions or synthetic_questions(200)
     if not corpus or not questions:
         p.error("give --corpus and --questions, or --synthetic N")
-    ours = dict(app.store.HNSW)
+    ours = dict(app.chroma.HNSW)
     print(f"{'HNSW settings':60} {'chunks':>7} {'build s':>8} {'top-k overlap':>14} {'worst':>6} {'p50 ms':>7} {'p95 ms':>7}")
     for name, hnsw in (("Chroma default", CHROMA_DEFAULT), ("ours", ours)):
         r = measure(corpus, questions, hnsw, args.k)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from app.answer import Assistant, own_words
 from app.candidates import spans
-from app.evaluate import _alternatives, load_questions
+from app.evaluate import alternatives, load_questions
 from app.query import analyze
 from app.rank import Extractor
 from app.retrieve import retrieve
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         for gold in load_questions(Path(questions)):
             if gold.get("type") == "unanswerable":
                 continue
-            parts = _alternatives(gold)
+            parts = alternatives(gold)
             plan = analyze(gold["question"], settings.question_date(), store.idf)
             texts = [f.text for f in plan.facets]
             need = any if plan.facets else all

@@ -39,9 +39,9 @@ from pathlib import Path
 import numpy as np
 
 from app.embed import HashingEmbedding, hash_vectors
-from app.evaluate import _alternatives, load_questions
+from app.evaluate import alternatives, load_questions
 from app.query import Query, analyze
-from app.retrieve import _COPY_DIM, CANDIDATES, NEAR_DUPLICATE, blend_coverage, fuse, top_scores
+from app.retrieve import CANDIDATES, COPY_DIM, NEAR_DUPLICATE, blend_coverage, fuse, top_scores
 from app.settings import from_env
 from app.store import Store
 from app.terms import TermWeights, term_weights
@@ -82,7 +82,7 @@ class Item:
 
 @dataclass
 class Corpus:
-    copy_vectors: np.ndarray  # chunks x _COPY_DIM, for the near-copy fold
+    copy_vectors: np.ndarray  # chunks x COPY_DIM, for the near-copy fold
     is_record: np.ndarray
 
 
@@ -98,12 +98,12 @@ def load_set(name: str, index_dir: Path, questions: Path, offset: int,
         raise SystemExit(f"{index_dir}：需要带 BM25 与默认哈希向量的索引。")
     stored = hash_vectors([c.index_text for c in store.chunks], store.embedder.dim)
     stored /= np.where((n := np.linalg.norm(stored, axis=1, keepdims=True)) > 0, n, 1.0)
-    corpus = Corpus(hash_vectors([c.text for c in store.chunks], _COPY_DIM),
+    corpus = Corpus(hash_vectors([c.text for c in store.chunks], COPY_DIM),
                     np.array([c.record is not None for c in store.chunks]))
     texts = [c.text.lower() for c in store.chunks]
     items = []
     for n, gold in enumerate(load_questions(questions)):
-        parts = _alternatives(gold)
+        parts = alternatives(gold)
         if gold.get("type") == "unanswerable" or not parts:
             continue
         plan = analyze(gold["question"], settings.question_date(), store.idf)

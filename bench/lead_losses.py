@@ -30,7 +30,7 @@ from app.answer import Assistant
 from app.candidates import Candidate
 from app.choose import Extracted
 from app.compose import MAX_ANSWER_CHARS
-from app.evaluate import _alternatives, _found, lead, load_questions, pieces, score
+from app.evaluate import alternatives, found_any, lead, load_questions, pieces, score
 from app.settings import from_env
 from bench.common import add_sets
 
@@ -75,7 +75,7 @@ def classify(parts: list[list[str]], answer: str, answerable: bool,
     if not answerable:
         return "refused"
     head = lead(answer, len(parts))
-    missing = [p for p in parts if not _found(head, p)]
+    missing = [p for p in parts if not found_any(head, p)]
     if not calls:
         return "not_in_candidates"
     split = [(c, r) for c, r, budget in calls if budget < MAX_ANSWER_CHARS]
@@ -88,11 +88,11 @@ def classify(parts: list[list[str]], answer: str, answerable: bool,
             if not cands or result.text.startswith("知识库中未找到"):
                 continue
             first = pieces(result.text)[:1]
-            if (_found(_words(cands[0]), p) or _found(result.evidence, p)) and not any(_found(x, p) for x in first):
+            if (found_any(_words(cands[0]), p) or found_any(result.evidence, p)) and not any(found_any(x, p) for x in first):
                 return prefix + "rendered_cut" + _how_cut(cands[0], result)
-        if any(_found(x, p) for x in pieces(answer)[len(parts):]):
+        if any(found_any(x, p) for x in pieces(answer)[len(parts):]):
             return prefix + "later_piece"
-        if any(_found(_words(c), p) for cands, _ in last for c in cands[1:]):
+        if any(found_any(_words(c), p) for cands, _ in last for c in cands[1:]):
             return prefix + "other_candidate"
     return prefix + "not_in_candidates"
 
@@ -112,7 +112,7 @@ def run(name: str, index_dir: Path, questions: Path, show: list[str], limit: int
             if score(gold, answer)["lead"]:
                 counts["lead_ok"] += 1
                 continue
-            parts = _alternatives(gold)
+            parts = alternatives(gold)
             cause = classify(parts, answer.answer, answer.answerable, recorder.calls)
             counts[cause] += 1
             if cause in show and shown < limit:

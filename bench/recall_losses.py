@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from app.answer import Assistant
-from app.evaluate import _alternatives, _found, load_questions
+from app.evaluate import alternatives, found_any, load_questions
 from app.extract import asks_for_many
 from app.query import Query, analyze
 from app.retrieve import retrieve, weighted_bm25
@@ -49,10 +49,10 @@ def read_hits(assistant: Assistant, plan: Query) -> list[Hit]:
 
 def place(store: Store, plan: Query, hits: list[Hit], parts: list[list[str]], depth: int) -> tuple[str, Chunk | None, int]:
     """(cause, a chunk holding the missing part, its retrieval rank or 0) for a question whose hits miss a part."""
-    missing = [p for p in parts if not _found(" ".join(h.chunk.text for h in hits), p)]
-    holders = [i for i, c in enumerate(store.chunks) if all(_found(c.text, p) for p in missing)]
+    missing = [p for p in parts if not found_any(" ".join(h.chunk.text for h in hits), p)]
+    holders = [i for i, c in enumerate(store.chunks) if all(found_any(c.text, p) for p in missing)]
     if not holders:
-        holders = [i for i, c in enumerate(store.chunks) if _found(c.text, missing[0])]
+        holders = [i for i, c in enumerate(store.chunks) if found_any(c.text, missing[0])]
     if not holders:
         return "no_chunk", None, 0
     deep = retrieve(store, plan, depth)
@@ -77,7 +77,7 @@ def place(store: Store, plan: Query, hits: list[Hit], parts: list[list[str]], de
 
 def show(store: Store, gold: dict[str, Any], plan: Query, hits: list[Hit], cause: str, chunk: Chunk | None, rank: int) -> None:
     weights = term_weights()
-    print(f"--- {cause} {gold.get('id')} [{gold.get('type')}] {gold['question']}  gold={_alternatives(gold)}")
+    print(f"--- {cause} {gold.get('id')} [{gold.get('type')}] {gold['question']}  gold={alternatives(gold)}")
     for h in hits:
         print(f"    hit {h.rank}: {h.chunk.title[:30]} / {h.chunk.locator} / {h.chunk.text[:60]!r}")
     if chunk is None:
@@ -96,15 +96,15 @@ def run(name: str, index_dir: Path, questions: Path, shown: list[str], limit: in
     printed = 0
     mrr = 0.0
     for gold in load_questions(questions):
-        parts = _alternatives(gold)
+        parts = alternatives(gold)
         if gold.get("type") == "unanswerable" or not parts:
             continue
         plan = analyze(str(gold["question"]), assistant.settings.question_date(), store.idf)
         hits = read_hits(assistant, plan)
-        first = next((h.rank for h in hits if all(_found(h.chunk.text, p) for p in parts)), None)
+        first = next((h.rank for h in hits if all(found_any(h.chunk.text, p) for p in parts)), None)
         mrr += 1.0 / first if first else 0.0
         counts["at_1"] += first == 1
-        if all(_found(" ".join(h.chunk.text for h in hits), p) for p in parts):
+        if all(found_any(" ".join(h.chunk.text for h in hits), p) for p in parts):
             counts["read"] += 1
             continue
         cause, chunk, rank = place(store, plan, hits, parts, depth)

@@ -30,7 +30,7 @@ from typing import Any
 
 from app.answer import CONSTRAINED_POOL
 from app.choose import asks_for_many
-from app.evaluate import _alternatives, load_questions
+from app.evaluate import alternatives, load_questions
 from app.extract import match_form
 from app.query import Query
 from app.rank import Extractor
@@ -90,7 +90,7 @@ def cause(store: Store, row: Row, gold: dict[str, Any], top_k: int, t: float) ->
     causes = []
     for plan, result, verdict in row.trace:
         if verdict is not None and verdict.missing:
-            causes.append(gate_cause(store, plan, verdict.missing, _alternatives(gold), top_k))
+            causes.append(gate_cause(store, plan, verdict.missing, alternatives(gold), top_k))
         elif not result.answerable:
             causes.append(extractor_cause(store, plan, top_k))
     return " | ".join(dict.fromkeys(causes)) or "no part judged"

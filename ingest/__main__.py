@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from app.errors import KBQAError
+from app.index_files import IndexBusyError
 from app.settings import from_env
-from app.store import IndexBusyError
 from ingest.index import Summary, kb_roots, outside_roots, run_ingest
 
 OK, SKIPPED, USAGE, BUSY, CRASHED = 0, 1, 2, 3, 4

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.dates import default_year_of, resolve_dates, years_in
 from app.patterns import DOCNO
 from app.schema import Chunk, Document, Section, content_id
-from app.text import default_year_of, resolve_dates, split_sentences, years_in
+from app.text import split_sentences
 
 _MD = re.compile(r"^(#{1,6})\s+(.+)$")
 _CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇\d]+章\s*\S*")

@@ -30,26 +30,28 @@ from typing import Any, TypeVar
 import bm25s
 import numpy as np
 
-from app.errors import ConfigError, IndexStateError, LoadError
-from app.schema import Chunk
-from app.settings import Settings
-from app.store import (
-    LOCK,
-    MARKER,
+from app.chroma import (
     check_embedding,
     chroma_client,
     chroma_in_step,
-    current_generation,
-    current_name,
     embedding_function,
     embedding_signature,
-    foreign_entries,
     open_collection,
+)
+from app.errors import ConfigError, IndexStateError, LoadError
+from app.index_files import (
+    LOCK,
+    MARKER,
+    current_generation,
+    current_name,
+    foreign_entries,
     read_chunks,
     read_manifest,
     writer_lock,
 )
-from app.text import tokenize, tokenizer_signature
+from app.schema import Chunk
+from app.settings import Settings
+from app.tokens import tokenize, tokenizer_signature
 from ingest.chunk import chunk_document, chunker_signature
 from ingest.load import UNREADABLE_FOLDER, load, walk
 from ingest.policy import policy_fields

@@ -24,10 +24,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from app.dates import detect_date, detect_validity
 from app.errors import LoadError
 from app.schema import Document, Section
 from app.settings import Settings
-from app.text import detect_date, detect_validity
 from ingest import ocr, ofd, office, tables
 from ingest.limits import (
     Limits,

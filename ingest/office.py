@@ -27,7 +27,7 @@ from typing import Any
 
 from app.errors import LoadError
 from app.schema import Section
-from app.text import private_cache_dir
+from app.segmenter import private_cache_dir
 from ingest import tables
 from ingest.limits import Limits, display_name
 

@@ -13,7 +13,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from app.patterns import DOCNO, YMD, YMD_PARTS, whole_number
+from app.numerals import whole_number
+from app.patterns import DOCNO, YMD, YMD_PARTS
 from app.schema import Document
 from app.text import normalize
 
@@ -50,7 +51,7 @@ def iso(text: str) -> str:
 
 
 def _int(text: str) -> int:
-    """12 / 十二 / 二〇二六 -> the number as app.patterns reads it; 0 (no real date part) for anything else."""
+    """12 / 十二 / 二〇二六 -> the number as app.numerals reads it; 0 (no real date part) for anything else."""
     return whole_number(text) or 0
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from app.settings import Settings
+from ingest.index import run_ingest
 from scripts.make_sample_kb import write_pdf  # noqa: F401 - re-exported for the tests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +28,14 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def index_rows(path: Path, rows: Iterable[dict[str, str]], settings: Settings) -> None:
+    """Write passages as a JSONL file (one document each) and ingest it: the few-passage knowledge base
+    most answering tests build in tmp_path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    run_ingest([path], settings)
 
 
 def write_docx(path: Path, paragraphs: list[tuple[str, str]], table: list[list[str]] | None = None) -> Path:

@@ -83,7 +83,8 @@ def test_words_read_block_by_block_are_the_words_of_the_whole_text() -> None:
     """_tagged_words cuts each block of Chinese letters and digits on its own (kept per block): jieba cuts the
     blocks of a text independently, so the words are the ones a cut of the whole text finds."""
     from app.agree import _tagged_words
-    from app.text import pos_tag, tokenizer
+    from app.tags import pos_tag
+    from app.tokens import tokenizer
 
     texts = ["张伟在杭州市经济和信息化局主持召开了全市数字经济工作会议。李娜出席。",
              "2025年，青山市新增专精特新企业37家（累计215家），王芳表示：GDP增长5.2%，排名第3-5位。",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.asked import _measure_of
+from app.asked import measure_of
 from app.values import asked_measure, asks_rate, values
 
 
@@ -20,4 +20,4 @@ def test_a_count_with_an_approximate_figure_keeps_its_measure() -> None:
     """'100余家' is a count of 家: the unit's leading 余 / 多 is no measure (it failed a '多少家' question)."""
     assert asked_measure("新增企业多少家？") == "家" and asked_measure("新开工几项") == "项件"
     units = [v.unit for v in values("全市共有100余家企业，新开工30多项")]
-    assert [_measure_of(u)[0] for u in units] == ["家", "项"]
+    assert [measure_of(u)[0] for u in units] == ["家", "项"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from app.sentences import units
 from app.settings import Settings
 from app.store import Store
 from app.values import figures, fitness, literal_spans
-from ingest.index import run_ingest
+from tests.conftest import index_rows
 
 
 def chunk(text: str, heading_path: str = "") -> Chunk:
@@ -131,10 +130,7 @@ def test_the_continuation_is_the_next_chunk_of_the_same_document_and_section(tmp
             "返岗满三个月的，再发放稳岗奖励500元。 四、优化审批流程 企业技改项目备案实行即时办结。")
     rows = [{"id": "n1", "title": "园区惠企通知", "text": text, "date": "2025-02-01"},
             {"id": "n2", "title": "其他通知", "text": "园区食堂自3月起延长供餐时间。", "date": "2025-02-01"}]
-    path = tmp_path / "kb" / "notices.jsonl"
-    path.parent.mkdir(parents=True)
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+    index_rows(tmp_path / "kb" / "notices.jsonl", rows, settings)
     store = Store.open(settings)
     cut = next(c for c in store.chunks if "三、做好返岗用工保障" in c.text)
     assert "稳岗奖励" not in cut.text  # the chunker did cut the section's body (the case under test)

@@ -10,8 +10,9 @@ import threading
 from pathlib import Path
 
 from app.answer import Assistant
+from app.index_files import writer_lock
 from app.settings import Settings
-from app.store import Store, writer_lock
+from app.store import Store
 from tests.conftest import ROOT
 
 FACTS = {

@@ -23,7 +23,7 @@ from app.evaluate import (
 )
 from app.schema import Answer
 from app.settings import Settings
-from ingest.index import run_ingest
+from tests.conftest import index_rows
 
 NEW_KEYS = {"lead_accuracy", "unanswerable_refused", "wrong_refusals", "baseline_accuracy"}
 OLD_KEYS = {"n", "answer_accuracy", "citation_support", "refusal_accuracy", "recall@5", "answer_recall@5"}
@@ -87,9 +87,7 @@ def towns(tmp_path: Path, settings: Settings) -> Settings:
         {"id": "xc", "title": "", "text": "新仓镇2025年新增规上工业企业12家，新增产值3.4亿元。"},
         {"id": "cq", "title": "", "text": "曹桥街道2025年完成工业投资36亿元，其中技改投资21亿元。"},
     ]
-    corpus = tmp_path / "towns.jsonl"
-    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([corpus], settings)
+    index_rows(tmp_path / "towns.jsonl", rows, settings)
     return settings
 
 

@@ -17,7 +17,7 @@ import pytest
 from app.errors import IndexStateError
 from app.settings import Settings
 from app.store import Store
-from app.text import tokenize
+from app.tokens import tokenize
 from ingest.__main__ import main as ingest_main
 from ingest.index import run_ingest
 from tests.conftest import ROOT, free_port

@@ -3,7 +3,6 @@ on passages of our own: real jieba, real Chroma in tmp_path."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from app.answer import Assistant
@@ -14,6 +13,7 @@ from app.scorer import NAMES
 from app.settings import Settings
 from app.store import Store
 from ingest.index import run_ingest
+from tests.conftest import index_rows
 
 NOTICES = [
     {"id": "people", "title": "青山市科技局领导分工", "date": "2026-03-02",
@@ -30,9 +30,7 @@ NOTICES = [
 
 
 def _assistant(tmp_path: Path, settings: Settings) -> Assistant:
-    path = tmp_path / "notices.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in NOTICES) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+    index_rows(tmp_path / "notices.jsonl", NOTICES, settings)
     return Assistant(settings)
 
 

@@ -3,7 +3,6 @@ question's place many times no longer outranks the chunk of the same document th
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from app.query import analyze
 from app.retrieve import keyword_scores, retrieve, weighted_bm25
 from app.settings import Settings
 from app.terms import TermWeights, term_weights
-from ingest.index import run_ingest
+from tests.conftest import index_rows
 
 TITLE = "青山市经信工作简报"
 ROWS = [
@@ -30,9 +29,7 @@ ROWS = [
 
 
 def index(tmp_path: Path, settings: Settings) -> Assistant:
-    path = tmp_path / "kb.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+    index_rows(tmp_path / "kb.jsonl", ROWS, settings)
     return Assistant(settings)
 
 

@@ -14,7 +14,7 @@ import pytest
 from app.errors import LoadError
 from app.settings import Settings
 from app.store import Store
-from app.text import tokenize
+from app.tokens import tokenize
 from ingest.chunk import chunk_document
 from ingest.index import run_ingest
 from ingest.load import load

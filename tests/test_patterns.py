@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.patterns import FIGURE_CELL, PERIOD_SPAN, YEAR_NIAN, scan
+from app.patterns import FIGURE_CELL, PERIOD_SPAN, YEAR_NIAN
 from app.present import metric_name, pending
+from app.scan import scan
 from app.schema import Record
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.errors import IndexStateError
+from app.index_files import current_generation, read_manifest
 from app.settings import Settings
-from app.store import current_generation, read_manifest
 from ingest.index import pipeline_signature, run_ingest
 
 

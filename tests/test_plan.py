@@ -13,8 +13,9 @@ import pytest
 from app.constraints import place_stem, places_in
 from app.errors import ConfigError
 from app.query import METRICS, analyze
+from app.tags import pos_tokenizer
 from app.terms import TermWeights, term_weights
-from app.text import DATA_DIR, _pos_tokenizer
+from app.text import DATA_DIR
 
 DAY = dt.date(2026, 3, 1)
 
@@ -66,7 +67,7 @@ def test_constraints_by_part_of_speech_and_structure() -> None:
 
 
 def test_places_in_takes_tagged_words() -> None:
-    tagged = [(p.word, p.flag) for p in _pos_tokenizer().cut("辽宁省有多少家企业恢复开工")]  # type: ignore[attr-defined]
+    tagged = [(p.word, p.flag) for p in pos_tokenizer().cut("辽宁省有多少家企业恢复开工")]  # type: ignore[attr-defined]
     assert places_in(tagged) == ("辽宁省",)
     assert place_stem("辽宁省") == "辽宁" and place_stem("东湖街道") == "东湖" and place_stem("沙县") == "沙县"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import jieba.posseg as posseg
 
 from app.postag import POSTokenizer, viterbi
-from app.text import _pos_tokenizer, tokenizer
+from app.tags import pos_tokenizer
+from app.tokens import tokenizer
 
 # Our own sentences, full of names, places and organisations jieba's dictionary does not hold, so that its
 # HMM (the Viterbi replaced) decides how they are cut and tagged.
@@ -26,7 +27,7 @@ def _tags(tagger: object, text: str) -> list[tuple[str, str]]:
 
 
 def test_same_tags_as_jieba() -> None:
-    ours = _pos_tokenizer()
+    ours = pos_tokenizer()
     _tags(ours, "预热")  # our tagger has taken the user dictionary's tags
     reference = posseg.POSTokenizer(tokenizer())
     reference.word_tag_tab = dict(ours.word_tag_tab)  # type: ignore[attr-defined]
@@ -65,8 +66,8 @@ def test_viterbi_is_jiebas_on_runs_of_any_characters() -> None:
 
 
 def test_route_is_jiebas_dag_route() -> None:
-    """The tagger walks the segmenter's route (app.text.Segmenter.ends): the words jieba's DAG and calc choose."""
-    from app.text import segmenter
+    """The tagger walks the segmenter's route (app.segmenter.Segmenter.ends): the words jieba's DAG and calc choose."""
+    from app.segmenter import segmenter
 
     tk = tokenizer()
     for text in SENTENCES:
@@ -78,9 +79,9 @@ def test_route_is_jiebas_dag_route() -> None:
 
 def test_the_tagger_takes_the_route_given() -> None:
     """Without a route the tagger walks jieba's DAG; with one it walks it: the same tags either way."""
-    from app.text import segmenter
+    from app.segmenter import segmenter
 
-    ours = _pos_tokenizer()
+    ours = pos_tokenizer()
     plain = POSTokenizer(tokenizer())
     plain.word_tag_tab = dict(ours.word_tag_tab)  # type: ignore[attr-defined]
     routed = POSTokenizer(tokenizer(), segmenter().ends)

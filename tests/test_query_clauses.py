@@ -3,7 +3,6 @@ h69-h115): two questions in one line, and a count of '规上企业'. Real jieba,
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from app.answer import Assistant
 from app.facets import sub_questions
 from app.query import analyze
 from app.settings import Settings
-from ingest.index import run_ingest
+from tests.conftest import index_rows
 
 
 @pytest.mark.parametrize(
@@ -72,9 +71,7 @@ ROWS = [
 def test_two_questions_in_one_line_get_both_answers(tmp_path: Path, settings: Settings) -> None:
     """The output and the rank stand in two documents: asked as one question, the answer led with one of
     them and left the other out."""
-    path = tmp_path / "notes.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+    index_rows(tmp_path / "notes.jsonl", ROWS, settings)
     answer = Assistant(settings).ask("青山区纺织行业产值是多少，在全市排第几？")
     assert answer.answerable, answer.answer
     assert "86.4亿元" in answer.answer and "第二" in answer.answer, answer.answer

@@ -15,14 +15,9 @@ from app.refusal import NAMES, THRESHOLD_FILE, coverage, gated_orgs, gated_place
 from app.schema import Chunk, Hit
 from app.settings import Settings
 from bench.fit import Row, at, choose
-from ingest.index import run_ingest
+from tests.conftest import index_rows
 
 DAY = dt.date(2026, 3, 1)
-
-
-def index_rows(path: Path, rows: list[dict[str, str]], settings: Settings) -> None:
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
 
 
 def chunk(text: str, title: str = "", heading: str = "", periods: tuple[str, ...] = ()) -> Chunk:

@@ -3,14 +3,13 @@ wait behind distinct hits (real jieba, real Chroma in a tmp dir)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from app.answer import Assistant
-from app.asked import _NUMBER as NUMBER
+from app.asked import Asked
 from app.extract import trim
 from app.facets import sub_questions
 from app.query import analyze
@@ -18,12 +17,7 @@ from app.retrieve import fuse, top_scores, weighted_bm25
 from app.settings import Settings
 from app.terms import term_weights
 from ingest.index import run_ingest
-
-
-def index_rows(path: Path, rows: list[dict[str, str]], settings: Settings) -> None:
-    """Write passages as a JSONL file (one document each) and ingest it."""
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+from tests.conftest import index_rows
 
 
 @pytest.mark.parametrize(
@@ -106,7 +100,7 @@ def test_trim_keeps_the_clause_with_the_asked_figure() -> None:
     """A long sentence whose asked words come first and whose figure comes three clauses later: the cut
     keeps the figure (before, it kept the opening clause with the asked words and lost the figure)."""
     sentence = "日前，平湖市发布2025年一季度工业运行数据，地区生产总值超过460亿元，工业增长率为6.9%，延续稳中向好态势，比上季度加快0.6个百分点。"
-    piece = trim(sentence, ["2025", "一季度", "平湖", "工业", "增长率"], 40, NUMBER)
+    piece = trim(sentence, ["2025", "一季度", "平湖", "工业", "增长率"], 40, Asked("numeric"))
     assert "6.9%" in piece and len(piece) <= 40, piece
 
 

@@ -15,7 +15,7 @@ from app.rank import Extractor
 from app.retrieve import retrieve
 from app.scorer import MODEL, NAMES, SCORER_FILE, Scorer, from_json, novelty, pairs, shipped
 from app.settings import Settings
-from ingest.index import run_ingest
+from tests.conftest import index_rows
 
 NOTICES = [
     {"id": "teaser", "title": "青山市经信局微信推送", "date": "2026-02-10",
@@ -47,9 +47,7 @@ def test_a_file_for_other_features_is_refused_with_how_to_refit() -> None:
 
 
 def test_the_value_and_subject_rank_above_a_teaser_that_repeats_the_question(tmp_path: Path, settings: Settings) -> None:
-    path = tmp_path / "notices.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in NOTICES) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+    index_rows(tmp_path / "notices.jsonl", NOTICES, settings)
     store = Assistant(settings).store
     plan = analyze("青山市2025年新增了多少家专精特新企业？", settings.question_date(), store.idf)
     hits = retrieve(store, plan, 4)
@@ -87,9 +85,7 @@ def test_the_fit_scripts_cache_gives_back_the_collected_candidates(tmp_path: Pat
 
     from bench.fit_scorer import cached
 
-    path = tmp_path / "notices.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in NOTICES) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+    index_rows(tmp_path / "notices.jsonl", NOTICES, settings)
     questions = tmp_path / "questions.jsonl"
     questions.write_text(json.dumps({"question": "青山市2025年新增了多少家专精特新企业？", "must": ["37家"],
                                      "type": "numeric"}, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -138,9 +134,7 @@ PARK = [
 def test_a_run_that_opens_on_the_asked_thing_ranks_above_one_naming_it_in_passing(tmp_path: Path, settings: Settings) -> None:
     """Two runs of one paragraph hold the same question terms; the one that opens on them is about them
     (and holds the address), the other names them in passing: the opening feature tells them apart."""
-    path = tmp_path / "park.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in PARK) + "\n", encoding="utf-8")
-    run_ingest([path], settings)
+    index_rows(tmp_path / "park.jsonl", PARK, settings)
     store = Assistant(settings).store
     plan = analyze("云溪数字产业园位于哪里？", settings.question_date(), store.idf)
     hits = retrieve(store, plan, 4)

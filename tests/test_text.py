@@ -13,7 +13,9 @@ from pathlib import Path
 import jieba
 import pytest
 
-from app.text import _PUNCT, DATA_DIR, STOPWORDS, normalize, split_sentences, tokenize, tokenizer
+from app.segmenter import _PUNCT
+from app.text import DATA_DIR, STOPWORDS, normalize, split_sentences
+from app.tokens import tokenize, tokenizer
 from ingest.load import decode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @functools.cache
 def plain_jieba() -> jieba.Tokenizer:
-    """jieba's own Tokenizer with our dictionary: the reference (app.text.tokenizer() walks the segmenter's route)."""
+    """jieba's own Tokenizer with our dictionary: the reference (app.tokens.tokenizer() walks the segmenter's route)."""
     tk = jieba.Tokenizer()
     tk.load_userdict(str(DATA_DIR / "userdict.txt"))
     tk.initialize()
@@ -81,7 +83,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     """A fresh XDG cache home and temp folder; the process-wide segmenter is rebuilt before and after."""
     import tempfile
 
-    from app.text import segmenter
+    from app.segmenter import segmenter
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     (tmp_path / "tmp").mkdir()
@@ -92,7 +94,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 
 
 def test_segmenter_cache_round_trip_in_a_private_folder(cache_home: Path) -> None:
-    from app.text import Segmenter, segmenter
+    from app.segmenter import Segmenter, segmenter
 
     reference = Segmenter.from_jieba(tokenizer())
     built = segmenter()  # no cache file yet: built from jieba, then written
@@ -110,7 +112,7 @@ def test_segmenter_cache_round_trip_in_a_private_folder(cache_home: Path) -> Non
 def test_a_planted_cache_file_is_rebuilt_not_trusted(cache_home: Path, planted: bytes) -> None:
     """Before, any dict/float marshal at the predictable name in the shared temp folder was loaded as is:
     the second file turned '人工智能' into two words for every later question."""
-    from app.text import segmenter
+    from app.segmenter import segmenter
 
     segmenter()
     (cache,) = cache_home.glob("segmenter-*.marshal")
@@ -121,7 +123,7 @@ def test_a_planted_cache_file_is_rebuilt_not_trusted(cache_home: Path, planted: 
 
 
 def test_a_cache_folder_others_can_write_is_tightened_and_a_link_is_refused(cache_home: Path, tmp_path: Path) -> None:
-    from app.text import private_cache_dir
+    from app.segmenter import private_cache_dir
 
     cache_home.mkdir(parents=True)
     cache_home.chmod(0o777)
@@ -135,7 +137,7 @@ def test_a_cache_folder_others_can_write_is_tightened_and_a_link_is_refused(cach
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a folder to another user")
 def test_a_cache_folder_owned_by_another_user_is_not_used(cache_home: Path, tmp_path: Path) -> None:
-    from app.text import private_cache_dir
+    from app.segmenter import private_cache_dir
 
     cache_home.mkdir(parents=True, mode=0o700)
     os.chown(cache_home, 12345, 12345)
@@ -159,7 +161,7 @@ def test_a_closing_quote_stays_with_its_sentence() -> None:
 def test_tags_are_kept_per_text_and_cannot_be_changed_by_a_caller() -> None:
     """The answerer tags its best candidate sentences for every question (1-5 ms each); a sentence tagged
     once is not tagged again, and what is kept is immutable so no caller can alter another's tags."""
-    from app.text import _block_names, is_noun, name_tags, pos_tag
+    from app.tags import _block_names, is_noun, name_tags, pos_tag
 
     sentence = "张伟在杭州市经济和信息化局主持召开了全市数字经济工作会议。"
     first = name_tags(sentence)
@@ -174,7 +176,8 @@ def test_sentences_and_resolved_dates_are_kept_per_text_and_handed_out_fresh() -
     """The answerer splits and date-resolves the sentences of every retrieved chunk for each question; a
     text seen before is not worked again, a caller's change to the list it got reaches no other caller,
     and a long text (ingest's whole documents) is never kept."""
-    from app.text import KEPT_TEXT_CHARS, _resolved, _sentences, resolve_dates
+    from app.dates import _resolved, resolve_dates
+    from app.text import KEPT_TEXT_CHARS, _sentences
 
     text = "去年全市新增智能工厂12家。1—11月完成技改投资45亿元；全年目标60亿元。"
     first = split_sentences(text)
@@ -210,10 +213,10 @@ def test_candidate_features_kept_per_text_are_dropped_with_the_tags() -> None:
 def test_names_read_block_by_block_are_the_names_of_the_whole_text() -> None:
     """name_tags tags each block of Chinese letters and digits on its own (kept per block): jieba tags the
     blocks of a text independently, so the names are the ones a tagging of the whole text finds."""
-    from app.text import _pos_tokenizer, name_tags
+    from app.tags import name_tags, pos_tokenizer
 
     def whole(text: str) -> frozenset[str]:
-        return frozenset({p.flag for p in _pos_tokenizer().cut(text)  # type: ignore[attr-defined]
+        return frozenset({p.flag for p in pos_tokenizer().cut(text)  # type: ignore[attr-defined]
                           if p.flag in ("nr", "ns", "nt") and len(p.word) >= 2})
 
     texts = ["张伟在杭州市经济和信息化局主持召开了全市数字经济工作会议。李娜出席。",
@@ -235,7 +238,7 @@ def test_the_tokenizer_cuts_as_jieba_with_and_without_hmm() -> None:
 def test_dates_resolve_with_or_without_each_trigger_character() -> None:
     """resolve_dates skips a rewrite when its character (年, 月, 全年) is absent: each rewrite still runs
     where it is present, alone or with the others."""
-    from app.text import resolve_dates
+    from app.dates import resolve_dates
 
     assert resolve_dates("去年产值增长较快", 2026) == "2025年产值增长较快"
     assert resolve_dates("1-11月产值增长", 2026, 2025) == "2025年1-11月产值增长"

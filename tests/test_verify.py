@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app import patterns
+from app.scan import scan
 from app.schema import Chunk
 from app.verify import figures, verify
 
@@ -177,10 +177,10 @@ def test_out_of_range_marker_cites_nothing() -> None:
     assert verdict.unsupported == ("1923.3亿元", "（回答没有标注任何来源）") and verdict.cited == ()
 
 
-# --- the patterns module on its own ---
+# --- the scanner (app.scan) on its own ---
 
 def test_values_are_typed_and_normalised() -> None:
-    found = {(v.kind, v.key) for v in patterns.scan("三十五亿元、1.2万亿、百分之十、3个百分点、2025年1—11月、第二")}
+    found = {(v.kind, v.key) for v in scan("三十五亿元、1.2万亿、百分之十、3个百分点、2025年1—11月、第二")}
     assert ("number", (Decimal("3.5E+9"),)) in found and ("number", (Decimal("1.2E+12"),)) in found
     assert ("percent", (Decimal(10),)) in found and ("points", (Decimal(3),)) in found
     assert ("months", (2025, 1, 11)) in found and ("rank", (2,)) in found
@@ -188,7 +188,7 @@ def test_values_are_typed_and_normalised() -> None:
 
 def test_contact_and_document_matchers() -> None:
     text = "联系电话0573-85012345，邮箱 jxj@example.gov.cn，网址 https://example.gov.cn/a?b=1 ，文号示经信〔2025〕12号。"
-    kinds = {v.kind: v.key for v in patterns.scan(text)}
+    kinds = {v.kind: v.key for v in scan(text)}
     assert kinds["phone"] == ("057385012345",) and kinds["email"] == ("jxj@example.gov.cn",)
     assert kinds["url"] == ("https://example.gov.cn/a?b=1",) and kinds["docno"] == (2025, 12)
     assert "number" not in kinds and "year" not in kinds

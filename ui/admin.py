@@ -17,7 +17,7 @@ def build_index(settings: Settings, label: str) -> Any:
     """Run ingest over kb/ with a progress display; returns the summary, or None when it could not run:
     another ingest (an admin, the CLI, cron) kept the index busy past KBQA_INGEST_WAIT_S, or the index
     folder is refused. Either is said on the page, never as a traceback."""
-    from app.store import IndexBusyError
+    from app.index_files import IndexBusyError
     from ingest.index import run_ingest
 
     with st.status(label, expanded=True) as status:
