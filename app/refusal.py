@@ -264,13 +264,22 @@ def judge(plan: Query, result: Extracted, hits: list[Hit], store: Store | None =
     chunk = next((h.chunk for h in hits if h.chunk.id == lead.chunk_id), None)
     if chunk is None:
         return None
-    lacks = missing(plan, chunk)
-    if lacks and store is not None and any(p in plan.places for p in lacks):
-        lacks = missing(plan, chunk, document_chunks(store, chunk))
+    absent = lacks(plan, chunk, store)
     if plan.qtype == "headings":
         # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
-        return Verdict(1.0, lacks)
+        return Verdict(1.0, absent)
     constrained = bool(plan.places or plan.orgs or plan.periods or plan.months or any(y in plan.text for y in plan.years))
-    x = (log_odds(result.score), round(coverage(plan, lead.quote, chunk), 4), float(constrained and not lacks),
+    x = (log_odds(result.score), round(coverage(plan, lead.quote, chunk), 4), float(constrained and not absent),
          result.unknown)
-    return Verdict(round(model()(x), 4), lacks, x)
+    return Verdict(round(model()(x), 4), absent, x)
+
+
+def lacks(plan: Query, chunk: Chunk, store: Store | None = None) -> tuple[str, ...]:
+    """What the gate finds missing for one passage: `missing` over the chunk, and when a place is missing
+    and the `store` is given, again with the chunk's document (it says 我市, or its headline, label lines
+    or signature name the place). The one test for both the lead (`judge`) and the wider pool a gate miss
+    looks in again (app.answer): a passage the lead would pass with must not be dropped from that pool."""
+    out = missing(plan, chunk)
+    if out and store is not None and any(p in plan.places for p in out):
+        out = missing(plan, chunk, document_chunks(store, chunk))
+    return out

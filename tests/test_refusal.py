@@ -264,3 +264,25 @@ def test_a_page_is_named_by_the_place_its_headline_names() -> None:
     assert missing(plan, lead, [head, lead]) == ()
     other = analyze("白沙新区对受疫情影响的小微企业减免多少房租？", DAY)
     assert missing(other, lead, [head, lead]) == ("白沙新区",)
+
+
+def test_the_wider_pool_keeps_a_passage_its_document_names(tmp_path: Path, settings: Settings) -> None:
+    """A gate miss looks again in a wider pool; a passage there that says 我市 of the place its document
+    names (in its first lines) passes the gate as a lead, so it must not be dropped from that pool for
+    lacking the name itself (the pool was filtered without the document and the question was refused)."""
+    from dataclasses import replace
+
+    settings = replace(settings, top_k=1, chunk_chars=60)
+    rows = [
+        {"id": "qs", "title": "规上工业企业恢复生产情况", "date": "2026-02-21",
+         "text": "截至2月20日，青山市已有512家规上工业企业恢复生产，规上工业企业恢复生产比例达到87%。"},
+        {"id": "bs", "title": "复工情况通报", "date": "2026-02-21",
+         "text": "白沙市经信局发布本周复工情况通报。\n\n各区县经信部门逐日汇总辖区企业的开工、用工和用电情况，"
+                 "并按周报送市经信局。\n\n截至2月20日，我市已有230家规上工业企业恢复生产。"},
+    ]
+    index_rows(tmp_path / "reports.jsonl", rows, settings)
+    assistant = Assistant(settings)
+    chunks = [h.chunk.text for h in assistant.search("白沙市有多少家规上工业企业恢复生产？", top_k=10)]
+    assert chunks[0].startswith("截至2月20日，青山市") and any("我市已有230家" in c and "白沙" not in c for c in chunks)
+    answer = assistant.ask("白沙市有多少家规上工业企业恢复生产？")
+    assert answer.answerable and "230家" in answer.answer and "512" not in answer.answer
