@@ -223,20 +223,34 @@ def missing(plan: Query, chunk: Chunk, document: Sequence[Chunk] = ()) -> tuple[
     return tuple(out)
 
 
-_SELF = ("我", "本", "全")  # '我市', '本市', '全市': a local text names its own place by its level only
-_LEVELS = "省市区县州镇乡村"
-
-
 def self_named(place: str, chunk: Chunk, document: Sequence[Chunk]) -> bool:
-    """Whether a chunk speaks of the place as of itself: it says 我市 / 本市 / 全市 (the level of the
-    place's suffix; any level for a bare name, '武汉') and its document names the place in another chunk
-    or its title. A city's notice says '我市定点医院' and names the city once, in its first lines or its
-    signature; its passages are about that city as much as a sentence that names it."""
-    level = next((s[-1] for s in place_suffixes() if place.endswith(s) and len(place) > len(s) and s[-1] in _LEVELS), "")
+    """Whether a chunk speaks of the place as of itself: it says 我市 / 本街道 / 全区 (a self word,
+    app/data/self_words.txt, before the place's level: `levels`) and its document names the place in
+    another chunk or its title. A city's notice says '我市定点医院' and names the city once, in its first
+    lines or its signature; its passages are about that city as much as a sentence that names it."""
     text = normalize(chunk.text)
-    if not any(f"{word}{lv}" in text for word in _SELF for lv in (level or _LEVELS)):
+    if not any(f"{word}{level}" in text for word in self_words() for level in levels(place)):
         return False
     return any(_named(place, evidence(other)) for other in document if other.id != chunk.id)
+
+
+def levels(place: str) -> tuple[str, ...]:
+    """The words a text uses for the place's own level: its suffix whole ('东湖街道' -> 街道, '临川开发区'
+    -> 开发区) and, where the suffix's last character is a suffix itself, that character too (自治区 ->
+    区: 全区); every suffix for a bare name ('武汉'). A district's passage that says 我市 speaks of its
+    city, not of itself."""
+    suffixes = place_suffixes()
+    for suffix in suffixes:  # longest first: 开发区 before 区
+        if place.endswith(suffix) and len(place) > len(suffix):
+            return tuple(dict.fromkeys(s for s in (suffix, suffix[-1]) if s in suffixes))
+    return suffixes
+
+
+@cache
+def self_words() -> tuple[str, ...]:
+    """The self words of app/data/self_words.txt ('我', '本', '全')."""
+    lines = (DATA_DIR / "self_words.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
 def coverage(plan: Query, quote: str, chunk: Chunk) -> float:

@@ -25,8 +25,8 @@ def index_rows(path: Path, rows: list[dict[str, str]], settings: Settings) -> No
     run_ingest([path], settings)
 
 
-def chunk(text: str, title: str = "", heading: str = "", periods: tuple[str, ...] = ()) -> Chunk:
-    return Chunk("c1", "a.md", title, "article", "", heading, text, text, "2026-01-10", periods, "", 0)
+def chunk(text: str, title: str = "", heading: str = "", periods: tuple[str, ...] = (), cid: str = "c1") -> Chunk:
+    return Chunk(cid, "a.md", title, "article", "", heading, text, text, "2026-01-10", periods, "", 0)
 
 
 REPORTS = [
@@ -286,3 +286,19 @@ def test_the_wider_pool_keeps_a_passage_its_document_names(tmp_path: Path, setti
     assert chunks[0].startswith("截至2月20日，青山市") and any("我市已有230家" in c and "白沙" not in c for c in chunks)
     answer = assistant.ask("白沙市有多少家规上工业企业恢复生产？")
     assert answer.answerable and "230家" in answer.answer and "512" not in answer.answer
+
+
+def test_a_place_is_named_by_a_self_reference_of_its_own_level() -> None:
+    """A 街道's passage names itself by its whole level (本街道); a 开发区's also by the level its suffix
+    ends in (我区); a passage that says 我市 speaks of its city, not of
+    the 街道 its document also names (the level was cut to its last character, '道', and any level passed)."""
+    plan = analyze("东湖街道对返岗人员提供哪些服务？", DAY)
+    head = chunk("各社区：东湖街道办事处提醒做好返岗登记。", title="返岗服务通知", cid="c0")  # named below the headline
+    own = chunk("本街道为返岗人员提供免费核酸检测和临时住宿。", title="返岗服务通知")
+    city = chunk("我市为返岗人员提供免费核酸检测和临时住宿。", title="返岗服务通知")
+    assert missing(plan, own, [head, own]) == ()
+    assert missing(plan, city, [head, city]) == ("东湖街道",)
+    plan = analyze("临川开发区对返岗人员提供哪些服务？", DAY)
+    zone = chunk("各企业：临川开发区管委会提醒做好返岗登记。", title="返岗服务通知", cid="c0")
+    ours = chunk("我区为返岗人员提供免费核酸检测。", title="返岗服务通知")
+    assert missing(plan, ours, [zone, ours]) == ()
