@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from app.constraints import period_named, place_stem, place_suffixes
-from app.doc_edges import headline, signature
+from app.doc_edges import headline, labels, signature
 from app.errors import KBQAError
 from app.extract import Extracted, match_form
 from app.query import Query
@@ -214,7 +214,7 @@ def missing(plan: Query, chunk: Chunk, document: Sequence[Chunk] = ()) -> tuple[
     市) counts as named when the document names it (`self_named`), and so does a place its headline names
     (`headline`) or its issuer signs with (`signature`)."""
     hay = evidence(chunk)
-    sign = match_form(f"{headline(document)} {signature(document)}") if document else ""
+    sign = match_form(f"{headline(document)} {labels(document)} {signature(document)}") if document else ""
     out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan)))
            if not _named(p, hay)
            and not (document and p in plan.places and (self_named(p, chunk, document) or (sign and _named(p, sign))))]

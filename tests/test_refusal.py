@@ -302,3 +302,17 @@ def test_a_place_is_named_by_a_self_reference_of_its_own_level() -> None:
     zone = chunk("各企业：临川开发区管委会提醒做好返岗登记。", title="返岗服务通知", cid="c0")
     ours = chunk("我区为返岗人员提供免费核酸检测。", title="返岗服务通知")
     assert missing(plan, ours, [zone, ours]) == ()
+
+
+def test_a_page_is_named_by_its_issuer_label() -> None:
+    """A page copied from a government site opens with label lines ('索引号：… 发布机构：青山市经信局 …'):
+    the issuer there is the place of every passage below, as a signature is; the headline ends at the first
+    colon and never read it. Addressees ('各企业：') are no label, and another place's issuer names nothing."""
+    plan = analyze("青山市对返岗员工发放多少交通补贴？", DAY)
+    head = chunk("关于做好返岗服务的通知 索引号：QS-2026-0012 发布机构：青山市经信局 发文日期：2026-02-10 "
+                 "各企业：为做好返岗服务，现将有关事项通知如下。", cid="c0")
+    lead = chunk("对返岗员工每人发放交通补贴300元。")
+    assert missing(plan, lead) == ("青山市",)
+    assert missing(plan, lead, [head, lead]) == ()
+    other = chunk("关于做好返岗服务的通知 发布机构：白沙市经信局 各企业：青山市企业参照执行。", cid="c0")
+    assert missing(plan, lead, [other, lead]) == ("青山市",)
