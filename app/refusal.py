@@ -7,7 +7,8 @@ decided here, once, after extraction:
   appear in the lead citation's chunk, its heading path or its document title (a place also in the
   document's headline or signature, app/doc_edges.py, or elsewhere in it when the chunk says 我市). A figure of another city,
   town, year or period is never an answer ('辽宁省…' answered from a 天津 passage is refused). Metric words
-  are not gated: a question's 收入 may be a passage's 营收.
+  are not gated: a question's 收入 may be a passage's 营收. A figure question (多少) whose lead sentence states
+  no value at all is no answer either (`FIGURE`).
 - the **threshold**: a tiny logistic model over a few named question-level features of the lead evidence
   (`FEATURES`: the fitted candidate scorer's probability for it, its weighted term coverage, whether the
   question named constraints it carries, the share of question words the index lacks) gives the odds that the answer is right; it must reach the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +29,7 @@ from app.constraints import period_named, place_stem, place_suffixes
 from app.doc_edges import headline, labels, signature
 from app.errors import KBQAError
 from app.extract import Extracted, match_form
+from app.patterns import scan
 from app.query import Query
 from app.rank import CONTEXT_WEIGHT as CONTEXT_CREDIT
 from app.rank import PLAN_NOUNS
@@ -39,6 +42,9 @@ from app.text import DATA_DIR, _pos_tokenizer, normalize, tokenizer
 # CONTEXT_CREDIT: a term found in the lead chunk or its headings but not in the cited sentence counts as
 # much as in the extractor's own coverage; a prior, not fitted: the threshold is fitted over the score.
 THRESHOLD_FILE = DATA_DIR / "refusal.json"
+# what a figure question's lead lacks when it shows no value at all (Verdict.missing): a sentence about the
+# asked thing that states no number, date or rank does not say how many
+FIGURE = "数值"
 
 
 # The refusal model's features, in order (judge computes them; bench/fit.py fits their weights).
@@ -56,7 +62,7 @@ class Verdict:
     """What refusal.judge found about one extracted answer."""
 
     score: float  # the refusal model's probability that the lead answers the question, 0..1
-    missing: tuple[str, ...]  # the question's places/organisations/years/periods the lead evidence lacks
+    missing: tuple[str, ...]  # the question's places/organisations/years/periods the lead evidence lacks (or FIGURE)
     features: tuple[float, ...] = ()  # the model's inputs, in NAMES order (bench/fit.py refits on them)
 
     def refuses(self, threshold: float) -> bool:
@@ -127,6 +133,21 @@ def _named(term: str, hay: str) -> bool:
         return True
     words = [w for w in tokenizer().cut(term) if len(w) >= 2]
     return len(words) > 1 and all(place_stem(w) in hay for w in words)
+
+
+# a short name keeps characters of the full name: '人社部' skips four between 人 and 社 (人力资源社会保障部)
+ABBREVIATION_GAP = 4
+
+
+def short_for(name: str, hay: str) -> bool:
+    """Whether the text writes an organisation's full name for the short one the question uses: '国税局' for
+    国家税务总局, '人社部' for 人力资源社会保障部. A Chinese short name keeps characters of the full name in
+    their order, its first and last among them, with at most ABBREVIATION_GAP Han characters between two
+    kept ones; names of fewer than three characters are left to exact matching ('财政' would find any text)."""
+    if len(name) < 3:
+        return False
+    gap = f"[\u4e00-\u9fff]{{0,{ABBREVIATION_GAP}}}"
+    return re.search(gap.join(map(re.escape, match_form(name))), hay) is not None
 
 
 def _area_stem(term: str) -> str:
@@ -212,11 +233,12 @@ def missing(plan: Query, chunk: Chunk, document: Sequence[Chunk] = ()) -> tuple[
     in a question that also writes a year it is relative to that year, not to the day asked. With the
     chunk's `document` (all its chunks), a place the chunk calls by its own level ('我市', '全市' for a
     市) counts as named when the document names it (`self_named`), and so does a place its headline names
-    (`headline`) or its issuer signs with (`signature`)."""
+    (`headline`) or its issuer signs with (`signature`). An organisation is also named by its full name when
+    the question writes a short one (`short_for`)."""
     hay = evidence(chunk)
     sign = match_form(f"{headline(document)} {labels(document)} {signature(document)}") if document else ""
     out = [p for p in dict.fromkeys((*gated_places(plan), *gated_orgs(plan)))
-           if not _named(p, hay)
+           if not _named(p, hay) and not (p in plan.orgs and short_for(p, hay))
            and not (document and p in plan.places and (self_named(p, chunk, document) or (sign and _named(p, sign))))]
     out += [f"{y}年" for y in plan.years if y in plan.text and y not in hay]
     out += [p for p in (*([plan.months] if plan.months else []), *plan.periods) if not period_named(p, hay)]
@@ -279,6 +301,8 @@ def judge(plan: Query, result: Extracted, hits: list[Hit], store: Store | None =
     if chunk is None:
         return None
     absent = lacks(plan, chunk, store)
+    if plan.qtype == "numeric" and not scan(lead.quote):
+        absent = (*absent, FIGURE)
     if plan.qtype == "headings":
         # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
         return Verdict(1.0, absent)

@@ -316,3 +316,28 @@ def test_a_page_is_named_by_its_issuer_label() -> None:
     assert missing(plan, lead, [head, lead]) == ()
     other = chunk("关于做好返岗服务的通知 发布机构：白沙市经信局 各企业：青山市企业参照执行。", cid="c0")
     assert missing(plan, lead, [other, lead]) == ("青山市",)
+
+
+def test_an_organisation_is_named_by_its_full_name() -> None:
+    """A question writes the short name ('人社部'), the passage the full one (人力资源社会保障部): the
+    characters of the short name in order, with a few between them, name it; another body does not."""
+    plan = analyze("人社部对返岗农民工有哪些补贴？", DAY)
+    assert gated_orgs(plan) == ("人社部",)
+    assert missing(plan, chunk("人力资源社会保障部明确，返岗农民工可领取一次性交通补贴。")) == ()
+    assert missing(plan, chunk("财政部明确，返岗农民工可领取一次性交通补贴。")) == ("人社部",)
+    assert missing(plan, chunk("人民银行和社保经办机构协同办理补贴发放。")) == ("人社部",)  # 人…社 but no 部
+
+
+def test_a_figure_question_is_not_answered_by_a_sentence_without_a_value() -> None:
+    """'多少家' answered by a sentence that states no number at all is no answer, however sure the scorer is
+    of it; the same sentence with its figure is."""
+    plan = analyze("青山市有多少家企业获评绿色工厂？", DAY, idf=lambda w: 1.0)
+    bare = chunk("青山市积极推进绿色工厂创建，企业生产线智能化水平持续提升。")
+    told = chunk("青山市已有36家企业获评绿色工厂，企业生产线智能化水平持续提升。")
+    verdicts = []
+    for c in (bare, told):
+        quote = c.text.split("，")[0]
+        result = Extracted(quote + "[1]。", True, (citation(1, c, quote),), score=0.95)
+        verdicts.append(judge(plan, result, [Hit(c, 1.0, 1)]))
+    assert verdicts[0] is not None and verdicts[0].refuses(threshold())
+    assert verdicts[1] is not None and not verdicts[1].refuses(threshold())
