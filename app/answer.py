@@ -18,9 +18,10 @@ from app.extract import (
     match_form,
 )
 from app.followup import rewrite
+from app.gate import lacks
 from app.query import Query, analyze
 from app.rank import GENERIC_NOUNS, PLAN_NOUNS
-from app.refusal import Verdict, judge, lacks, threshold
+from app.refusal import Verdict, judge, threshold
 from app.retrieve import retrieve
 from app.schema import Answer, Hit, content_id
 from app.settings import Settings

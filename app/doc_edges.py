@@ -1,4 +1,4 @@
-"""Where a document names itself: its headline, its label lines and its signature (app.refusal's gate reads them).
+"""Where a document names itself: its headline, its label lines and its signature (app.gate reads them).
 
 A notice or a page names its place and issuer at its edges: the title lines it opens with, the label lines
 of a government site's page ('发布机构：…'), the signature and date under its last sentence. Its passages in between say 各区县, 我市 or nothing, yet are about that

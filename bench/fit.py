@@ -24,7 +24,7 @@ value the lead does not show 0.209, pairs + absent share 0.203; with the label '
 'lead-correct' 0.238 (shipped features) to 0.195 (pairs + absent share, 0.163-0.233 by seed). No gain beyond one
 question of 43. The same-document gate (a place named in any chunk of the lead's document) would answer two
 answerable questions with a wrong lead and one unanswerable one: not kept either; since 8857042 the document
-counts only when the lead calls the place by its level ('我市': app.refusal.self_named).
+counts only when the lead calls the place by its level ('我市': app.gate.self_named).
 
 Tried and not kept at f51bbbf (fit pool 1,188 questions, 51 unanswerable; 5-fold CV over four seeds, mean;
 shipped features: unanswerable answered 0.221 at answerable refused <= 0.05, answerable refused 0.121 at

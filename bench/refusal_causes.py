@@ -32,9 +32,10 @@ from app.answer import CONSTRAINED_POOL
 from app.choose import asks_for_many
 from app.evaluate import _alternatives, load_questions
 from app.extract import match_form
+from app.gate import evidence, missing
 from app.query import Query
 from app.rank import Extractor
-from app.refusal import FIGURE, NAMES, evidence, missing, model, threshold
+from app.refusal import FIGURE, NAMES, model, threshold
 from app.retrieve import retrieve
 from app.settings import from_env
 from app.siblings import document_chunks

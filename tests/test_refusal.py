@@ -10,8 +10,9 @@ from pathlib import Path
 from app.answer import Assistant
 from app.choose import Extracted
 from app.compose import citation
+from app.gate import gated_orgs, gated_places, missing
 from app.query import analyze
-from app.refusal import NAMES, THRESHOLD_FILE, coverage, gated_orgs, gated_places, judge, missing, threshold
+from app.refusal import NAMES, THRESHOLD_FILE, coverage, judge, threshold
 from app.schema import Chunk, Hit
 from app.settings import Settings
 from bench.fit import Row, at, choose
