@@ -283,9 +283,9 @@ def test_the_wider_pool_keeps_a_passage_its_document_names(tmp_path: Path, setti
     ]
     index_rows(tmp_path / "reports.jsonl", rows, settings)
     assistant = Assistant(settings)
-    chunks = [h.chunk.text for h in assistant.search("白沙市有多少家规上工业企业恢复生产？", top_k=10)]
+    chunks = [h.chunk.text for h in assistant.search("白沙市恢复生产的规上工业企业有多少家？", top_k=10)]
     assert chunks[0].startswith("截至2月20日，青山市") and any("我市已有230家" in c and "白沙" not in c for c in chunks)
-    answer = assistant.ask("白沙市有多少家规上工业企业恢复生产？")
+    answer = assistant.ask("白沙市恢复生产的规上工业企业有多少家？")
     assert answer.answerable and "230家" in answer.answer and "512" not in answer.answer
 
 
@@ -311,7 +311,7 @@ def test_a_page_is_named_by_its_issuer_label() -> None:
     colon and never read it. Addressees ('各企业：') are no label, and another place's issuer names nothing."""
     plan = analyze("青山市对返岗员工发放多少交通补贴？", DAY)
     head = chunk("关于做好返岗服务的通知 索引号：QS-2026-0012 发布机构：青山市经信局 发文日期：2026-02-10 "
-                 "各企业：为做好返岗服务，现将有关事项通知如下。", cid="c0")
+                 "各企业：为做好返岗服务，请按以下要求办理。", cid="c0")
     lead = chunk("对返岗员工每人发放交通补贴300元。")
     assert missing(plan, lead) == ("青山市",)
     assert missing(plan, lead, [head, lead]) == ()
