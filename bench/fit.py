@@ -38,12 +38,12 @@ of the whole retrieved pool or of the lead's document, the lead's retrieval rank
 by more than one question of 51. A refit after 8857042's gate change (threshold 0.42, CV 0.196 / 0.042) lost
 kb dev two leads and one unanswerable refusal end to end, so refusal.json stays the 5d4a801 fit.
 
-Tried and not kept at 8234462 (fit pool 1,235 questions, 54 unanswerable; 5-fold CV over four seeds, mean;
+Tried and not kept at 8f796b8 (fit pool 1,235 questions, 54 unanswerable; 5-fold CV over four seeds, mean;
 shipped features: unanswerable answered 0.199 at answerable refused <= 0.05, answerable refused 0.137 at
 unanswerable answered <= 0.10): the weighted term coverage of the lead sentence alone (0.199 / 0.123), of the
 lead's title and headline (0.204 / 0.175), whether the highest-weight term is in the lead's chunk (0.199 /
 0.136), the longest common substring of question and chunk (0.208 / 0.132) or sentence (0.204 / 0.141), as a
-share of the question. A refit on the gate of 8234462 (threshold 0.49, CV 0.185 / 0.047) lost end to end ncp
+share of the question. A refit on the gate of 9d746db (threshold 0.49, CV 0.185 / 0.047) lost end to end ncp
 fit 4 leads (0.677 -> 0.667), cmrc fit 2, kb dev 1, and refused no more unanswerable questions: not kept.
 """
 
