@@ -18,10 +18,11 @@ from app.extract import (
     match_form,
 )
 from app.followup import rewrite
+from app.gate import lacks
 from app.index_files import current_name
 from app.query import Query, analyze
 from app.rank import GENERIC_NOUNS, PLAN_NOUNS
-from app.refusal import Verdict, judge, missing, threshold
+from app.refusal import Verdict, judge, threshold
 from app.retrieve import retrieve
 from app.schema import Answer, Hit, content_id
 from app.settings import Settings
@@ -153,7 +154,7 @@ class Assistant:
         verdict = judge(plan, result, hits, self.store)
         if verdict is not None and verdict.missing:
             pool = retrieve(self.store, plan, top_k * CONSTRAINED_POOL)
-            named = [h for h in pool if not missing(plan, h.chunk)][:top_k]
+            named = [h for h in pool if not lacks(plan, h.chunk, self.store)][:top_k]
             if named:
                 hits = [Hit(h.chunk, h.score, rank) for rank, h in enumerate(named, start=1)]
                 result = extract(self.store, plan, hits, budget, about)

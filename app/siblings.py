@@ -39,7 +39,7 @@ def sibling_hits(store: Store, hit: Hit) -> list[Hit]:
 
 
 def document_chunks(store: Store, chunk: Chunk) -> list[Chunk]:
-    """The chunks of a chunk's document (app.refusal: the place a passage calls 我市 is named elsewhere in it)."""
+    """The chunks of a chunk's document (app.gate: the place a passage calls 我市 is named elsewhere in it)."""
     return _document_chunks(store, Hit(chunk, 0.0, 1))
 
 

@@ -24,7 +24,7 @@ value the lead does not show 0.209, pairs + absent share 0.203; with the label '
 'lead-correct' 0.238 (shipped features) to 0.195 (pairs + absent share, 0.163-0.233 by seed). No gain beyond one
 question of 43. The same-document gate (a place named in any chunk of the lead's document) would answer two
 answerable questions with a wrong lead and one unanswerable one: not kept either; since 8857042 the document
-counts only when the lead calls the place by its level ('我市': app.refusal.self_named).
+counts only when the lead calls the place by its level ('我市': app.gate.self_named).
 
 Tried and not kept at f51bbbf (fit pool 1,188 questions, 51 unanswerable; 5-fold CV over four seeds, mean;
 shipped features: unanswerable answered 0.221 at answerable refused <= 0.05, answerable refused 0.121 at
@@ -37,6 +37,14 @@ largest absent term's weight, the top term absent here but present in another do
 of the whole retrieved pool or of the lead's document, the lead's retrieval rank: none moved the first figure
 by more than one question of 51. A refit after 8857042's gate change (threshold 0.42, CV 0.196 / 0.042) lost
 kb dev two leads and one unanswerable refusal end to end, so refusal.json stays the 5d4a801 fit.
+
+Tried and not kept at 8f796b8 (fit pool 1,235 questions, 54 unanswerable; 5-fold CV over four seeds, mean;
+shipped features: unanswerable answered 0.199 at answerable refused <= 0.05, answerable refused 0.137 at
+unanswerable answered <= 0.10): the weighted term coverage of the lead sentence alone (0.199 / 0.123), of the
+lead's title and headline (0.204 / 0.175), whether the highest-weight term is in the lead's chunk (0.199 /
+0.136), the longest common substring of question and chunk (0.208 / 0.132) or sentence (0.204 / 0.141), as a
+share of the question. A refit on the gate of 9d746db (threshold 0.49, CV 0.185 / 0.047) lost end to end ncp
+fit 4 leads (0.677 -> 0.667), cmrc fit 2, kb dev 1, and refused no more unanswerable questions: not kept.
 """
 
 from __future__ import annotations

@@ -32,9 +32,10 @@ from app.answer import CONSTRAINED_POOL
 from app.choose import asks_for_many
 from app.evaluate import alternatives, load_questions
 from app.extract import match_form
+from app.gate import evidence, missing
 from app.query import Query
 from app.rank import Extractor
-from app.refusal import NAMES, evidence, missing, model, threshold
+from app.refusal import FIGURE, NAMES, model, threshold
 from app.retrieve import retrieve
 from app.settings import from_env
 from app.siblings import document_chunks
@@ -45,6 +46,8 @@ from bench.fit import Row, collect, question_scores
 
 def kind(plan: Query, term: str) -> str:
     """Which constraint of the plan a missing term is."""
+    if term == FIGURE:
+        return "figure"
     if term.endswith("年") and term[:-1] in plan.years:
         return "year"
     if term == plan.months or term in plan.periods:

@@ -10,8 +10,9 @@ from pathlib import Path
 from app.answer import Assistant
 from app.choose import Extracted
 from app.compose import citation
+from app.gate import gated_orgs, gated_places, missing
 from app.query import analyze
-from app.refusal import NAMES, THRESHOLD_FILE, coverage, gated_orgs, gated_places, judge, missing, threshold
+from app.refusal import NAMES, THRESHOLD_FILE, coverage, judge, threshold
 from app.schema import Chunk, Hit
 from app.settings import Settings
 from bench.fit import Row, at, choose
@@ -20,8 +21,8 @@ from tests.conftest import index_rows
 DAY = dt.date(2026, 3, 1)
 
 
-def chunk(text: str, title: str = "", heading: str = "", periods: tuple[str, ...] = ()) -> Chunk:
-    return Chunk("c1", "a.md", title, "article", "", heading, text, text, "2026-01-10", periods, "", 0)
+def chunk(text: str, title: str = "", heading: str = "", periods: tuple[str, ...] = (), cid: str = "c1") -> Chunk:
+    return Chunk(cid, "a.md", title, "article", "", heading, text, text, "2026-01-10", periods, "", 0)
 
 
 REPORTS = [
@@ -259,3 +260,80 @@ def test_a_page_is_named_by_the_place_its_headline_names() -> None:
     assert missing(plan, lead, [head, lead]) == ()
     other = analyze("白沙新区对受疫情影响的小微企业减免多少房租？", DAY)
     assert missing(other, lead, [head, lead]) == ("白沙新区",)
+
+
+def test_the_wider_pool_keeps_a_passage_its_document_names(tmp_path: Path, settings: Settings) -> None:
+    """A gate miss looks again in a wider pool; a passage there that says 我市 of the place its document
+    names (in its first lines) passes the gate as a lead, so it must not be dropped from that pool for
+    lacking the name itself (the pool was filtered without the document and the question was refused)."""
+    from dataclasses import replace
+
+    settings = replace(settings, top_k=1, chunk_chars=60)
+    rows = [
+        {"id": "qs", "title": "规上工业企业恢复生产情况", "date": "2026-02-21",
+         "text": "截至2月20日，青山市已有512家规上工业企业恢复生产，规上工业企业恢复生产比例达到87%。"},
+        {"id": "bs", "title": "复工情况通报", "date": "2026-02-21",
+         "text": "白沙市经信局发布本周复工情况通报。\n\n各区县经信部门逐日汇总辖区企业的开工、用工和用电情况，"
+                 "并按周报送市经信局。\n\n截至2月20日，我市已有230家规上工业企业恢复生产。"},
+    ]
+    index_rows(tmp_path / "reports.jsonl", rows, settings)
+    assistant = Assistant(settings)
+    chunks = [h.chunk.text for h in assistant.search("白沙市恢复生产的规上工业企业有多少家？", top_k=10)]
+    assert chunks[0].startswith("截至2月20日，青山市") and any("我市已有230家" in c and "白沙" not in c for c in chunks)
+    answer = assistant.ask("白沙市恢复生产的规上工业企业有多少家？")
+    assert answer.answerable and "230家" in answer.answer and "512" not in answer.answer
+
+
+def test_a_place_is_named_by_a_self_reference_of_its_own_level() -> None:
+    """A 街道's passage names itself by its whole level (本街道); a 开发区's also by the level its suffix
+    ends in (我区); a passage that says 我市 speaks of its city, not of
+    the 街道 its document also names (the level was cut to its last character, '道', and any level passed)."""
+    plan = analyze("东湖街道对返岗人员提供哪些服务？", DAY)
+    head = chunk("各社区：东湖街道办事处提醒做好返岗登记。", title="返岗服务通知", cid="c0")  # named below the headline
+    own = chunk("本街道为返岗人员提供免费核酸检测和临时住宿。", title="返岗服务通知")
+    city = chunk("我市为返岗人员提供免费核酸检测和临时住宿。", title="返岗服务通知")
+    assert missing(plan, own, [head, own]) == ()
+    assert missing(plan, city, [head, city]) == ("东湖街道",)
+    plan = analyze("临川开发区对返岗人员提供哪些服务？", DAY)
+    zone = chunk("各企业：临川开发区管委会提醒做好返岗登记。", title="返岗服务通知", cid="c0")
+    ours = chunk("我区为返岗人员提供免费核酸检测。", title="返岗服务通知")
+    assert missing(plan, ours, [zone, ours]) == ()
+
+
+def test_a_page_is_named_by_its_issuer_label() -> None:
+    """A page copied from a government site opens with label lines ('索引号：… 发布机构：青山市经信局 …'):
+    the issuer there is the place of every passage below, as a signature is; the headline ends at the first
+    colon and never read it. Addressees ('各企业：') are no label, and another place's issuer names nothing."""
+    plan = analyze("青山市对返岗员工发放多少交通补贴？", DAY)
+    head = chunk("关于做好返岗服务的通知 索引号：QS-2026-0012 发布机构：青山市经信局 发文日期：2026-02-10 "
+                 "各企业：为做好返岗服务，请按以下要求办理。", cid="c0")
+    lead = chunk("对返岗员工每人发放交通补贴300元。")
+    assert missing(plan, lead) == ("青山市",)
+    assert missing(plan, lead, [head, lead]) == ()
+    other = chunk("关于做好返岗服务的通知 发布机构：白沙市经信局 各企业：青山市企业参照执行。", cid="c0")
+    assert missing(plan, lead, [other, lead]) == ("青山市",)
+
+
+def test_an_organisation_is_named_by_its_full_name() -> None:
+    """A question writes the short name ('人社部'), the passage the full one (人力资源社会保障部): the
+    characters of the short name in order, with a few between them, name it; another body does not."""
+    plan = analyze("人社部对返岗农民工有哪些补贴？", DAY)
+    assert gated_orgs(plan) == ("人社部",)
+    assert missing(plan, chunk("人力资源社会保障部明确，返岗农民工可领取一次性交通补贴。")) == ()
+    assert missing(plan, chunk("财政部明确，返岗农民工可领取一次性交通补贴。")) == ("人社部",)
+    assert missing(plan, chunk("人民银行和社保经办机构协同办理补贴发放。")) == ("人社部",)  # 人…社 but no 部
+
+
+def test_a_figure_question_is_not_answered_by_a_sentence_without_a_value() -> None:
+    """'多少家' answered by a sentence that states no number at all is no answer, however sure the scorer is
+    of it; the same sentence with its figure is."""
+    plan = analyze("青山市有多少家企业获评绿色工厂？", DAY, idf=lambda w: 1.0)
+    bare = chunk("青山市积极推进绿色工厂创建，企业生产线智能化水平持续提升。")
+    told = chunk("青山市已有36家企业获评绿色工厂，企业生产线智能化水平持续提升。")
+    verdicts = []
+    for c in (bare, told):
+        quote = c.text.split("，")[0]
+        result = Extracted(quote + "[1]。", True, (citation(1, c, quote),), score=0.95)
+        verdicts.append(judge(plan, result, [Hit(c, 1.0, 1)]))
+    assert verdicts[0] is not None and verdicts[0].refuses(threshold())
+    assert verdicts[1] is not None and not verdicts[1].refuses(threshold())
