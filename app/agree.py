@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from app.candidates import Candidate
 from app.compose import match_form
 from app.query import Query
-from app.text import kept_per_text, pos_tag, tokenizer
+from app.text import kept_elsewhere, kept_per_text, pos_tag, tokenizer
 from app.values import asked_values, is_whole
 
 # How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
@@ -33,9 +34,12 @@ AGREE_POOL = 20
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
+@kept_elsewhere
+@lru_cache(maxsize=8192)
 def value_keys(qtype: str, text: str) -> frozenset[tuple[object, ...]]:
     """The whole values of the asked type a text states, comparable across documents: a date as (year,
-    month, day) with the year None where the text gives none, a figure by its value and unit."""
+    month, day) with the year None where the text gives none, a figure by its value and unit. Kept per
+    (type, text): each pass of a two-part question reads the same candidates again."""
     out: set[tuple[object, ...]] = set()
     for v in asked_values(qtype, text):
         if is_whole(v):
@@ -118,8 +122,12 @@ def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: 
     if not any(keys):
         return cands
 
-    def agreement(i: int) -> int:
-        return len({c.chunk.source for j, c in enumerate(pool) if c.chunk.source != pool[i].chunk.source and shared(keys[j], keys[i])})
+    counted: dict[int, int] = {}
+
+    def agreement(i: int) -> int:  # counted once per candidate: the pick is compared with the best again
+        if i not in counted:
+            counted[i] = len({c.chunk.source for j, c in enumerate(pool) if c.chunk.source != pool[i].chunk.source and shared(keys[j], keys[i])})
+        return counted[i]
 
     # a pick must state every pin the best one states: the winner of the 500米 race, which three reports
     # name, is no answer to the 1500米 question the best one answers
