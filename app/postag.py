@@ -16,19 +16,21 @@ untouched for everyone else.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 import jieba.posseg as posseg
 import numpy as np
 from jieba.posseg.viterbi import viterbi as jieba_viterbi
 
-from app.text import route_pieces
+from app.text import KEPT_TEXT_CHARS, kept_elsewhere, route_pieces
 
 MIN_FLOAT = -3.14e100  # jieba's emission log-probability of a character a state never emits
 MIN_INF = float("-inf")  # jieba's log-probability of a transition the model does not have
 
 State = tuple[str, str]
 KEPT_CHARS = 4096  # characters whose state mask and emissions are kept as arrays (~2.3 KB each: ~9 MB at most)
+KEPT_BLOCKS = 8192  # blocks whose words and tags are kept (short texts: ~1 KB each at most)
 
 
 class _Dense:
@@ -157,13 +159,28 @@ class POSTokenizer(posseg.POSTokenizer):
     def __init__(self, tokenizer: Any = None, ends: Callable[[str], list[int]] | None = None) -> None:
         super().__init__(tokenizer)
         self.ends = ends
+        # One question's words are tagged three times (the follow-up check, the facet split, the analysis)
+        # and again whenever it is asked, candidate sentences each time they are retrieved: a block's tags
+        # depend on its text alone (the dictionary never changes in a process), so they are kept per block.
+        self._kept = kept_elsewhere(lru_cache(maxsize=KEPT_BLOCKS)(self._block_tags))
         _model()
 
     def _POSTokenizer__cut_DAG(self, sentence: str) -> Iterator[posseg.pair]:
-        """jieba's POSTokenizer.__cut_DAG (same lines) over `ends`' route, where one is given."""
+        """jieba's POSTokenizer.__cut_DAG over `ends`' route, where one is given (kept per block)."""
         if self.ends is None:
             yield from super()._POSTokenizer__cut_DAG(sentence)
             return
+        words = self._kept(sentence) if len(sentence) <= KEPT_TEXT_CHARS else self._block_tags(sentence)
+        for word, flag in words:
+            yield posseg.pair(word, flag)
+
+    def _block_tags(self, sentence: str) -> tuple[tuple[str, str], ...]:
+        """The (word, tag) pairs of one block, as jieba's __cut_DAG yields them."""
+        return tuple((p.word, p.flag) for p in self._cut_route(sentence))
+
+    def _cut_route(self, sentence: str) -> Iterator[posseg.pair]:
+        """jieba's POSTokenizer.__cut_DAG (same lines) over `ends`' route."""
+        assert self.ends is not None
         tags = self.word_tag_tab
         for piece, single in route_pieces(sentence, self.ends(sentence)):
             if single:
