@@ -21,7 +21,7 @@ from functools import lru_cache
 from app.candidates import Candidate
 from app.compose import match_form
 from app.query import Query
-from app.text import kept_elsewhere, kept_per_text, pos_tag, tokenizer
+from app.text import _pos_tokenizer, kept_elsewhere, kept_per_text
 from app.values import asked_values, is_whole
 
 # How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
@@ -41,7 +41,7 @@ def value_keys(qtype: str, text: str) -> frozenset[tuple[object, ...]]:
     month, day) with the year None where the text gives none, a figure by its value and unit. Kept per
     (type, text): each pass of a two-part question reads the same candidates again."""
     out: set[tuple[object, ...]] = set()
-    for v in asked_values(qtype, text):
+    for v in asked_values(qtype, match_form(text)):  # the ranker's scan of the candidate (app/rank.py), shared
         if is_whole(v):
             out.add(("date", *v.key) if v.kind == "date" else (v.kind, v.key, v.unit))
     return frozenset(out)
@@ -78,8 +78,10 @@ def _tagged_words(text: str) -> frozenset[tuple[str, str]]:
 
 @kept_per_text
 def _block_words(block: str) -> frozenset[tuple[str, str]]:
-    """`_tagged_words` of one block of Chinese letters and digits (kept per block)."""
-    return frozenset((w, pos_tag(w)) for w in tokenizer().cut(block) if len(w) >= 2 and not w.isascii())
+    """`_tagged_words` of one block of Chinese letters and digits (kept per block): the tagger's words and
+    tags, the same cut the ranker's name tags read (app.text.name_tags, kept per block by the tagger), so
+    a candidate's block is tagged once for both."""
+    return frozenset((p.word, p.flag) for p in _pos_tokenizer().cut(block) if len(p.word) >= 2 and not p.word.isascii())
 
 
 def name_keys(wants: str, question: str, text: str) -> frozenset[tuple[object, ...]]:
