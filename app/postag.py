@@ -107,36 +107,35 @@ def viterbi(
     if model is None:
         model = _MODELS[(id(states), id(start_p), id(trans_p), id(emit_p))] = _Dense(states, start_p, trans_p, emit_p)
     mask, emit = model.char(obs[0])
-    present = mask
-    v = model.start + emit  # only the present states' are read
-    back: list[np.ndarray] = []
+    # the present states (ascending) and their scores, compact: each step reads only these
+    cols = np.flatnonzero(mask)
+    v = model.start[cols] + emit[cols]
+    back: list[tuple[np.ndarray, np.ndarray]] = []  # per step: its states and the best previous state of each
     for t in range(1, len(obs)):
-        rows = np.flatnonzero(present & model.has_next)
+        going = model.has_next[cols]
+        rows, v = cols[going], v[going]
         if not len(rows):  # jieba fails here (max of nothing); let it fail the same way
             return jieba_viterbi(obs, states, start_p, trans_p, emit_p)
-        expected = np.asarray(model.exists[rows].any(axis=0))
+        expected = model.exists[rows].any(axis=0)
         mask, emit = model.char(obs[t])
         present = mask & expected
         if not present.any():
             present = expected
             emit = model.emission(obs[t])
         cols = np.flatnonzero(present)
-        scores = (v[rows][:, None] + model.trans[rows][:, cols]) + emit[cols][None, :]
-        down = scores[::-1]  # largest previous state first: argmax takes the first of equal maxima
-        best = down.argmax(axis=0)
-        prev = np.full(len(model.names), -1)
-        prev[cols] = rows[::-1][best]
-        v = np.full(len(model.names), MIN_INF)
-        v[cols] = down[best, np.arange(len(cols))]
-        back.append(prev)
-    last = np.flatnonzero(present)[::-1]
-    state = int(last[v[last].argmax()])
-    prob = float(v[state])
+        # largest previous state first: argmax takes the first of equal maxima
+        down = (v[::-1, None] + model.trans[rows[::-1, None], cols]) + emit[cols][None, :]
+        back.append((cols, rows[::-1][down.argmax(axis=0)]))
+        v = down.max(axis=0)
+    last = v[::-1].argmax()
+    state = int(cols[::-1][last])
+    prob = float(v[::-1][last])
     route: list[State] = [("", "")] * len(obs)
     for i in range(len(obs) - 1, -1, -1):
         route[i] = model.names[state]
         if i:
-            state = int(back[i - 1][state])
+            at, prev = back[i - 1]
+            state = int(prev[np.searchsorted(at, state)])
     return prob, route
 
 
