@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from app.patterns import Value, scan
 from app.query import question_word_lists
-from app.text import kept_elsewhere, tokenizer
+from app.text import kept_elsewhere, kept_per_text, tokenizer
 
 FIGURES = frozenset({"number", "percent", "permille", "points"})
 DATES = frozenset({"date", "months", "year"})
@@ -29,10 +29,12 @@ _RATE = {kind: re.compile(rx) for kind, rx in _WORDS["rate"]}
 _MEASURE = re.compile(_WORDS["measure"][0][1])
 
 
+@kept_per_text
 def asks_rate(question: str) -> bool:
     """Whether a figure question asks a rate or a change ('增速', '占比', '完成率', '增加多少') rather than an
     amount. Some words are read whole only: '增加值' and '完成' are amounts, though 增加 and 成 are words
-    of change and share (question_words.json 'rate')."""
+    of change and share (question_words.json 'rate'). Kept per question text: each pass of a two-part
+    question asks it of each part again."""
     return bool(_RATE["text"].search(question)) or any(_RATE["token"].match(w) for w in tokenizer().cut(question))
 
 
