@@ -108,7 +108,7 @@ def viterbi(
         model = _MODELS[(id(states), id(start_p), id(trans_p), id(emit_p))] = _Dense(states, start_p, trans_p, emit_p)
     mask, emit = model.char(obs[0])
     # the present states (ascending) and their scores, compact: each step reads only these
-    cols = np.flatnonzero(mask)
+    cols = mask.nonzero()[0]
     v = model.start[cols] + emit[cols]
     back: list[tuple[np.ndarray, np.ndarray]] = []  # per step: its states and the best previous state of each
     for t in range(1, len(obs)):
@@ -122,7 +122,7 @@ def viterbi(
         if not present.any():
             present = expected
             emit = model.emission(obs[t])
-        cols = np.flatnonzero(present)
+        cols = present.nonzero()[0]
         # largest previous state first: argmax takes the first of equal maxima
         down = (v[::-1, None] + model.trans[rows[::-1, None], cols]) + emit[cols][None, :]
         back.append((cols, rows[::-1][down.argmax(axis=0)]))
