@@ -30,6 +30,7 @@ MIN_INF = float("-inf")  # jieba's log-probability of a transition the model doe
 
 State = tuple[str, str]
 KEPT_CHARS = 4096  # characters whose state mask and emissions are kept as arrays (~2.3 KB each: ~9 MB at most)
+KEPT_STATE_SETS = 16384  # sets of previous states whose reachable states are kept (256 bytes each: ~4 MB at most)
 KEPT_BLOCKS = 8192  # blocks whose words and tags are kept (short texts: ~1 KB each at most)
 
 
@@ -59,6 +60,18 @@ class _Dense:
         self.listed = {char: ([self.index[y] for y in ys], [emit_p[y].get(char, MIN_FLOAT) for y in ys])
                        for char, ys in states.items()}
         self._chars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._expected: dict[bytes, np.ndarray] = {}
+
+    def expected(self, rows: np.ndarray) -> np.ndarray:
+        """The states some transition out of `rows` reaches (kept per set of rows: a run's steps mostly
+        come from the few state sets its characters share, and reducing the rows' table costs the most)."""
+        key = rows.tobytes()
+        kept = self._expected.get(key)
+        if kept is None:
+            kept = self.exists[rows].any(axis=0)
+            if len(self._expected) < KEPT_STATE_SETS:
+                self._expected[key] = kept
+        return kept
 
     def char(self, char: str) -> tuple[np.ndarray, np.ndarray]:
         """The states the character may take (all when the model lists none) and their emission
@@ -116,7 +129,7 @@ def viterbi(
         rows, v = cols[going], v[going]
         if not len(rows):  # jieba fails here (max of nothing); let it fail the same way
             return jieba_viterbi(obs, states, start_p, trans_p, emit_p)
-        expected = model.exists[rows].any(axis=0)
+        expected = model.expected(rows)
         mask, emit = model.char(obs[t])
         present = mask & expected
         if not present.any():
