@@ -81,7 +81,7 @@ def _block_words(block: str) -> frozenset[tuple[str, str]]:
     """`_tagged_words` of one block of Chinese letters and digits (kept per block): the tagger's words and
     tags, the same cut the ranker's name tags read (app.text.name_tags, kept per block by the tagger), so
     a candidate's block is tagged once for both."""
-    return frozenset((p.word, p.flag) for p in _pos_tokenizer().cut(block) if len(p.word) >= 2 and not p.word.isascii())
+    return frozenset((p.word, p.flag) for p in _pos_tokenizer().cut(block) if len(p.word) >= 2 and not p.word.isascii())  # type: ignore[attr-defined]
 
 
 def name_keys(wants: str, question: str, text: str) -> frozenset[tuple[object, ...]]:

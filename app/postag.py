@@ -52,7 +52,7 @@ class _Dense:
         self.exists = np.zeros((n, n), dtype=bool)
         for y0, row in trans_p.items():
             self.exists[self.index[y0], [self.index[y] for y in row]] = True
-        self.has_next = self.exists.any(axis=1)
+        self.has_next: np.ndarray = np.asarray(self.exists.any(axis=1))
         self.start = np.array([start_p[y] for y in self.names])
         self.all_states = np.ones(n, dtype=bool)
         # each character's own states and their emissions, read once here (a few ms for the model's ~6,600
