@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from app.candidates import Candidate
 from app.compose import match_form
 from app.query import Query
-from app.tags import pos_tag
-from app.text import kept_per_text
-from app.tokens import tokenizer
+from app.tags import pos_tokenizer
+from app.text import kept_elsewhere, kept_per_text
 from app.values import asked_values, is_whole
 
 # How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
@@ -35,11 +35,14 @@ AGREE_POOL = 20
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
+@kept_elsewhere
+@lru_cache(maxsize=8192)
 def value_keys(qtype: str, text: str) -> frozenset[tuple[object, ...]]:
     """The whole values of the asked type a text states, comparable across documents: a date as (year,
-    month, day) with the year None where the text gives none, a figure by its value and unit."""
+    month, day) with the year None where the text gives none, a figure by its value and unit. Kept per
+    (type, text): each pass of a two-part question reads the same candidates again."""
     out: set[tuple[object, ...]] = set()
-    for v in asked_values(qtype, text):
+    for v in asked_values(qtype, match_form(text)):  # the ranker's scan of the candidate (app/rank.py), shared
         if is_whole(v):
             out.add(("date", *v.key) if v.kind == "date" else (v.kind, v.key, v.unit))
     return frozenset(out)
@@ -76,8 +79,10 @@ def _tagged_words(text: str) -> frozenset[tuple[str, str]]:
 
 @kept_per_text
 def _block_words(block: str) -> frozenset[tuple[str, str]]:
-    """`_tagged_words` of one block of Chinese letters and digits (kept per block)."""
-    return frozenset((w, pos_tag(w)) for w in tokenizer().cut(block) if len(w) >= 2 and not w.isascii())
+    """`_tagged_words` of one block of Chinese letters and digits (kept per block): the tagger's words and
+    tags, the same cut the ranker's name tags read (app.text.name_tags, kept per block by the tagger), so
+    a candidate's block is tagged once for both."""
+    return frozenset((p.word, p.flag) for p in pos_tokenizer().cut(block) if len(p.word) >= 2 and not p.word.isascii())  # type: ignore[attr-defined]
 
 
 def name_keys(wants: str, question: str, text: str) -> frozenset[tuple[object, ...]]:
@@ -120,8 +125,12 @@ def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: 
     if not any(keys):
         return cands
 
-    def agreement(i: int) -> int:
-        return len({c.chunk.source for j, c in enumerate(pool) if c.chunk.source != pool[i].chunk.source and shared(keys[j], keys[i])})
+    counted: dict[int, int] = {}
+
+    def agreement(i: int) -> int:  # counted once per candidate: the pick is compared with the best again
+        if i not in counted:
+            counted[i] = len({c.chunk.source for j, c in enumerate(pool) if c.chunk.source != pool[i].chunk.source and shared(keys[j], keys[i])})
+        return counted[i]
 
     # a pick must state every pin the best one states: the winner of the 500米 race, which three reports
     # name, is no answer to the 1500米 question the best one answers

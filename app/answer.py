@@ -23,7 +23,7 @@ from app.index_files import current_name
 from app.query import Query, analyze
 from app.rank import GENERIC_NOUNS, PLAN_NOUNS
 from app.refusal import Verdict, judge, threshold
-from app.retrieve import retrieve
+from app.retrieve import Ranked, retrieve
 from app.schema import Answer, Hit, content_id
 from app.settings import Settings
 from app.status import with_notes
@@ -137,19 +137,21 @@ class Assistant:
         answers = []
         parts = [facet.text for facet in plan.facets]
         share = (MAX_ANSWER_CHARS - (len(parts) - 1)) // len(parts)  # combine() joins the parts with "；"
+        ranked: Ranked = {}  # each part's ranking, retrieved again when the whole question is answered
         for facet in plan.facets:
             about = own_words(facet.text, [p for p in parts if p != facet.text])
-            answers.append(self.answer_one(facet, top_k, limit, share, about))
+            answers.append(self.answer_one(facet, top_k, limit, share, about, ranked))
         if not any(a.answerable for a in answers) or repeats_evidence(answers):
-            return self.answer_one(plan, top_k, limit)
+            return self.answer_one(plan, top_k, limit, ranked=ranked)
         return combine(answers, parts)
 
     def answer_one(self, plan: Query, top_k: int, limit: float | None, budget: int = MAX_ANSWER_CHARS,
-                   about: tuple[str, ...] = ()) -> Extracted:
+                   about: tuple[str, ...] = (), ranked: Ranked | None = None) -> Extracted:
         """Retrieve, extract, gate. When the lead evidence misses a place, organisation, year or period the
         question names, the answer is sought again among the passages of a wider pool that name them all
-        (CONSTRAINED_POOL x top_k), before the gate refuses."""
-        hits = retrieve(self.store, plan, top_k)
+        (CONSTRAINED_POOL x top_k), before the gate refuses. `ranked`: the question's rankings so far
+        (app.retrieve.retrieve)."""
+        hits = retrieve(self.store, plan, top_k, ranked=ranked)
         result = extract(self.store, plan, hits, budget, about)
         verdict = judge(plan, result, hits, self.store)
         if verdict is not None and verdict.missing:

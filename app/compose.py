@@ -51,6 +51,7 @@ def match_form(text: str) -> str:
     return _QUOTES.sub("", normalize(text).lower())
 
 
+@kept_per_text
 def opens(clause: str) -> bool:
     """Whether a clause leads into the next one: a label or lead-in ('咨询电话：'), or a condition
     ('对…捐赠的现金和物品，', '符合条件的，'). A run of clauses never ends on one."""

@@ -16,12 +16,14 @@ untouched for everyone else.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 import jieba.posseg as posseg
 import numpy as np
 from jieba.posseg.viterbi import viterbi as jieba_viterbi
 
+from app.text import KEPT_TEXT_CHARS, kept_elsewhere
 from app.tokens import route_pieces
 
 MIN_FLOAT = -3.14e100  # jieba's emission log-probability of a character a state never emits
@@ -29,6 +31,8 @@ MIN_INF = float("-inf")  # jieba's log-probability of a transition the model doe
 
 State = tuple[str, str]
 KEPT_CHARS = 4096  # characters whose state mask and emissions are kept as arrays (~2.3 KB each: ~9 MB at most)
+KEPT_STATE_SETS = 16384  # sets of previous states whose reachable states are kept (256 bytes each: ~4 MB at most)
+KEPT_BLOCKS = 8192  # blocks whose words and tags are kept (short texts: ~1 KB each at most)
 
 
 class _Dense:
@@ -49,7 +53,7 @@ class _Dense:
         self.exists = np.zeros((n, n), dtype=bool)
         for y0, row in trans_p.items():
             self.exists[self.index[y0], [self.index[y] for y in row]] = True
-        self.has_next = self.exists.any(axis=1)
+        self.has_next: np.ndarray = np.asarray(self.exists.any(axis=1))
         self.start = np.array([start_p[y] for y in self.names])
         self.all_states = np.ones(n, dtype=bool)
         # each character's own states and their emissions, read once here (a few ms for the model's ~6,600
@@ -57,6 +61,18 @@ class _Dense:
         self.listed = {char: ([self.index[y] for y in ys], [emit_p[y].get(char, MIN_FLOAT) for y in ys])
                        for char, ys in states.items()}
         self._chars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._expected: dict[bytes, np.ndarray] = {}
+
+    def expected(self, rows: np.ndarray) -> np.ndarray:
+        """The states some transition out of `rows` reaches (kept per set of rows: a run's steps mostly
+        come from the few state sets its characters share, and reducing the rows' table costs the most)."""
+        key = rows.tobytes()
+        kept = self._expected.get(key)
+        if kept is None:
+            kept = self.exists[rows].any(axis=0)
+            if len(self._expected) < KEPT_STATE_SETS:
+                self._expected[key] = kept
+        return kept
 
     def char(self, char: str) -> tuple[np.ndarray, np.ndarray]:
         """The states the character may take (all when the model lists none) and their emission
@@ -105,36 +121,35 @@ def viterbi(
     if model is None:
         model = _MODELS[(id(states), id(start_p), id(trans_p), id(emit_p))] = _Dense(states, start_p, trans_p, emit_p)
     mask, emit = model.char(obs[0])
-    present = mask
-    v = model.start + emit  # only the present states' are read
-    back: list[np.ndarray] = []
+    # the present states (ascending) and their scores, compact: each step reads only these
+    cols = mask.nonzero()[0]
+    v = model.start[cols] + emit[cols]
+    back: list[tuple[np.ndarray, np.ndarray]] = []  # per step: its states and the best previous state of each
     for t in range(1, len(obs)):
-        rows = np.flatnonzero(present & model.has_next)
+        going = model.has_next[cols]
+        rows, v = cols[going], v[going]
         if not len(rows):  # jieba fails here (max of nothing); let it fail the same way
             return jieba_viterbi(obs, states, start_p, trans_p, emit_p)
-        expected = np.asarray(model.exists[rows].any(axis=0))
+        expected = model.expected(rows)
         mask, emit = model.char(obs[t])
         present = mask & expected
         if not present.any():
             present = expected
             emit = model.emission(obs[t])
-        cols = np.flatnonzero(present)
-        scores = (v[rows][:, None] + model.trans[rows][:, cols]) + emit[cols][None, :]
-        down = scores[::-1]  # largest previous state first: argmax takes the first of equal maxima
-        best = down.argmax(axis=0)
-        prev = np.full(len(model.names), -1)
-        prev[cols] = rows[::-1][best]
-        v = np.full(len(model.names), MIN_INF)
-        v[cols] = down[best, np.arange(len(cols))]
-        back.append(prev)
-    last = np.flatnonzero(present)[::-1]
-    state = int(last[v[last].argmax()])
-    prob = float(v[state])
+        cols = present.nonzero()[0]
+        # largest previous state first: argmax takes the first of equal maxima
+        down = (v[::-1, None] + model.trans[rows[::-1, None], cols]) + emit[cols][None, :]
+        back.append((cols, rows[::-1][down.argmax(axis=0)]))
+        v = down.max(axis=0)
+    last = v[::-1].argmax()
+    state = int(cols[::-1][last])
+    prob = float(v[::-1][last])
     route: list[State] = [("", "")] * len(obs)
     for i in range(len(obs) - 1, -1, -1):
         route[i] = model.names[state]
         if i:
-            state = int(back[i - 1][state])
+            at, prev = back[i - 1]
+            state = int(prev[np.searchsorted(at, state)])
     return prob, route
 
 
@@ -157,13 +172,28 @@ class POSTokenizer(posseg.POSTokenizer):
     def __init__(self, tokenizer: Any = None, ends: Callable[[str], list[int]] | None = None) -> None:
         super().__init__(tokenizer)
         self.ends = ends
+        # One question's words are tagged three times (the follow-up check, the facet split, the analysis)
+        # and again whenever it is asked, candidate sentences each time they are retrieved: a block's tags
+        # depend on its text alone (the dictionary never changes in a process), so they are kept per block.
+        self._kept = kept_elsewhere(lru_cache(maxsize=KEPT_BLOCKS)(self._block_tags))
         _model()
 
     def _POSTokenizer__cut_DAG(self, sentence: str) -> Iterator[posseg.pair]:
-        """jieba's POSTokenizer.__cut_DAG (same lines) over `ends`' route, where one is given."""
+        """jieba's POSTokenizer.__cut_DAG over `ends`' route, where one is given (kept per block)."""
         if self.ends is None:
             yield from super()._POSTokenizer__cut_DAG(sentence)
             return
+        words = self._kept(sentence) if len(sentence) <= KEPT_TEXT_CHARS else self._block_tags(sentence)
+        for word, flag in words:
+            yield posseg.pair(word, flag)
+
+    def _block_tags(self, sentence: str) -> tuple[tuple[str, str], ...]:
+        """The (word, tag) pairs of one block, as jieba's __cut_DAG yields them."""
+        return tuple((p.word, p.flag) for p in self._cut_route(sentence))
+
+    def _cut_route(self, sentence: str) -> Iterator[posseg.pair]:
+        """jieba's POSTokenizer.__cut_DAG (same lines) over `ends`' route."""
+        assert self.ends is not None
         tags = self.word_tag_tab
         for piece, single in route_pieces(sentence, self.ends(sentence)):
             if single:

@@ -13,20 +13,22 @@ import json
 import math
 import re
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from app.asked import Asked, measure_of, month_span, period_match
-from app.candidates import Candidate, Span, continuation, kept_spans
+from app.candidates import KEPT_CHUNKS, Candidate, Span, continuation, kept_spans
 from app.compose import match_form
 from app.constraints import MONTH_SPAN
 from app.dates import resolve_dates, years_in
 from app.query import METRICS, Query
-from app.schema import Hit
+from app.schema import Chunk, Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
 from app.sentences import LONG_SENTENCE
 from app.store import Store
 from app.tags import is_noun, name_tags, pos_tag
 from app.terms import concept_groups
+from app.text import kept_elsewhere
 from app.values import asked_measure, asked_values, asks_rate, fitness, literal_asked
 
 MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about
@@ -121,24 +123,9 @@ class Extractor:
         out = []
         best_score = max((h.score for h in hits), default=0.0) or 1.0
         for hit in hits:
-            chunk = hit.chunk
-            doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
-            in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
-            heading = match_form(f"{chunk.title} {chunk.heading_path}")
-            found = kept_spans(chunk, continuation(self.store, chunk))
-            texts = [s.quote for s in found]
-            for i, span in enumerate(found):
-                resolved = chunk.record.fact if chunk.record else resolve_dates(span.quote, doc_year, in_force)
-                years = set(years_in(resolved))
-                if span.lead:  # the lead matches the question; what follows it is its context and its answer
-                    span = replace(span, lead=resolve_dates(span.lead, doc_year, in_force),
-                                   body=resolve_dates(span.body, doc_year, in_force))
-                    context = heading + match_form(span.body)
-                else:  # a concept named in the sentence before or after (or the headings) counts for less
-                    context = heading + match_form("".join(texts[max(0, i - 1) : i] + texts[i + 1 : i + 2]))
-                if len(years) == 1:
-                    in_force = int(next(iter(years)))
-                row = self._score(hit, span, resolved, years, context, heading, hit.score / best_score)
+            heading, read = spans_read(hit.chunk, continuation(self.store, hit.chunk))
+            for span, resolved, years, context in read:
+                row = self._score(hit, span, resolved, set(years), context, heading, hit.score / best_score)
                 if row is not None:
                     out.append(row)
         model = self.model
@@ -229,6 +216,34 @@ class Extractor:
     def needs(self) -> Asked | None:
         """What an answer to this question must show: a figure, a date, a rank (None: nothing in particular)."""
         return Asked(self.query.qtype) if self.query.qtype in ("numeric", "date", "rank") else None
+
+
+@kept_elsewhere
+@lru_cache(maxsize=KEPT_CHUNKS)
+def spans_read(chunk: Chunk, after: Chunk | None) -> tuple[str, tuple[tuple[Span, str, frozenset[str], str], ...]]:
+    """A chunk's heading (match form) and, for each of its candidate spans, the span with its dates resolved,
+    its resolved text, the years it names and its context (match form): what `Extractor.scored` reads of a
+    chunk whatever the question, kept per chunk and continuation like its spans, since every pass of a
+    question (each part of a two-part one, then the whole) and the next questions read the same chunks."""
+    doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
+    in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
+    heading = match_form(f"{chunk.title} {chunk.heading_path}")
+    found = kept_spans(chunk, after)
+    texts = [s.quote for s in found]
+    out = []
+    for i, span in enumerate(found):
+        resolved = chunk.record.fact if chunk.record else resolve_dates(span.quote, doc_year, in_force)
+        years = frozenset(years_in(resolved))
+        if span.lead:  # the lead matches the question; what follows it is its context and its answer
+            span = replace(span, lead=resolve_dates(span.lead, doc_year, in_force),
+                           body=resolve_dates(span.body, doc_year, in_force))
+            context = heading + match_form(span.body)
+        else:  # a concept named in the sentence before or after (or the headings) counts for less
+            context = heading + match_form("".join(texts[max(0, i - 1) : i] + texts[i + 1 : i + 2]))
+        if len(years) == 1:
+            in_force = int(next(iter(years)))
+        out.append((span, resolved, years, context))
+    return heading, tuple(out)
 
 
 def _with_score(c: Candidate, score: float) -> Candidate:

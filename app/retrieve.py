@@ -20,15 +20,19 @@ CANDIDATES = 50
 # from 0.85 down to 0.6; 0.8 only folds what a reader would call the same text.
 NEAR_DUPLICATE = 0.8
 COPY_DIM = 256  # hashed-bigram width for that comparison, whatever embedding the index uses
+Ranked = dict[tuple[int, int], tuple[Query, list[tuple[int, float]]]]  # retrieve's `ranked`
 
 
-def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = None, year: str = "") -> list[Hit]:
+def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = None, year: str = "",
+             ranked: Ranked | None = None) -> list[Hit]:
     """Hybrid hits for the question plan; a question about two things ('A和B分别…') also retrieves for each
     of the plan's facets (split once, by `analyze`), and the lists are interleaved so both parts reach the
-    top k."""
+    top k. `ranked`, given by the caller for one question's passes, keeps each (sub-)question's fused
+    ranking: a two-part question is retrieved part by part, then (when both parts cite one passage) whole,
+    and the whole question's retrieval ranks the same parts again."""
     if not query.facets:
-        return _retrieve_one(store, query, top_k, kinds, year)
-    lists = [iter(_retrieve_one(store, facet, top_k * 2, kinds, year)) for facet in query.facets]
+        return _retrieve_one(store, query, top_k, kinds, year, ranked)
+    lists = [iter(_retrieve_one(store, facet, top_k * 2, kinds, year, ranked)) for facet in query.facets]
     merged: dict[str, Hit] = {}
     while lists and len(merged) < top_k:
         for hits in list(lists):  # each part adds one hit it has not seen yet per round
@@ -38,15 +42,36 @@ def retrieve(store: Store, query: Query, top_k: int, kinds: set[str] | None = No
             elif len(merged) < top_k:
                 merged[hit.chunk.id] = hit
     if len(merged) < top_k:  # the parts ran dry: the whole question fills the rest
-        for hit in _retrieve_one(store, query, top_k, kinds, year):
+        for hit in _retrieve_one(store, query, top_k, kinds, year, ranked):
             merged.setdefault(hit.chunk.id, hit)
     return [Hit(h.chunk, h.score, i) for i, h in enumerate(list(merged.values())[:top_k], start=1)]
 
 
-def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None, year: str) -> list[Hit]:
+def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None, year: str,
+                  ranked: Ranked | None = None) -> list[Hit]:
     """Top-k fused hits. `kinds` keeps only those document kinds; `year` keeps chunks that speak of it
-    (chunks with no year at all are kept: they may inherit it from their document)."""
+    (chunks with no year at all are kept: they may inherit it from their document). `ranked`: see retrieve."""
     pool = max(CANDIDATES, top_k * 5)
+    kept = ranked.get((id(query), pool)) if ranked is not None else None
+    if kept is None or kept[0] is not query:  # by identity: the memo holds the query, so its id stays its own
+        kept = (query, _fused(store, query, pool))
+        if ranked is not None:
+            ranked[(id(query), pool)] = kept
+    hits: list[Hit] = []
+    for pos, score in kept[1]:
+        chunk = store.chunks[pos]
+        if kinds and chunk.kind not in kinds:
+            continue
+        if year and chunk.periods and year not in chunk.periods:
+            continue
+        hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1))
+        if len(hits) == top_k * 4:
+            break
+    return _distinct_first(store, in_force_first(store, hits, query.text, query.today))[:top_k]
+
+
+def _fused(store: Store, query: Query, pool: int) -> list[tuple[int, float]]:
+    """(chunk position, fused score) of the `pool` best by keywords and by vectors, best first."""
     weights = term_weights()
     if not isinstance(store.embedder, HashingEmbedding):
         weights = replace(weights, vector=weights.vector_model)
@@ -59,17 +84,7 @@ def _retrieve_one(store: Store, query: Query, top_k: int, kinds: set[str] | None
         # which neighbours this build of the HNSW graph happened to find first.
         exact = store.exact_distances(vector, list(dict.fromkeys([p for p, _ in keyword] + [p for p, _ in approximate])))
         semantic = sorted(exact.items(), key=lambda x: (x[1], x[0]))[:pool]
-    hits: list[Hit] = []
-    for pos, score in fuse(keyword, semantic, weights):
-        chunk = store.chunks[pos]
-        if kinds and chunk.kind not in kinds:
-            continue
-        if year and chunk.periods and year not in chunk.periods:
-            continue
-        hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1))
-        if len(hits) == top_k * 4:
-            break
-    return _distinct_first(store, in_force_first(store, hits, query.text, query.today))[:top_k]
+    return fuse(keyword, semantic, weights)
 
 
 def weighted_bm25(store: Store, keys: Sequence[Key], weights: TermWeights) -> np.ndarray:
@@ -147,10 +162,18 @@ def _distinct_first(store: Store, hits: list[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return hits
     vectors = store.text_vectors([store.by_id[h.chunk.id] for h in hits], COPY_DIM)
+    # every pair compared in one product: a product per hit cost more than the rest of retrieval
+    close: dict[int, list[int]] = {}
+    for i, j in np.argwhere(vectors @ vectors.T >= NEAR_DUPLICATE).tolist():
+        if j < i:
+            close.setdefault(i, []).append(j)
     distinct: list[int] = []
     copies: list[int] = []
+    seen: set[int] = set()
     for i in range(len(hits)):
         # indicator records share their sheet's wording but each is its own fact: never a copy
-        copy = hits[i].chunk.record is None and distinct and float((vectors[distinct] @ vectors[i]).max()) >= NEAR_DUPLICATE
+        copy = hits[i].chunk.record is None and any(j in seen for j in close.get(i, ()))
         (copies if copy else distinct).append(i)
+        if not copy:
+            seen.add(i)
     return [Hit(hits[i].chunk, hits[i].score, rank) for rank, i in enumerate(distinct + copies, start=1)]

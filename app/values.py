@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from app.query import question_word_lists
 from app.scan import Value, scan
+from app.text import kept_elsewhere, kept_per_text
 from app.tokens import tokenizer
 
 FIGURES = frozenset({"number", "percent", "permille", "points"})
@@ -29,10 +30,12 @@ _RATE = {kind: re.compile(rx) for kind, rx in _WORDS["rate"]}
 _MEASURE = re.compile(_WORDS["measure"][0][1])
 
 
+@kept_per_text
 def asks_rate(question: str) -> bool:
     """Whether a figure question asks a rate or a change ('增速', '占比', '完成率', '增加多少') rather than an
     amount. Some words are read whole only: '增加值' and '完成' are amounts, though 增加 and 成 are words
-    of change and share (question_words.json 'rate')."""
+    of change and share (question_words.json 'rate'). Kept per question text: each pass of a two-part
+    question asks it of each part again."""
     return bool(_RATE["text"].search(question)) or any(_RATE["token"].match(w) for w in tokenizer().cut(question))
 
 
@@ -71,12 +74,19 @@ def is_whole(value: Value) -> bool:
     return value.kind in RANKS | LITERALS
 
 
-def asked_values(qtype: str, text: str) -> list[Value]:
-    """The values of the asked type in the text, in order."""
+@kept_elsewhere
+@lru_cache(maxsize=8192)
+def asked_values(qtype: str, text: str) -> tuple[Value, ...]:
+    """The values of the asked type in the text, in order. Kept per (type, text), as `fitness` and `figures`
+    are: the ranker, agreement and composition read the same candidates' values in each pass of a question
+    (each part of a two-part question, then the whole), and filtering every value again cost more than the
+    scan that is kept."""
     kinds = ASKED.get(qtype)
-    return [v for v in values(text) if v.kind in kinds] if kinds else []
+    return tuple(v for v in values(text) if v.kind in kinds) if kinds else ()
 
 
+@kept_elsewhere
+@lru_cache(maxsize=8192)
 def fitness(qtype: str, text: str) -> float:
     """How well a text shows what the question type asks: 0.3 for a whole value of the asked kind, 0.1 for
     a partial one (a bare number, a year or a month alone), 0 for none or when nothing in particular is
@@ -87,6 +97,8 @@ def fitness(qtype: str, text: str) -> float:
     return 0.1 if found else 0.0
 
 
+@kept_elsewhere
+@lru_cache(maxsize=8192)
 def figures(text: str) -> frozenset[tuple[str, tuple[object, ...], str]]:
     """The figures a text states, as (kind, normalised value, unit): two sources disagree when they state
     the same thing with no figure in common (15亿元 and 1.5亿元 differ; 1.5亿 and 15000万 are equal)."""

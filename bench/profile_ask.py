@@ -15,8 +15,12 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import median, percentile
+
+if TYPE_CHECKING:
+    from app.answer import Assistant
 
 
 def main() -> None:
@@ -25,6 +29,9 @@ def main() -> None:
     p.add_argument("--questions", type=Path, required=True)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--top", type=int, default=25, help="functions listed by cProfile (the fallback)")
+    p.add_argument("--first", action="store_true",
+                   help="profile the first round (each question asked the first time after the warm-up, as in "
+                        "ask_bench's round 0, whose timings decide the p95 on a small index) and stop")
     p.add_argument("--fresh", action="store_true",
                    help="drop what is kept per text (app.text.per_text_caches) before each round and before the "
                         "profile: the cost of questions over text the process has not read yet")
@@ -42,6 +49,9 @@ def main() -> None:
     questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     assistant = Assistant(Settings(index_dir=args.index_dir))
     assistant.ask(questions[0])  # warm: index, jieba and the tagger loaded
+    if args.first:
+        profile(assistant, questions, args.top)
+        return
     per_question: dict[str, list[float]] = {q: [] for q in questions}
     for _ in range(args.repeats):
         drop()
@@ -55,21 +65,25 @@ def main() -> None:
     for q, runs in sorted(per_question.items(), key=lambda x: -median(x[1])):
         print(f"{median(runs):8.2f} ms  {q}")
 
+    drop()
+    profile(assistant, questions, args.top)
+
+
+def profile(assistant: Assistant, questions: list[str], top: int) -> None:
+    """A sampling profile of one round of the questions (cProfile's `top` functions without pyinstrument)."""
     try:
         from pyinstrument import Profiler
     except ImportError:
         import cProfile
         import pstats
 
-        drop()
-        profile = cProfile.Profile()
-        profile.enable()
+        stats = cProfile.Profile()
+        stats.enable()
         for q in questions:
             assistant.ask(q)
-        profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+        stats.disable()
+        pstats.Stats(stats).sort_stats("cumulative").print_stats(top)
         return
-    drop()
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for q in questions:

@@ -69,6 +69,14 @@ WINNER_A = "在2025年平湖市青年创业大赛中，王晓东凭借智能灌�
 WINNER_B = "王晓东的团队拿下了今年平湖市青年创业大赛的一等奖。"
 
 
+def test_values_are_read_in_match_form_as_the_ranker_reads_them() -> None:
+    """value_keys scans the candidate in match form (quotes and spaces dropped), the text the ranker scans:
+    a date whose year stands in quotes is one whole date, and agrees with no other year's same day."""
+    quoted = value_keys("date", "“2024年”5月8日起发布")
+    assert quoted == value_keys("date", "2024年5月8日起发布")
+    assert not shared(quoted, value_keys("date", "2023年5月8日起发布"))
+
+
 def test_a_who_question_agrees_on_the_person_other_documents_name() -> None:
     cands = [_candidate("评审纪要.txt", JUDGES, 0.996), _candidate("日报.txt", WINNER_A, 0.995),
              _candidate("电视台.txt", WINNER_B, 0.990)]
@@ -80,17 +88,16 @@ def test_a_who_question_agrees_on_the_person_other_documents_name() -> None:
 
 
 def test_words_read_block_by_block_are_the_words_of_the_whole_text() -> None:
-    """_tagged_words cuts each block of Chinese letters and digits on its own (kept per block): jieba cuts the
-    blocks of a text independently, so the words are the ones a cut of the whole text finds."""
+    """_tagged_words cuts each block of Chinese letters and digits on its own (kept per block): the tagger cuts
+    the blocks of a text independently, so the words and tags are the ones a cut of the whole text finds."""
     from app.agree import _tagged_words
-    from app.tags import pos_tag
-    from app.tokens import tokenizer
+    from app.tags import pos_tokenizer
 
     texts = ["张伟在杭州市经济和信息化局主持召开了全市数字经济工作会议。李娜出席。",
              "2025年，青山市新增专精特新企业37家（累计215家），王芳表示：GDP增长5.2%，排名第3-5位。",
              "Mar 3, 2026 ... 云溪数字产业园 定位为\r\n全市算力服务中心；华为公司在深圳发布新品", "", "。；！"]
     for text in texts:
-        whole = {(w, pos_tag(w)) for w in tokenizer().cut(text) if len(w) >= 2 and not w.isascii()}
+        whole = {(p.word, p.flag) for p in pos_tokenizer().cut(text) if len(p.word) >= 2 and not p.word.isascii()}
         assert _tagged_words(text) == whole
 
 
