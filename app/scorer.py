@@ -48,7 +48,16 @@ MODEL = (
     "the question's highest-idf term in the candidate's own words +1 (0 alone), share of the question's terms in "
     "the sentence before -2 (only there: -2), the sentence's place in its chunk -4, a digit in the answer 0, a run "
     "-1; the asked type against the kind of candidate (length or structured x a how/list question, length x a "
-    "figure question) -3 / +1 / -10; opening measured from the clause or sentence start -7 / -11"
+    "figure question) -3 / +1 / -10; opening measured from the clause or sentence start -7 / -11. "
+    "Tried at c3ce9e0 (CV top-1 over 1198 groups of the four fit sets, 1024 with these features refitted; then "
+    "bench.eval_all end to end, leads over ncp / cmrc / RGB / kb dev against the shipped weights): news (idf share "
+    "of the question's concepts its title and headings do not name that its own words name) 1020, ncp +5 cmrc -6 "
+    "in CV, end to end +2 / -2 / -7 / -2; news_opening (opening for those concepts' terms) 1018; phrase (longest "
+    "verbatim stretch of the question, asking words removed) 1026 (RGB +2); novelty dropped (its weight came out "
+    "negative, against its purpose) 1028, end to end +2 / +1 / -3 / 0; news and phrase with novelty dropped 1031, "
+    "end to end +4 / -2 / -4 / -1. A plain refit of these features on today's candidates (CV 1024) moved the "
+    "leads 0 / +1 / -5 / 0: end to end, a refit alone costs RGB dev leads that composition (agreement, the lead "
+    "swap, two-part answers) won with the shipped scores, so none of the above was kept"
 )
 
 # What each feature measures (app/rank.py computes them, in this order).
