@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from app.answer import Assistant, own_words
-from app.evaluate import _alternatives, load_questions
+from app.evaluate import alternatives, load_questions
 from app.query import analyze
 from app.rank import Extractor
 from app.retrieve import retrieve
@@ -42,7 +42,7 @@ def run(name: str, index_dir: Path, questions: Path, limit: int) -> None:
     for gold in load_questions(questions):
         if gold.get("type") == "unanswerable":
             continue
-        parts = _alternatives(gold)
+        parts = alternatives(gold)
         plan = analyze(gold["question"], settings.question_date(), store.idf)
         texts = [f.text for f in plan.facets]
         for facet in plan.facets or (plan,):
