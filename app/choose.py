@@ -50,6 +50,7 @@ class Extracted:
     heading_path: str = ""
     title: str = ""
     unknown: float = 0.0  # idf-weighted share of the question's topic words the index never mentions
+    structural: bool = False  # the items of a section the question names (app/sections.py): not scored by refusal
 
 
 def asks_for_many(question: str) -> bool:

@@ -15,6 +15,7 @@ from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, 
 from app.query import Query
 from app.rank import Extractor
 from app.schema import Hit
+from app.sections import named_section, section_answer
 from app.sentences import chunk_sentences
 from app.siblings import sibling_hits
 from app.store import Store
@@ -28,6 +29,9 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     the evidence must name one (what sets this part of a two-part question apart from the other)."""
     if not hits:
         return refusal(query, hits)
+    if (query.asked == "list" or query.qtype in ("list", "headings")) \
+            and (section := section_answer(named_section(store, query.text, hits), budget)) is not None:
+        return section  # the question names a section's heading: its items answer (app/sections.py)
     if query.qtype == "headings" and (listed := headings_answer(sibling_hits(store, hits[0]))) is not None:
         return listed
     ex = Extractor(store, query, about, hits)

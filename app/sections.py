@@ -1,0 +1,131 @@
+"""The section a list question names ('加快科技成果转化要做哪几件事' names the section headed
+'三、加快科技成果转化'), read whole from the store, and the answer its items make.
+
+Why: a section's items do not repeat its heading, which is where the question's
+words are. Ranked sentence by sentence, each item covers few of the question's words, scores low and the
+answer is refused (or, for '包括哪些工作', the headings of every sibling section are listed instead of the one
+asked about). When the question names a section's heading, the section is the answer: its heading as the
+lead-in and its text as the items, from every chunk of the section (a long section is cut into several).
+The test is structural: every word of the heading, without its list marker, stands in the question; the
+heading is one of at least two sibling sections of a document (app/siblings.py), not the document's title.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.choose import Extracted
+from app.compose import MAX_ANSWER_CHARS, _items, citation, defuse_markers, match_form, opens
+from app.schema import Chunk, Citation, Hit
+from app.sentences import _MARK
+from app.siblings import document_chunks, sibling_hits
+from app.store import Store
+from app.text import resolve_dates, tokenize
+
+MIN_HEADING = 4  # characters of a heading (without its marker) a question can name: '人物' names no section
+SECTION_HITS = 3  # the section is looked for among this many best hits: a lower one is no longer what was found
+
+_MARKER = re.compile(rf"^\s*{_MARK}\s*")
+
+
+def heading_core(heading: str) -> str:
+    """A heading without its list marker, in match form: '三、加快“科技”成果转化' -> '加快科技成果转化'."""
+    return match_form(_MARKER.sub("", heading))
+
+
+def names_heading(question: str, heading: str) -> bool:
+    """Whether the question names the heading: each of the heading's words (its marker left out) stands in the
+    question, in any order ('科技成果加快转化' names '三、加快科技成果转化')."""
+    core = heading_core(heading)
+    if len(core) < MIN_HEADING:
+        return False
+    asked = match_form(question)
+    words = tokenize(core)
+    return bool(words) and all(w in asked for w in words)
+
+
+def named_section(store: Store, question: str, hits: list[Hit]) -> list[Chunk]:
+    """The chunks of the section the question names, in document order, from the first of the best
+    SECTION_HITS hits whose own heading the question names; [] when none does. A section's chunks are the
+    consecutive chunks under its heading (its subsections' included)."""
+    for hit in hits[:SECTION_HITS]:
+        path = hit.chunk.heading_path
+        heading = path.rsplit(" > ", 1)[-1]
+        if not heading or match_form(heading) == match_form(hit.chunk.title) or hit.chunk.record is not None:
+            continue
+        if not names_heading(question, heading) or len(sibling_hits(store, hit)) < 2:
+            continue
+        return section_chunks(document_chunks(store, hit.chunk), path)
+    return []
+
+
+def section_chunks(document: list[Chunk], path: str) -> list[Chunk]:
+    """The first run of consecutive chunks of a document under the heading path `path`."""
+    out: list[Chunk] = []
+    for chunk in document:
+        inside = chunk.heading_path == path or chunk.heading_path.startswith(path + " > ")
+        if inside and chunk.record is None:
+            out.append(chunk)
+        elif out:
+            break
+    return out
+
+
+_CLAUSE_SPLIT = re.compile(r"(?<=[，,；;：:])")
+SECTION_ITEM = 10  # characters: a chunk's items shown in fewer are no item (the budget is spent)
+_LINE_END = ("。", "！", "？", "；", "，", "：", "!", "?", ";", ",", ":")
+
+
+def section_answer(chunks: list[Chunk], budget: int = MAX_ANSWER_CHARS) -> Extracted | None:
+    """'加快科技成果转化要做哪几件事' (`named_section`): the named section's heading as the lead-in, then its items,
+    chunk by chunk in document order, each chunk cited; whole clauses as far as the budget allows, and a
+    subsection's chunk led by its own heading. Its items do not repeat the heading's words, so the answer is
+    marked `structural`: the refusal model, which weighs a sentence's own words, does not score it."""
+    if not chunks:
+        return None
+    parts: list[str] = []
+    cites: list[Citation] = []
+    path = ""
+    for chunk in chunks:
+        lead = chunk.heading_path.rsplit(" > ", 1)[-1] if chunk.heading_path != path else ""
+        path = chunk.heading_path
+        doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
+        in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
+        body = resolve_dates(_lines(chunk.text), doc_year, in_force)
+        head = f"{defuse_markers(lead).rstrip('：:')}：" if lead else ""
+        room = budget - 1 - len("；".join(parts)) - (1 if parts else 0) - len(head) - len(f"[{len(cites) + 1}]")
+        items = _ended(_items(body, room), body).rstrip("；;，,。") if room >= SECTION_ITEM else ""
+        if len(items) < SECTION_ITEM:
+            break
+        cites.append(citation(len(cites) + 1, chunk, chunk.text.strip()))
+        parts.append(f"{head}{defuse_markers(items)}[{len(cites)}]")
+    if not parts:
+        return None
+    first = chunks[0]
+    return Extracted("；".join(parts) + "。", True, tuple(cites), evidence=_lines(first.text),
+                     heading_path=first.heading_path, title=first.title, structural=True)
+
+
+_SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";")
+
+
+def _ended(items: str, body: str) -> str:
+    """Items cut short of the body end where a sentence ends, when one ends in their second half ('甲…居首。乙…
+    第二。凭借…的成效' -> up to '第二。'): a sentence cut after its opening clause
+    says nothing. Otherwise they end on a clause that does not lead into the next one ("" when every one does)."""
+    if items == body:
+        return items
+    end = max(items.rfind(mark) for mark in _SENTENCE_ENDS) + 1
+    if end * 2 >= len(items):
+        return items[:end]
+    clauses = [c for c in _CLAUSE_SPLIT.split(items) if c]
+    while clauses and opens(clauses[-1]):
+        clauses.pop()
+    return "".join(clauses)
+
+
+def _lines(text: str) -> str:
+    """A chunk's lines as one run of text: a line that ends without punctuation (an item of a list, a table
+    row) is closed with '；', so its words do not run into the next line's."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "".join(line if line.endswith(_LINE_END) else f"{line}；" for line in lines)

@@ -1,0 +1,91 @@
+"""A list question that names a section's heading is answered by that section's items (app/sections.py):
+real files, real jieba, real Chroma in tmp_path."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from app.answer import Assistant
+from app.sections import _lines, names_heading
+from app.settings import Settings
+from ingest.index import run_ingest
+
+PLAN = """2027年县科技工作要点（测试）
+
+发布日期：2027-01-10
+
+2027年，县科技局围绕创新驱动抓好四项工作。
+
+一、培育科技型企业梯队
+新认定高新技术企业四十家，建立科技型中小企业后备库，对研发投入增长快的企业给予奖励。
+
+二、建设创新载体平台
+推进湖畔实验室二期建设，新建省级企业研究院三家，支持孵化器扩大场地。
+
+三、加速科技成果转化
+举办技术交易对接会六场，推广首购首用清单，落实技术合同登记补助。对高校院所来县转化的成果，按技术合同成交额给予奖励。组建成果转化服务联盟，为企业提供中试验证服务。
+
+四、优化科技人才服务
+引进领军人才团队五个，开通人才服务专线，完善人才公寓配套。
+"""
+
+
+@pytest.fixture
+def assistant(tmp_path: Path, settings: Settings) -> Assistant:
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    (kb / "articles" / "2027年科技工作要点.txt").write_text(PLAN, encoding="utf-8")
+    small = replace(settings, chunk_chars=80)  # the third section takes two chunks
+    run_ingest([kb], small)
+    return Assistant(small)
+
+
+def test_a_named_section_gives_its_items_not_its_siblings(assistant: Assistant) -> None:
+    # '包括哪些工作' asks for the headings of a plan's sections; naming one of them asks for what it holds
+    answer = assistant.ask("2027年建设创新载体平台包括哪些工作？")
+    assert answer.answerable
+    assert answer.answer.startswith("二、建设创新载体平台：")
+    for item in ("湖畔实验室", "省级企业研究院", "孵化器"):
+        assert item in answer.answer
+    assert "优化科技人才服务" not in answer.answer and len(answer.answer) <= 200
+
+
+def test_a_long_section_gives_the_items_of_all_its_chunks(assistant: Assistant) -> None:
+    chunks = [c for c in assistant.store.chunks if c.heading_path.endswith("加速科技成果转化")]
+    assert len(chunks) == 2
+    answer = assistant.ask("加速科技成果转化要做哪几件事？")
+    assert answer.answerable and len(answer.answer) <= 200
+    assert answer.answer.startswith("三、加速科技成果转化：")
+    for item in ("技术交易对接会", "首购首用", "成果转化服务联盟"):
+        assert item in answer.answer
+    assert [c.chunk_id for c in answer.citations] == [c.id for c in chunks]
+    assert "[1]" in answer.answer and "[2]" in answer.answer
+
+
+def test_a_question_naming_no_section_still_lists_the_headings(assistant: Assistant) -> None:
+    answer = assistant.ask("2027年科技工作有哪些重点任务？")
+    assert answer.answerable
+    for heading in ("培育科技型企业梯队", "建设创新载体平台", "加速科技成果转化", "优化科技人才服务"):
+        assert heading in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "heading", "named"),
+    [
+        ("2027年建设创新载体平台包括哪些工作？", "二、建设创新载体平台", True),
+        ("创新载体平台建设有哪些内容？", "二、建设创新载体平台", True),  # its words in another order
+        ("“两化”改造有哪些安排？", "六、深化两化改造", False),  # 深化 is not in the question
+        ("科技人才有哪些？", "四、优化科技人才服务", False),
+        ("局里有哪些人物？", "人物", False),  # too short to be named
+        ("第三条有哪些规定？", "第三条", False),  # a marker alone names nothing
+    ],
+)
+def test_names_heading(question: str, heading: str, named: bool) -> None:
+    assert names_heading(question, heading) is named
+
+
+def test_lines_close_unpunctuated_lines() -> None:
+    assert _lines("新建研究院\n支持孵化器。\n  \n引进人才，") == "新建研究院；支持孵化器。引进人才，"
