@@ -30,7 +30,7 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     if not hits:
         return refusal(query, hits)
     if (query.asked == "list" or query.qtype in ("list", "headings")) \
-            and (section := section_answer(named_section(store, query.text, hits), budget)) is not None:
+            and (section := section_answer(named_section(store, query, hits), budget)) is not None:
         return section  # the question names a section's heading: its items answer (app/sections.py)
     if query.qtype == "headings" and (listed := headings_answer(sibling_hits(store, hits[0]))) is not None:
         return listed

@@ -16,6 +16,8 @@ import re
 
 from app.choose import Extracted
 from app.compose import MAX_ANSWER_CHARS, _items, citation, defuse_markers, match_form, opens
+from app.patterns import YEAR_NIAN
+from app.query import Query
 from app.schema import Chunk, Citation, Hit
 from app.sentences import _MARK
 from app.siblings import document_chunks, sibling_hits
@@ -29,8 +31,10 @@ _MARKER = re.compile(rf"^\s*{_MARK}\s*")
 
 
 def heading_core(heading: str) -> str:
-    """A heading without its list marker, in match form: '三、加快“科技”成果转化' -> '加快科技成果转化'."""
-    return match_form(_MARKER.sub("", heading))
+    """A heading without its list marker and its years, in match form: '三、加快“科技”成果转化' -> '加快科技成果转化',
+    '2027年科技指标' -> '科技指标' (a question that names a sheet or a section need not repeat its year; the year
+    the question asks is gated on its own, app/refusal.py)."""
+    return match_form(YEAR_NIAN.sub("", _MARKER.sub("", heading)))
 
 
 def names_heading(question: str, heading: str) -> bool:
@@ -44,18 +48,24 @@ def names_heading(question: str, heading: str) -> bool:
     return bool(words) and all(w in asked for w in words)
 
 
-def named_section(store: Store, question: str, hits: list[Hit]) -> list[Chunk]:
+def named_section(store: Store, query: Query, hits: list[Hit]) -> list[Chunk]:
     """The chunks of the section the question names, in document order, from the first of the best
     SECTION_HITS hits whose own heading the question names; [] when none does. A section's chunks are the
-    consecutive chunks under its heading (its subsections' included)."""
+    consecutive chunks under its heading (its subsections' included). An indicator sheet (its records) is a
+    section even when it is the whole document: its rows are the items, unless the question names a measure
+    ('营收增速'): then it asks the rows' figures, which the ranked records answer."""
     for hit in hits[:SECTION_HITS]:
         path = hit.chunk.heading_path
         heading = path.rsplit(" > ", 1)[-1]
-        if not heading or match_form(heading) == match_form(hit.chunk.title) or hit.chunk.record is not None:
+        if not heading or not names_heading(query.text, heading):
             continue
-        if not names_heading(question, heading) or len(sibling_hits(store, hit)) < 2:
-            continue
-        return section_chunks(document_chunks(store, hit.chunk), path)
+        chunks = section_chunks(document_chunks(store, hit.chunk), path)
+        if any(c.record is not None for c in chunks):
+            if query.metric:
+                continue
+            return chunks
+        if match_form(heading) != match_form(hit.chunk.title) and len(sibling_hits(store, hit)) >= 2:
+            return chunks
     return []
 
 
@@ -64,7 +74,7 @@ def section_chunks(document: list[Chunk], path: str) -> list[Chunk]:
     out: list[Chunk] = []
     for chunk in document:
         inside = chunk.heading_path == path or chunk.heading_path.startswith(path + " > ")
-        if inside and chunk.record is None:
+        if inside:
             out.append(chunk)
         elif out:
             break
@@ -81,6 +91,8 @@ def section_answer(chunks: list[Chunk], budget: int = MAX_ANSWER_CHARS) -> Extra
     chunk by chunk in document order, each chunk cited; whole clauses as far as the budget allows, and a
     subsection's chunk led by its own heading. Its items do not repeat the heading's words, so the answer is
     marked `structural`: the refusal model, which weighs a sentence's own words, does not score it."""
+    if any(c.record is not None for c in chunks):
+        return _rows_answer(chunks, budget)
     if not chunks:
         return None
     parts: list[str] = []
@@ -104,6 +116,30 @@ def section_answer(chunks: list[Chunk], budget: int = MAX_ANSWER_CHARS) -> Extra
     first = chunks[0]
     return Extracted("；".join(parts) + "。", True, tuple(cites), evidence=_lines(first.text),
                      heading_path=first.heading_path, title=first.title, structural=True)
+
+
+def _rows_answer(chunks: list[Chunk], budget: int) -> Extracted | None:
+    """An indicator sheet's items: its rows' labels in sheet order, each cited by its first record (whose fact
+    names the row), as many as fit the budget."""
+    heading = chunks[0].heading_path.rsplit(" > ", 1)[-1]
+    text = f"{defuse_markers(heading)}："
+    cites: list[Citation] = []
+    seen: set[str] = set()
+    for chunk in chunks:
+        label = chunk.record.row_label.strip() if chunk.record is not None else ""
+        if not label or label in seen:
+            continue
+        piece = f"{'、' if cites else ''}{defuse_markers(label)}[{len(cites) + 1}]"
+        if len(text) + len(piece) + 1 > budget:
+            break
+        seen.add(label)
+        text += piece
+        cites.append(citation(len(cites) + 1, chunk, chunk.text.strip()))
+    if len(cites) < 2:
+        return None
+    records = tuple(c.record for c in chunks if c.record is not None and c.id in {x.chunk_id for x in cites})
+    return Extracted(text + "。", True, tuple(cites), records=records, heading_path=chunks[0].heading_path,
+                     title=chunks[0].title, structural=True)
 
 
 _SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";")

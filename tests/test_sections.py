@@ -89,3 +89,20 @@ def test_names_heading(question: str, heading: str, named: bool) -> None:
 
 def test_lines_close_unpunctuated_lines() -> None:
     assert _lines("新建研究院\n支持孵化器。\n  \n引进人才，") == "新建研究院；支持孵化器。引进人才，"
+
+
+SHEET = "2027年县科技企业指标\n企业类别,2027年新增,单位\n高新技术企业,40,家\n科技型中小企业,120,家\n省级企业研究院,3,家\n"
+
+
+def test_a_named_sheet_gives_its_rows(tmp_path: Path, settings: Settings) -> None:
+    kb = tmp_path / "kb"
+    (kb / "indicators").mkdir(parents=True)
+    (kb / "indicators" / "2027年县科技企业指标.csv").write_text(SHEET, encoding="utf-8")
+    run_ingest([kb], settings)
+    assistant = Assistant(settings)
+    answer = assistant.ask("县科技企业指标里有哪几类企业？")
+    assert answer.answerable and len(answer.answer) <= 200
+    for n, row in enumerate(("高新技术企业", "科技型中小企业", "省级企业研究院"), start=1):
+        assert f"{row}[{n}]" in answer.answer and row in answer.citations[n - 1].quote
+    # a measure named asks the rows' figures, which the ranked records answer
+    assert "120" in assistant.ask("县科技企业指标里科技型中小企业新增多少家？").answer
