@@ -22,8 +22,10 @@ from app.schema import Chunk, Citation, Hit
 from app.sentences import _MARK
 from app.siblings import document_chunks, sibling_hits
 from app.store import Store
-from app.text import resolve_dates, tokenize
+from app.text import pos_tag, resolve_dates, tokenize, years_in
 
+# verbs, adjectives, adverbs (not nominal verbs, vn: '服务'): what a heading says is done, not what it is about
+_ACTION_TAGS = frozenset({"v", "vd", "a", "ad", "d"})
 MIN_HEADING = 4  # characters of a heading (without its marker) a question can name: '人物' names no section
 SECTION_HITS = 3  # the section is looked for among this many best hits: a lower one is no longer what was found
 
@@ -37,15 +39,21 @@ def heading_core(heading: str) -> str:
     return match_form(YEAR_NIAN.sub("", _MARKER.sub("", heading)))
 
 
-def names_heading(question: str, heading: str) -> bool:
+def names_heading(question: str, heading: str, strict: bool = True) -> bool:
     """Whether the question names the heading: each of the heading's words (its marker left out) stands in the
-    question, in any order ('科技成果加快转化' names '三、加快科技成果转化')."""
+    question, in any order ('科技成果加快转化' names '三、加快科技成果转化'). Not `strict`: except the verbs and
+    adjectives a plan's heading opens with ('壮大…产业', '加快…'), which a question about it often leaves out; the
+    other words must then come to MIN_HEADING characters ('第二章 支持措施' without its verb is a bare '措施')."""
     core = heading_core(heading)
     if len(core) < MIN_HEADING:
         return False
     asked = match_form(question)
     words = tokenize(core)
-    return bool(words) and all(w in asked for w in words)
+    if strict:
+        return bool(words) and all(w in asked for w in words)
+    words = [w for w in words if pos_tag(w) not in _ACTION_TAGS]
+    size = sum(len(w) for w in words if not any(w != o and w in o for o in words))
+    return size >= MIN_HEADING and all(w in asked for w in words)
 
 
 def named_section(store: Store, query: Query, hits: list[Hit]) -> list[Chunk]:
@@ -54,12 +62,14 @@ def named_section(store: Store, query: Query, hits: list[Hit]) -> list[Chunk]:
     consecutive chunks under its heading (its subsections' included). An indicator sheet (its records) is a
     section even when it is the whole document: its rows are the items, unless the question names a measure
     ('营收增速'): then it asks the rows' figures, which the ranked records answer."""
-    for hit in hits[:SECTION_HITS]:
+    for strict, hit in [(s, h) for s in (True, False) for h in hits[:SECTION_HITS]]:  # a heading named whole first
         path = hit.chunk.heading_path
         heading = path.rsplit(" > ", 1)[-1]
-        if not heading or not names_heading(query.text, heading):
+        if not heading or not names_heading(query.text, heading, strict):
             continue
         chunks = section_chunks(document_chunks(store, hit.chunk), path)
+        if query.years and not any(_of_years(c, set(query.years)) for c in chunks):
+            continue
         if any(c.record is not None for c in chunks):
             if query.metric:
                 continue
@@ -67,6 +77,18 @@ def named_section(store: Store, query: Query, hits: list[Hit]) -> list[Chunk]:
         if match_form(heading) != match_form(hit.chunk.title) and len(sibling_hits(store, hit)) >= 2:
             return chunks
     return []
+
+
+def _of_years(chunk: Chunk, years: set[str]) -> bool:
+    """Whether a chunk may speak of one of the asked years, as the ranker reads it (app/rank.py): the years its
+    words state (relative ones resolved, a record's period), else the years its document reports on; a chunk
+    that names none speaks of any year."""
+    doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
+    in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
+    text = chunk.record.fact if chunk.record is not None else resolve_dates(chunk.text, doc_year, in_force)
+    stated = set(years_in(text)) | (set(years_in(chunk.record.period)) if chunk.record is not None else set())
+    known = stated or set(chunk.periods) | ({chunk.default_year} if chunk.default_year else set())
+    return not known or bool(known & years)
 
 
 def section_chunks(document: list[Chunk], path: str) -> list[Chunk]:

@@ -65,6 +65,29 @@ def test_a_long_section_gives_the_items_of_all_its_chunks(assistant: Assistant) 
     assert "[1]" in answer.answer and "[2]" in answer.answer
 
 
+REVIEW = """2026年县科技工作回顾（测试）
+
+发布日期：2027-01-05
+
+一、科技成果转化
+2026年，全县举办技术交易对接会四场，登记技术合同两百余项。
+
+二、科技人才引育
+2026年，全县引进高层次人才团队三个，新建人才驿站两家。
+"""
+
+
+def test_a_section_of_another_year_is_no_answer(tmp_path: Path, settings: Settings) -> None:
+    # a review dated 2027 whose sections state 2026: its section is no answer to a question about 2027
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    (kb / "articles" / "2026年科技工作回顾.txt").write_text(REVIEW, encoding="utf-8")
+    run_ingest([kb], settings)
+    assistant = Assistant(settings)
+    assert "对接会四场" in assistant.ask("2026年科技成果转化有哪些成绩？").answer
+    assert "对接会四场" not in assistant.ask("2027年科技成果转化有哪些安排？").answer
+
+
 def test_a_question_naming_no_section_still_lists_the_headings(assistant: Assistant) -> None:
     answer = assistant.ask("2027年科技工作有哪些重点任务？")
     assert answer.answerable
@@ -78,13 +101,16 @@ def test_a_question_naming_no_section_still_lists_the_headings(assistant: Assist
         ("2027年建设创新载体平台包括哪些工作？", "二、建设创新载体平台", True),
         ("创新载体平台建设有哪些内容？", "二、建设创新载体平台", True),  # its words in another order
         ("“两化”改造有哪些安排？", "六、深化两化改造", False),  # 深化 is not in the question
-        ("科技人才有哪些？", "四、优化科技人才服务", False),
+        ("科技人才有哪些？", "四、优化科技人才服务", False),  # 服务 (a nominal verb) is not in the question
+        ("科技成果有哪些安排？", "三、加速科技成果转化", True),  # the heading's verbs may be left out
         ("局里有哪些人物？", "人物", False),  # too short to be named
+        ("若干措施适用于哪些企业？", "第二章 支持措施", False),  # without its verb, a bare 措施 names nothing
+        ("若干措施有哪些支持措施？", "第二章 支持措施", True),
         ("第三条有哪些规定？", "第三条", False),  # a marker alone names nothing
     ],
 )
 def test_names_heading(question: str, heading: str, named: bool) -> None:
-    assert names_heading(question, heading) is named
+    assert (names_heading(question, heading) or names_heading(question, heading, strict=False)) is named
 
 
 def test_lines_close_unpunctuated_lines() -> None:
