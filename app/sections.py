@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from app.candidates import Candidate
 from app.choose import Extracted
 from app.compose import MAX_ANSWER_CHARS, _items, citation, defuse_markers, match_form, opens
 from app.patterns import YEAR_NIAN
@@ -89,6 +90,29 @@ def _of_years(chunk: Chunk, years: set[str]) -> bool:
     stated = set(years_in(text)) | (set(years_in(chunk.record.period)) if chunk.record is not None else set())
     known = stated or set(chunk.periods) | ({chunk.default_year} if chunk.default_year else set())
     return not known or bool(known & years)
+
+
+# words that point at what follows ('重点抓好下面七件事。', '主要措施如下。'): a closed class of deixis, the
+# sentence's own '：' when it has none
+_FORWARD = re.compile(r"以下|下面|下列|如下")
+
+
+def announced_sections(store: Store, best: Candidate) -> list[Hit]:
+    """The sections a chunk's last sentence announces ('全年重点抓好下面七件事。' before '一、…', '二、…'): one hit
+    per sibling section of the next chunk of its document (app/siblings.py), when the best candidate is that
+    sentence, it points forward (a '：' or `_FORWARD`) and the next chunk opens a section of its own; else []."""
+    chunk = best.chunk
+    quote = best.quote.strip()
+    pos = store.by_id.get(chunk.id)
+    if chunk.record is not None or pos is None or pos + 1 >= len(store.chunks) or not quote \
+            or not chunk.text.rstrip().endswith(quote):
+        return []
+    if not (quote.endswith(("：", ":")) or _FORWARD.search(quote)):
+        return []
+    nxt = store.chunks[pos + 1]
+    if nxt.source != chunk.source or not nxt.heading_path or nxt.heading_path == chunk.heading_path:
+        return []
+    return sibling_hits(store, Hit(nxt, 0.0, 1))
 
 
 def section_chunks(document: list[Chunk], path: str) -> list[Chunk]:

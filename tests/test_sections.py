@@ -17,7 +17,7 @@ PLAN = """2027年县科技工作要点（测试）
 
 发布日期：2027-01-10
 
-2027年，县科技局围绕创新驱动抓好四项工作。
+2027年，县科技局围绕创新驱动抓好下面四件事。
 
 一、培育科技型企业梯队
 新认定高新技术企业四十家，建立科技型中小企业后备库，对研发投入增长快的企业给予奖励。
@@ -86,6 +86,14 @@ def test_a_section_of_another_year_is_no_answer(tmp_path: Path, settings: Settin
     assistant = Assistant(settings)
     assert "对接会四场" in assistant.ask("2026年科技成果转化有哪些成绩？").answer
     assert "对接会四场" not in assistant.ask("2027年科技成果转化有哪些安排？").answer
+
+
+def test_a_sentence_announcing_sections_is_answered_by_their_headings(assistant: Assistant) -> None:
+    # '…抓好下面四件事。' ends the preamble; the four things are the sections after it
+    answer = assistant.ask("2027年县科技局要做好哪几件事？")
+    assert answer.answerable and answer.answer.startswith("共4项：")
+    for heading in ("培育科技型企业梯队", "建设创新载体平台", "加速科技成果转化", "优化科技人才服务"):
+        assert heading in answer.answer
 
 
 def test_a_question_naming_no_section_still_lists_the_headings(assistant: Assistant) -> None:
