@@ -15,7 +15,8 @@ from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, 
 from app.query import Query
 from app.rank import Extractor
 from app.schema import Hit
-from app.sections import announced_sections, named_section, section_answer
+from app.section_items import section_answer
+from app.sections import announced_sections, named_document, named_section
 from app.sentences import chunk_sentences
 from app.siblings import sibling_hits
 from app.store import Store
@@ -32,6 +33,8 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     listing = query.asked == "list" or query.qtype in ("list", "headings")
     if listing and (section := section_answer(named_section(store, query, hits), budget)) is not None:
         return section  # the question names a section's heading: its items answer (app/sections.py)
+    if listing and (parts := headings_answer(named_document(store, query, hits))) is not None:
+        return replace(parts, structural=True)  # the question names a document and asks its parts
     if query.qtype == "headings" and (listed := headings_answer(sibling_hits(store, hits[0]))) is not None:
         return listed
     ex = Extractor(store, query, about, hits)

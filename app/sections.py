@@ -1,29 +1,31 @@
-"""The section a list question names ('加快科技成果转化要做哪几件事' names the section headed
-'三、加快科技成果转化'), read whole from the store, and the answer its items make.
+"""The part of a document a list question asks for, found by the document's structure: the section it names
+('加快科技成果转化要做哪几件事' names the section headed '三、加快科技成果转化'), the sections a sentence announces
+('…抓好下面四件事。'), or the parts of a document it names by its title ('…工作回顾分为哪几个部分').
+app/section_items.py writes the answer a named section's items make.
 
-Why: a section's items do not repeat its heading, which is where the question's
-words are. Ranked sentence by sentence, each item covers few of the question's words, scores low and the
-answer is refused (or, for '包括哪些工作', the headings of every sibling section are listed instead of the one
-asked about). When the question names a section's heading, the section is the answer: its heading as the
-lead-in and its text as the items, from every chunk of the section (a long section is cut into several).
-The test is structural: every word of the heading, without its list marker, stands in the question; the
-heading is one of at least two sibling sections of a document (app/siblings.py), not the document's title.
+Why: a section's items do not repeat its heading, which is where the question's words are. Ranked sentence by
+sentence, each item covers few of the question's words, scores low and the answer is refused (or, for
+'包括哪些工作', the headings of every sibling section are listed instead of the one asked about). When the
+question names a section's heading, the section is the answer: its heading as the lead-in and its text as
+the items, from every chunk of the section (a long section is cut into several). The tests are structural:
+the words of a heading (without its list marker) or of a title part stand in the question; the heading is
+one of at least two sibling sections of a document (app/siblings.py), not the document's title.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from app.candidates import Candidate
-from app.choose import Extracted
-from app.compose import MAX_ANSWER_CHARS, _items, citation, defuse_markers, match_form, opens
+from app.compose import match_form
 from app.patterns import YEAR_NIAN
 from app.query import Query
-from app.schema import Chunk, Citation, Hit
+from app.schema import Chunk, Hit
 from app.sentences import _MARK
 from app.siblings import document_chunks, sibling_hits
 from app.store import Store
-from app.text import pos_tag, resolve_dates, tokenize, years_in
+from app.text import DATA_DIR, pos_tag, resolve_dates, tokenize, years_in
 
 # verbs, adjectives, adverbs (not nominal verbs, vn: '服务'): what a heading says is done, not what it is about
 _ACTION_TAGS = frozenset({"v", "vd", "a", "ad", "d"})
@@ -97,6 +99,51 @@ def _of_years(chunk: Chunk, years: set[str]) -> bool:
 _FORWARD = re.compile(r"以下|下面|下列|如下")
 
 
+MIN_TITLE = 6  # characters of the title part (without its years) a question names a document by
+_TITLE_PARTS = re.compile(r"[：:，,——（）()]+")  # a title's parts: headline, subtitle, a bracketed remark
+
+
+@cache
+def part_nouns() -> frozenset[str]:
+    """app/data/part_nouns.txt: nouns that name a document's parts ('部分', '方面')."""
+    lines = (DATA_DIR / "part_nouns.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def names_title(question: str, title: str) -> bool:
+    """Whether the question names a document by one part of its title ('…工业经济运行回顾' of '2025年平湖工业
+    经济运行回顾：总量稳步攀升…'): the part's words stand in the question, leaving out its years, verbs and
+    adjectives and its place names (a local knowledge base's documents are about its own place); the part is at
+    least MIN_TITLE characters long."""
+    asked = match_form(question)
+    for part in _TITLE_PARTS.split(title):
+        core = heading_core(part)
+        words = [w for w in tokenize(core) if pos_tag(w) not in _ACTION_TAGS and pos_tag(w) != "ns"]
+        if len(core) >= MIN_TITLE and words and all(w in asked for w in words):
+            return True
+    return False
+
+
+def named_document(store: Store, query: Query, hits: list[Hit]) -> list[Hit]:
+    """The top-level sections of a document the list question names by its title and asks the parts of
+    ('2025年工业经济运行回顾分为哪几个部分'): one hit per section (app/siblings.py), when every other noun of the
+    question names a part (app/data/part_nouns.txt), so that '…综述中哪些企业入选' is not answered by the
+    document's headings; [] otherwise."""
+    for hit in hits[:SECTION_HITS]:
+        title = hit.chunk.title
+        if not title or hit.chunk.record is not None or not names_title(query.text, title):
+            continue
+        said = match_form(title)
+        if any(pos_tag(t).startswith("n") and t not in said and t not in part_nouns() for t in query.content):
+            return []
+        top = next((c for c in document_chunks(store, hit.chunk) if c.heading_path and " > " not in c.heading_path), None)
+        sections = sibling_hits(store, Hit(top, 0.0, 1)) if top is not None else []
+        # the title set as a heading of its own (a text file's first line) is the document, not one of its parts
+        parts = [h for h in sections if match_form(h.chunk.heading_path) != said]
+        return [Hit(h.chunk, h.score, rank) for rank, h in enumerate(parts, start=1)]
+    return []
+
+
 def announced_sections(store: Store, best: Candidate) -> list[Hit]:
     """The sections a chunk's last sentence announces ('全年重点抓好下面七件事。' before '一、…', '二、…'): one hit
     per sibling section of the next chunk of its document (app/siblings.py), when the best candidate is that
@@ -125,89 +172,3 @@ def section_chunks(document: list[Chunk], path: str) -> list[Chunk]:
         elif out:
             break
     return out
-
-
-_CLAUSE_SPLIT = re.compile(r"(?<=[，,；;：:])")
-SECTION_ITEM = 10  # characters: a chunk's items shown in fewer are no item (the budget is spent)
-_LINE_END = ("。", "！", "？", "；", "，", "：", "!", "?", ";", ",", ":")
-
-
-def section_answer(chunks: list[Chunk], budget: int = MAX_ANSWER_CHARS) -> Extracted | None:
-    """'加快科技成果转化要做哪几件事' (`named_section`): the named section's heading as the lead-in, then its items,
-    chunk by chunk in document order, each chunk cited; whole clauses as far as the budget allows, and a
-    subsection's chunk led by its own heading. Its items do not repeat the heading's words, so the answer is
-    marked `structural`: the refusal model, which weighs a sentence's own words, does not score it."""
-    if any(c.record is not None for c in chunks):
-        return _rows_answer(chunks, budget)
-    if not chunks:
-        return None
-    parts: list[str] = []
-    cites: list[Citation] = []
-    path = ""
-    for chunk in chunks:
-        lead = chunk.heading_path.rsplit(" > ", 1)[-1] if chunk.heading_path != path else ""
-        path = chunk.heading_path
-        doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
-        in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
-        body = resolve_dates(_lines(chunk.text), doc_year, in_force)
-        head = f"{defuse_markers(lead).rstrip('：:')}：" if lead else ""
-        room = budget - 1 - len("；".join(parts)) - (1 if parts else 0) - len(head) - len(f"[{len(cites) + 1}]")
-        items = _ended(_items(body, room), body).rstrip("；;，,。") if room >= SECTION_ITEM else ""
-        if len(items) < SECTION_ITEM:
-            break
-        cites.append(citation(len(cites) + 1, chunk, chunk.text.strip()))
-        parts.append(f"{head}{defuse_markers(items)}[{len(cites)}]")
-    if not parts:
-        return None
-    first = chunks[0]
-    return Extracted("；".join(parts) + "。", True, tuple(cites), evidence=_lines(first.text),
-                     heading_path=first.heading_path, title=first.title, structural=True)
-
-
-def _rows_answer(chunks: list[Chunk], budget: int) -> Extracted | None:
-    """An indicator sheet's items: its rows' labels in sheet order, each cited by its first record (whose fact
-    names the row), as many as fit the budget."""
-    heading = chunks[0].heading_path.rsplit(" > ", 1)[-1]
-    text = f"{defuse_markers(heading)}："
-    cites: list[Citation] = []
-    seen: set[str] = set()
-    for chunk in chunks:
-        label = chunk.record.row_label.strip() if chunk.record is not None else ""
-        if not label or label in seen:
-            continue
-        piece = f"{'、' if cites else ''}{defuse_markers(label)}[{len(cites) + 1}]"
-        if len(text) + len(piece) + 1 > budget:
-            break
-        seen.add(label)
-        text += piece
-        cites.append(citation(len(cites) + 1, chunk, chunk.text.strip()))
-    if len(cites) < 2:
-        return None
-    records = tuple(c.record for c in chunks if c.record is not None and c.id in {x.chunk_id for x in cites})
-    return Extracted(text + "。", True, tuple(cites), records=records, heading_path=chunks[0].heading_path,
-                     title=chunks[0].title, structural=True)
-
-
-_SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";")
-
-
-def _ended(items: str, body: str) -> str:
-    """Items cut short of the body end where a sentence ends, when one ends in their second half ('甲…居首。乙…
-    第二。凭借…的成效' -> up to '第二。'): a sentence cut after its opening clause
-    says nothing. Otherwise they end on a clause that does not lead into the next one ("" when every one does)."""
-    if items == body:
-        return items
-    end = max(items.rfind(mark) for mark in _SENTENCE_ENDS) + 1
-    if end * 2 >= len(items):
-        return items[:end]
-    clauses = [c for c in _CLAUSE_SPLIT.split(items) if c]
-    while clauses and opens(clauses[-1]):
-        clauses.pop()
-    return "".join(clauses)
-
-
-def _lines(text: str) -> str:
-    """A chunk's lines as one run of text: a line that ends without punctuation (an item of a list, a table
-    row) is closed with '；', so its words do not run into the next line's."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return "".join(line if line.endswith(_LINE_END) else f"{line}；" for line in lines)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
-from app.sections import _lines, names_heading
+from app.section_items import _lines
+from app.sections import names_heading
 from app.settings import Settings
 from ingest.index import run_ingest
 
@@ -140,3 +141,15 @@ def test_a_named_sheet_gives_its_rows(tmp_path: Path, settings: Settings) -> Non
         assert f"{row}[{n}]" in answer.answer and row in answer.citations[n - 1].quote
     # a measure named asks the rows' figures, which the ranked records answer
     assert "120" in assistant.ask("县科技企业指标里科技型中小企业新增多少家？").answer
+
+
+def test_a_named_document_gives_its_parts(tmp_path: Path, settings: Settings) -> None:
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    (kb / "articles" / "2026年科技工作回顾.txt").write_text(REVIEW, encoding="utf-8")
+    run_ingest([kb], settings)
+    assistant = Assistant(settings)
+    answer = assistant.ask("2026年县科技工作回顾分为哪几个部分？")
+    assert answer.answerable and answer.answer == "共2项：一、科技成果转化[1]；二、科技人才引育[2]。"
+    # a noun that names no part ('人才驿站') asks for a thing the document speaks of, not for its parts
+    assert "共2项" not in assistant.ask("2026年县科技工作回顾提到新建了哪些人才驿站？").answer
