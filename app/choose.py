@@ -25,6 +25,7 @@ from app.lead import leads
 from app.query import Query
 from app.schema import Citation, Hit, Record
 from app.sentences import chunk_sentences
+from app.tags import names_of
 from app.values import figures
 
 MIN_COVERAGE = 0.4  # share of the question's (idf-weighted) concepts a supporting piece must carry (the lead's
@@ -50,6 +51,20 @@ class Extracted:
     heading_path: str = ""
     title: str = ""
     unknown: float = 0.0  # idf-weighted share of the question's topic words the index never mentions
+    structural: bool = False  # the items of a section the question names (app/sections.py): not scored by refusal
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a clause must show to answer 'who / where / which organisation' (app.compose.Needs): a name of the
+    asked kind, as jieba tags it (nr person, ns place, nt organisation), that the question does not name itself
+    (the topic's own names, '县青少年…比赛', stand in every clause that restates it)."""
+
+    kind: str
+    question: str
+
+    def search(self, string: str, /) -> bool:
+        return any(w not in self.question for w in names_of(string, self.kind))
 
 
 def asks_for_many(question: str) -> bool:
@@ -122,7 +137,10 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
                 chosen.append(c)
     # One supporting sentence from another chunk when it scores close and carries what is asked; in a
     # part of a two-part answer only when the best one's answer stands whole with room to spare.
-    lead = len(_render(best, keep, budget - len(note) - 5, needs))
+    # what the rendered pieces are cut around: the asked value, or for 'who / where / which organisation' the
+    # clause that names one of the asked kind ('…选手某某夺得冠军' rather than '…比赛在某馆举行')
+    shown = needs if needs is not None or query.qtype != "entity" or not query.wants else Named(query.wants, query.text)
+    lead = len(_render(best, keep, budget - len(note) - 5, shown))
     spare = budget >= MAX_ANSWER_CHARS or budget - len(note) - 5 - lead >= SUPPORT_ROOM
     for c in cands[1:8] if len(chosen) == 1 and spare else ():
         if c.chunk.id != best.chunk.id and c.score >= best.score * SUPPORT_RATIO and c.coverage >= MIN_COVERAGE \
@@ -139,8 +157,8 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
             break
     if len(chosen) == 2 and not many and not note and leads(chosen[1], best, query, keep, needs, concepts, moved):
         chosen.reverse()
-        lead = len(_render(chosen[0], keep, budget - 5, needs))
-    return _write(chosen, keep, needs, budget, note, lead)
+        lead = len(_render(chosen[0], keep, budget - 5, shown))
+    return _write(chosen, keep, shown, budget, note, lead)
 
 
 def _first_chunks(cands: list[Candidate], n: int) -> list[Candidate]:

@@ -164,11 +164,11 @@ def render(span: Span, resolved: str, keep: list[str], limit: int, need: Needs |
         return whole
     room = limit - len(lead) if len(lead) <= limit // 4 else limit
     # for a figure or date the body is cut around the clause that shows it; otherwise its items come in order
-    cut = trim(body, keep, room, need) if need is not None else _items(body, room)
+    cut = trim(body, keep, room, need) if need is not None else whole_clauses(body, room)
     return f"{lead}{cut}" if room < limit else cut
 
 
-def _items(body: str, limit: int) -> str:
+def whole_clauses(body: str, limit: int) -> str:
     """As many whole clauses of the body as fit (an item list cut at an item, never mid-word)."""
     out = ""
     for clause in _CLAUSE.split(body):

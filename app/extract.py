@@ -15,6 +15,8 @@ from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, 
 from app.query import Query
 from app.rank import Extractor
 from app.schema import Hit
+from app.section_items import section_answer
+from app.sections import announced_sections, named_document, named_section
 from app.sentences import chunk_sentences
 from app.siblings import sibling_hits
 from app.store import Store
@@ -28,6 +30,11 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     the evidence must name one (what sets this part of a two-part question apart from the other)."""
     if not hits:
         return refusal(query, hits)
+    listing = query.asked == "list" or query.qtype in ("list", "headings")
+    if listing and (section := section_answer(named_section(store, query, hits), budget)) is not None:
+        return section  # the question names a section's heading: its items answer (app/sections.py)
+    if listing and (parts := headings_answer(named_document(store, query, hits))) is not None:
+        return replace(parts, structural=True)  # the question names a document and asks its parts
     if query.qtype == "headings" and (listed := headings_answer(sibling_hits(store, hits[0]))) is not None:
         return listed
     ex = Extractor(store, query, about, hits)
@@ -38,6 +45,8 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
     cands = ex.candidates(hits)
     if not cands:
         return refusal(query, hits)
+    if listing and (listed := headings_answer(announced_sections(store, cands[0]))) is not None:
+        return replace(listed, structural=True)  # '…抓好下面七件事。' then the sections it announces
     # Other unknown words and low coverage are no refusal here: the best candidate is composed and the
     # refusal model (app/refusal.py) weighs them with the rest, so one odd question word does not refuse.
     keep = [t for g in ex.groups for t in g] + list(ex.metric_words)

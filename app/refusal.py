@@ -138,8 +138,9 @@ def judge(plan: Query, result: Extracted, hits: list[Hit], store: Store | None =
     absent = lacks(plan, chunk, store)
     if plan.qtype == "numeric" and not scan(lead.quote):
         absent = (*absent, FIGURE)
-    if plan.qtype == "headings":
-        # a list of sibling sections is not scored: the asked words sit in their parent heading, not in each item
+    if plan.qtype == "headings" or result.structural:
+        # a list of sibling sections, or the items of a section the question names, is not scored: the asked
+        # words sit in the heading, not in each item
         return Verdict(1.0, absent)
     constrained = bool(plan.places or plan.orgs or plan.periods or plan.months or any(y in plan.text for y in plan.years))
     x = (log_odds(result.score), round(coverage(plan, lead.quote, chunk), 4), float(constrained and not absent),

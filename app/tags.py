@@ -38,6 +38,20 @@ def name_tags(text: str) -> frozenset[str]:
     return frozenset().union(*(_block_names(block) for block in re_han_internal.findall(text)))
 
 
+def names_of(text: str, kind: str) -> list[str]:
+    """The proper names of one kind ('nr', 'ns', 'nt') jieba finds in the text, block by block like `name_tags`."""
+    from jieba.posseg import re_han_internal
+
+    return [w for block in re_han_internal.findall(text) for w, flag in _block_words(block) if flag == kind]
+
+
+@kept_elsewhere
+@lru_cache(maxsize=WORD_TAGS_KEPT)
+def _block_words(block: str) -> tuple[tuple[str, str], ...]:
+    """The names of one block with their tags (kept per block)."""
+    return tuple((p.word, p.flag) for p in pos_tokenizer().cut(block) if p.flag in ("nr", "ns", "nt") and len(p.word) >= 2)  # type: ignore[attr-defined]
+
+
 @kept_elsewhere
 @lru_cache(maxsize=WORD_TAGS_KEPT)
 def _block_names(block: str) -> frozenset[str]:
