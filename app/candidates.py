@@ -7,7 +7,8 @@ Why structure: a heading ('二、落实减税政策') or a lead-in ending '：' 
 matches, but what answers is what follows it; a sentence alone would return the heading or the lead-in
 and cut off the items. So a heading or a lead-in takes what follows it (the rest of its paragraph, the
 items after it) as one candidate whose `lead` matches the question and whose `body` answers it. A heading
-or a lead-in is never a candidate alone.
+or a lead-in is never a candidate alone. A question ('问：…需要什么材料？') is matched the same way and answered
+by what follows it (question-and-answer pages, a notice's 'Q？A。' paragraphs).
 
 Why the next chunk: chunks are cut by size, so a heading, a lead-in or a sentence near a chunk's end often
 has what follows it (its body, its items, the sentences of its paragraph) in the next chunk of its section.
@@ -43,6 +44,7 @@ KEPT_CHUNKS = 2048  # chunks whose candidates are kept (kept_spans): ~10 KB each
 
 _ITEM = re.compile(rf"^\s*(?:{_MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
 _LEAD_IN = ("：", ":")
+_ASKS = ("？", "?")  # a question: what follows it answers it (_asks)
 
 _PARAGRAPHS = re.compile(r"^第(\d+)(?:–(\d+))?段$")  # the chunker's locator: '第3段', '第3–5段'
 
@@ -121,6 +123,7 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
         if unit.title:
             continue
         lead_in = unit.text.rstrip().endswith(_LEAD_IN)
+        asks = _asks(unit)
         if not unit.heading and (run := _run(text, found, i)):
             out.append(Span(text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
             # and on into the sentences after it, one at a time: a topic sentence and those that say it, a rule
@@ -130,10 +133,10 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
                     and (more := _run(text, found, k)) and more[-1].end - unit.start <= RUN_CHARS:
                 out.append(Span(text[unit.start : more[-1].end], "run", i))
                 run, k, sentences = more, k + len(more), sentences + 1
-        if not (unit.heading or unit.titled or lead_in):
+        if not (unit.heading or unit.titled or lead_in or asks):
             out.append(Span(unit.text, "sentence", i))
             continue
-        following = _following(found, i, lead_in)
+        following = _following(found, i, lead_in, asks)
         if not following:
             if not unit.heading:  # a lead-in or a titled sentence that ends the chunk still says something
                 out.append(Span(unit.text, "sentence", i))
@@ -150,6 +153,12 @@ def kept_spans(chunk: Chunk, after: Chunk | None = None) -> tuple[Span, ...]:
     """`spans`, kept per chunk and continuation: the answerer reads the same retrieved chunks question after
     question, and splitting them into sentences, runs and headings was a tenth of a question's time."""
     return tuple(spans(chunk, after))
+
+
+def _asks(unit: Unit) -> bool:
+    """Whether the unit is a question: what follows it answers it (a question-and-answer page, '问：…？答：…'),
+    as a heading's body does; questions in a row are asked together and answered after the last one."""
+    return not unit.heading and unit.text.rstrip().endswith(_ASKS)
 
 
 def _run(text: str, found: list[Unit], i: int) -> list[Unit]:
@@ -171,16 +180,18 @@ def _run(text: str, found: list[Unit], i: int) -> list[Unit]:
     return out[:1] if out and found[i].text.endswith(("。", "！")) else []
 
 
-def _following(found: list[Unit], i: int, lead_in: bool = False) -> list[Unit]:
+def _following(found: list[Unit], i: int, lead_in: bool = False, question: bool = False) -> list[Unit]:
     """What a heading or lead-in at `i` takes: the units after it up to the next heading (for a heading,
     also up to the next titled sentence: its sibling section; for a lead-in, titled sentences are its
     items, and it ends at the next lead-in that is no item of its own; a marked list ends after its
-    items), at most BODY_CHARS characters, at least one."""
+    items; a question's answer ends at the next question after it), at most BODY_CHARS characters, at
+    least one."""
     out: list[Unit] = []
     size = 0
     for unit in found[i + 1 :]:
         if unit.heading or (unit.titled and not lead_in) \
-                or (out and unit.text.endswith(_LEAD_IN) and not _ITEM.match(unit.text)):
+                or (out and unit.text.endswith(_LEAD_IN) and not _ITEM.match(unit.text)) \
+                or (question and _asks(unit) and not all(map(_asks, out))):
             break
         if out and _ITEM.match(out[0].text) and not _ITEM.match(unit.text):
             break  # a marked list ends at the first line that is no item
