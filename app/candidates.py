@@ -39,6 +39,7 @@ RUN_CHARS = 200
 # a sentence runs on over at most this many sentences in all (bench.lead_losses, leads of ncp fit + cmrc fit +
 # RGB dev, cdec87f: up to 3 sentences 799, up to 4 808, any number within RUN_CHARS 802)
 RUN_SENTENCES = 4
+QUESTION_CHARS = 60  # a question that opens a line is at most this long (a titled question's limit, app/sentences.py)
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
 KEPT_CHUNKS = 2048  # chunks whose candidates are kept (kept_spans): ~10 KB each at most
 
@@ -123,7 +124,7 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
         if unit.title:
             continue
         lead_in = unit.text.rstrip().endswith(_LEAD_IN)
-        asks = _asks(unit)
+        asks = _asks(unit) and _opens_line(text, unit)
         if not unit.heading and (run := _run(text, found, i)):
             out.append(Span(text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
             # and on into the sentences after it, one at a time: a topic sentence and those that say it, a rule
@@ -156,9 +157,20 @@ def kept_spans(chunk: Chunk, after: Chunk | None = None) -> tuple[Span, ...]:
 
 
 def _asks(unit: Unit) -> bool:
-    """Whether the unit is a question: what follows it answers it (a question-and-answer page, '问：…？答：…'),
-    as a heading's body does; questions in a row are asked together and answered after the last one."""
+    """Whether the unit is a question. One that opens a line (or a block after spaces, where a page lost its
+    line breaks) is answered by what follows it, as a heading is (a question-and-answer page, '问：…？答：…');
+    one inside running text is a teaser or a rhetorical question, and the sentences after it are no answer of
+    its own. Questions in a row are asked together and answered after the last one."""
     return not unit.heading and unit.text.rstrip().endswith(_ASKS)
+
+
+def _opens_line(text: str, unit: Unit) -> bool:
+    """Whether the unit's last line (what follows its last space, at most QUESTION_CHARS characters) opens a
+    line or a block after spaces: where a page lost its line breaks, a question of a question-and-answer list
+    still follows a space ('…的条件。其他 　问：…需要什么文件？')."""
+    tail = unit.text.split()[-1] if unit.text.split() else ""
+    inner = len(tail) < len(unit.text) or text[unit.start - 1 : unit.start].isspace() or unit.start == 0
+    return inner and len(tail) <= QUESTION_CHARS
 
 
 def _run(text: str, found: list[Unit], i: int) -> list[Unit]:
