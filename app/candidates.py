@@ -167,9 +167,10 @@ def _asks(unit: Unit) -> bool:
 def _opens_line(text: str, unit: Unit) -> bool:
     """Whether the unit's last line (what follows its last space, at most QUESTION_CHARS characters) opens a
     line or a block after spaces: where a page lost its line breaks, a question of a question-and-answer list
-    still follows a space ('…的条件。其他 　问：…需要什么文件？')."""
+    still follows a space ('…的条件。其他 　问：…需要什么文件？'). A text's opening question is no such line: a
+    post opening with the reader's question ('…有多少家？点击下文一起来看看。') is a teaser."""
     tail = unit.text.split()[-1] if unit.text.split() else ""
-    inner = len(tail) < len(unit.text) or text[unit.start - 1 : unit.start].isspace() or unit.start == 0
+    inner = len(tail) < len(unit.text) or text[unit.start - 1 : unit.start].isspace()
     return inner and len(tail) <= QUESTION_CHARS
 
 
