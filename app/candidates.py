@@ -7,7 +7,8 @@ Why structure: a heading ('二、落实减税政策') or a lead-in ending '：' 
 matches, but what answers is what follows it; a sentence alone would return the heading or the lead-in
 and cut off the items. So a heading or a lead-in takes what follows it (the rest of its paragraph, the
 items after it) as one candidate whose `lead` matches the question and whose `body` answers it. A heading
-or a lead-in is never a candidate alone.
+or a lead-in is never a candidate alone. A question ('问：…需要什么材料？') is matched the same way and answered
+by what follows it (question-and-answer pages, a notice's 'Q？A。' paragraphs).
 
 Why the next chunk: chunks are cut by size, so a heading, a lead-in or a sentence near a chunk's end often
 has what follows it (its body, its items, the sentences of its paragraph) in the next chunk of its section.
@@ -38,11 +39,13 @@ RUN_CHARS = 200
 # a sentence runs on over at most this many sentences in all (bench.lead_losses, leads of ncp fit + cmrc fit +
 # RGB dev, cdec87f: up to 3 sentences 799, up to 4 808, any number within RUN_CHARS 802)
 RUN_SENTENCES = 4
+QUESTION_CHARS = 60  # a question that opens a line is at most this long (a titled question's limit, app/sentences.py)
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
 KEPT_CHUNKS = 2048  # chunks whose candidates are kept (kept_spans): ~10 KB each at most
 
 _ITEM = re.compile(rf"^\s*(?:{MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
 _LEAD_IN = ("：", ":")
+_ASKS = ("？", "?")  # a question: what follows it answers it (_asks)
 
 _PARAGRAPHS = re.compile(r"^第(\d+)(?:–(\d+))?段$")  # the chunker's locator: '第3段', '第3–5段'
 
@@ -121,6 +124,7 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
         if unit.title:
             continue
         lead_in = unit.text.rstrip().endswith(_LEAD_IN)
+        asks = _asks(unit) and _opens_line(text, unit)
         if not unit.heading and (run := _run(text, found, i)):
             out.append(Span(text[unit.start : run[-1].end], "run", i))  # a clause run: see RUN_CHARS
             # and on into the sentences after it, one at a time: a topic sentence and those that say it, a rule
@@ -130,10 +134,10 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
                     and (more := _run(text, found, k)) and more[-1].end - unit.start <= RUN_CHARS:
                 out.append(Span(text[unit.start : more[-1].end], "run", i))
                 run, k, sentences = more, k + len(more), sentences + 1
-        if not (unit.heading or unit.titled or lead_in):
+        if not (unit.heading or unit.titled or lead_in or asks):
             out.append(Span(unit.text, "sentence", i))
             continue
-        following = _following(found, i, lead_in)
+        following = _following(found, i, lead_in, asks)
         if not following:
             if not unit.heading:  # a lead-in or a titled sentence that ends the chunk still says something
                 out.append(Span(unit.text, "sentence", i))
@@ -150,6 +154,24 @@ def kept_spans(chunk: Chunk, after: Chunk | None = None) -> tuple[Span, ...]:
     """`spans`, kept per chunk and continuation: the answerer reads the same retrieved chunks question after
     question, and splitting them into sentences, runs and headings was a tenth of a question's time."""
     return tuple(spans(chunk, after))
+
+
+def _asks(unit: Unit) -> bool:
+    """Whether the unit is a question. One that opens a line (or a block after spaces, where a page lost its
+    line breaks) is answered by what follows it, as a heading is (a question-and-answer page, '问：…？答：…');
+    one inside running text is a teaser or a rhetorical question, and the sentences after it are no answer of
+    its own. Questions in a row are asked together and answered after the last one."""
+    return not unit.heading and unit.text.rstrip().endswith(_ASKS)
+
+
+def _opens_line(text: str, unit: Unit) -> bool:
+    """Whether the unit's last line (what follows its last space, at most QUESTION_CHARS characters) opens a
+    line or a block after spaces: where a page lost its line breaks, a question of a question-and-answer list
+    still follows a space ('…的条件。其他 　问：…需要什么文件？'). A text's opening question is no such line: a
+    post opening with the reader's question ('…有多少家？点击下文一起来看看。') is a teaser."""
+    tail = unit.text.split()[-1] if unit.text.split() else ""
+    inner = len(tail) < len(unit.text) or text[unit.start - 1 : unit.start].isspace()
+    return inner and len(tail) <= QUESTION_CHARS
 
 
 def _run(text: str, found: list[Unit], i: int) -> list[Unit]:
@@ -171,16 +193,18 @@ def _run(text: str, found: list[Unit], i: int) -> list[Unit]:
     return out[:1] if out and found[i].text.endswith(("。", "！")) else []
 
 
-def _following(found: list[Unit], i: int, lead_in: bool = False) -> list[Unit]:
+def _following(found: list[Unit], i: int, lead_in: bool = False, question: bool = False) -> list[Unit]:
     """What a heading or lead-in at `i` takes: the units after it up to the next heading (for a heading,
     also up to the next titled sentence: its sibling section; for a lead-in, titled sentences are its
     items, and it ends at the next lead-in that is no item of its own; a marked list ends after its
-    items), at most BODY_CHARS characters, at least one."""
+    items; a question's answer ends at the next question after it), at most BODY_CHARS characters, at
+    least one."""
     out: list[Unit] = []
     size = 0
     for unit in found[i + 1 :]:
         if unit.heading or (unit.titled and not lead_in) \
-                or (out and unit.text.endswith(_LEAD_IN) and not _ITEM.match(unit.text)):
+                or (out and unit.text.endswith(_LEAD_IN) and not _ITEM.match(unit.text)) \
+                or (question and _asks(unit) and not all(map(_asks, out))):
             break
         if out and _ITEM.match(out[0].text) and not _ITEM.match(unit.text):
             break  # a marked list ends at the first line that is no item

@@ -84,6 +84,23 @@ def test_a_marked_question_takes_its_answer_and_titled_items_stay_a_list() -> No
     assert "无欠薪记录" in next(s.body for s in listed if s.kind == "list")
 
 
+def test_a_question_takes_its_answer_up_to_the_next_question() -> None:
+    text = ("园区答问 问：外地货车进园区送原材料要办什么手续？答：凭园区开具的送货单登记后即可进入。司机须全程佩戴口罩。"
+            "\n问：夜间能否卸货？答：夜间卸货需提前一天预约。")
+    headed = [s for s in spans(chunk(text)) if s.kind == "heading"]
+    assert [s.lead for s in headed] == ["园区答问 问：外地货车进园区送原材料要办什么手续？", "问：夜间能否卸货？"]
+    assert headed[0].body == "答：凭园区开具的送货单登记后即可进入。司机须全程佩戴口罩。"
+    assert headed[1].body == "答：夜间卸货需提前一天预约。"
+    # questions asked in a row are answered together after the last one
+    asked = spans(chunk("热线 重点解答：哪些企业可以申请？补贴标准是多少？上述问题均可拨打12345咨询。"))
+    first = next(s for s in asked if s.kind == "heading")
+    assert first.lead == "热线 重点解答：哪些企业可以申请？"
+    assert first.body == "补贴标准是多少？上述问题均可拨打12345咨询。"
+    # a question inside running text is a teaser: what follows it is no answer of its own
+    teaser = spans(chunk("园区今年又有新动作。补贴到底有多少？区经信局日前发布通知，设备补助最高50万元。"))
+    assert not any(s.kind == "heading" for s in teaser)
+
+
 def test_a_title_glued_to_the_first_sentence_is_split_off_and_takes_nothing() -> None:
     c = Chunk("c1", "kb/新闻.md", "区财政追加800万元支持老旧小区改造", "article", "第1段", "",
               "区财政追加800万元支持老旧小区改造 本报讯 近日，区财政局追加资金800万元，用于12个老旧小区的管网更新。",
