@@ -101,12 +101,12 @@ def test_words_read_block_by_block_are_the_words_of_the_whole_text() -> None:
         assert _tagged_words(text) == whole
 
 
-RACE = "谁获得了2025年平湖市运动会男子1500米比赛冠军？"
+RACE = "谁获得了2025年平湖市运动会1500米长跑冠军？"
 # the best-scored report names the asked race's winner; two other reports agree on another race's winner,
 # whose distance is a part of the asked one's ('500米' in '1500米' as text, not as a number)
-WINNER_1500 = "2025年平湖市运动会男子1500米比赛中，王晓东以4分02秒夺得冠军。"
-WINNER_500_A = "2025年平湖市运动会男子500米比赛冠军由李建国获得。"
-WINNER_500_B = "李建国在平湖市运动会男子500米比赛中夺冠，这是他第三次获得冠军。"
+WINNER_1500 = "在2025年平湖市运动会1500米长跑项目上，王晓东以4分02秒夺得冠军。"
+WINNER_500_A = "2025年平湖市运动会500米长跑冠军由李建国获得。"
+WINNER_500_B = "李建国在平湖市运动会500米长跑项目上夺冠，这是他第三次获得冠军。"
 
 
 def test_agreement_never_leads_with_a_candidate_that_drops_a_number_the_question_names() -> None:

@@ -149,10 +149,10 @@ def test_a_cache_folder_owned_by_another_user_is_not_used(cache_home: Path, tmp_
 
 
 def test_a_closing_quote_stays_with_its_sentence() -> None:
-    """'…必答的考题。”去年7月…': the ” ends the first sentence; it does not open the answer to the next."""
-    assert split_sentences("“难题就是考题。”去年7月，市经信局开展走访。他说：“好！”增长7.2%。") == [
-        "“难题就是考题。”",
-        "去年7月，市经信局开展走访。",
+    """'…是一张答卷。”今年3月…': the ” ends the first sentence; it does not open the answer to the next."""
+    assert split_sentences("“服务企业是一张答卷。”今年3月，区经信部门走进园区。他说：“好！”增长7.2%。") == [
+        "“服务企业是一张答卷。”",
+        "今年3月，区经信部门走进园区。",
         "他说：“好！”",
         "增长7.2%。",
     ]
