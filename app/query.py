@@ -11,7 +11,6 @@ its years, periods and places are found and matched against a passage is app/con
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from functools import cache, lru_cache
 
 from app.constraints import _BARE_YEAR, _NAME_TAGS, _PERIOD, MONTH_SPAN, places_in
 from app.patterns import DOCNO
+from app.question_words import COUNT, KIND, interrogative, question_word_lists
 from app.terms import Key, Term, _keys, _terms, _word_tag, function_word
 from app.text import (
     DATA_DIR,
@@ -47,14 +47,6 @@ _METRIC_ORDER = sorted(((w, m) for m, ws in METRICS.items() for w in ws), key=la
 
 
 @cache
-def question_word_lists() -> dict[str, list[list[str]]]:
-    """app/data/question_words.json as written: (label, regular expression) lists by key, read once for
-    app.query and app.values."""
-    raw: dict[str, list[list[str]]] = json.loads((DATA_DIR / "question_words.json").read_text(encoding="utf-8"))
-    return raw
-
-
-@cache
 def _question_words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
     raw = question_word_lists()
     return {key: [(label, re.compile(rx)) for label, rx in raw[key]] for key in ("asked", "legacy", "wants")}
@@ -67,7 +59,7 @@ def _first(key: str, text: str, default: str) -> str:
     第一时间 (at once) asks no date; in '实施时间是什么' and '什么时间实施' 时间 is what is asked."""
     kind = _asked_kind(text)
     return next((label for label, rx in _question_words()[key] if any(
-        kind is None or _INTERROGATIVE.search(m.group(0)) or (m.start() < kind[1] and kind[0] < m.end())
+        kind is None or interrogative(m.group(0)) or (m.start() < kind[1] and kind[0] < m.end())
         for m in rx.finditer(text))), default)
 
 
@@ -78,19 +70,15 @@ def _asked_kind(text: str) -> tuple[int, int] | None:
     words = [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
     at = 0
     for i, (word, _) in enumerate(words):
-        if _KIND_ASKED.search(word) and i + 1 < len(words) and words[i + 1][1].startswith("n"):
+        if KIND.search(word) and i + 1 < len(words) and words[i + 1][1].startswith("n"):
             return at, at + len(word) + len(words[i + 1][0])
         at += len(word)
     return None
 
 
-_INTERROGATIVE = re.compile(r"[哪几谁何]|多少|什么")
-_KIND_ASKED = re.compile(r"什么|哪")  # '是', '有', '签约了', '共': what states the asked value, not what it is of
-
-
 def _asking_spans(text: str) -> list[tuple[int, int]]:
     """Where the question's question words stand ('哪天', '多少'): the asked-type words that ask."""
-    return [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if _INTERROGATIVE.search(m.group(0))]
+    return [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if interrogative(m.group(0))]
 
 
 def _asking_only(token: str, text: str, spans: list[tuple[int, int]], tokens: frozenset[str] = frozenset()) -> bool:
@@ -182,9 +170,6 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
     )
 
 
-_COUNT = re.compile(r"(?:多少|几)([\u4e00-\u9fff])")
-
-
 @cache
 def _measures() -> tuple[re.Pattern[str], ...]:
     """The 'measure' list of question_words.json, compiled once."""
@@ -198,6 +183,6 @@ def _measure_cut(text: str) -> list[str]:
     or a character after 多少 / 几 that jieba tags as a measure (q); a noun that starts with 少 or 多
     ('多少少数民族企业') keeps it."""
     listed = {m.end() for rx in _measures() for m in rx.finditer(text)}
-    tagged = {m.end() for m in _COUNT.finditer(text) if _word_tag(m.group(1)) == "q"}
+    tagged = {m.end() for m in COUNT.finditer(text) if _word_tag(m.group(1)) == "q"}
     cuts = sorted(listed | tagged)
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if a < b]

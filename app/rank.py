@@ -20,6 +20,7 @@ from app.candidates import Candidate, Span, continuation, kept_spans
 from app.compose import match_form
 from app.constraints import MONTH_SPAN
 from app.query import METRICS, Query
+from app.question_words import ASKS_IN_TEXT as _ASKING
 from app.schema import Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
 from app.sentences import LONG_SENTENCE
@@ -40,7 +41,6 @@ _NOUNS = json.loads((Path(__file__).resolve().parent / "data" / "answer_nouns.js
 PLAN_NOUNS = frozenset(_NOUNS["plan"])
 GENERIC_NOUNS = frozenset(_NOUNS["generic"])
 _MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
-_ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
 
 
 class Extractor:
