@@ -18,7 +18,16 @@ from functools import cache, lru_cache
 
 from app.constraints import _BARE_YEAR, _NAME_TAGS, _PERIOD, MONTH_SPAN, places_in
 from app.patterns import DOCNO
-from app.question_words import COUNT, KIND, interrogative, question_word_lists
+from app.question_words import (
+    COUNT,
+    KIND,
+    Tagged,
+    asks_count,
+    count_spans,
+    interrogative,
+    question_word_lists,
+    stands,
+)
 from app.terms import Key, Term, _keys, _terms, _word_tag, function_word
 from app.text import (
     DATA_DIR,
@@ -56,18 +65,35 @@ def _first(key: str, text: str, default: str) -> str:
     """The label of the first question word of `key` that asks in the text. A word of the lists that holds no
     interrogative (时间, 日期, 条件, 增速: the noun of what is asked) asks only where the question has no
     interrogative naming the asked kind elsewhere: in '第一时间启动了什么制度' 什么 asks for a 制度, and
-    第一时间 (at once) asks no date; in '实施时间是什么' and '什么时间实施' 时间 is what is asked."""
+    第一时间 (at once) asks no date; in '实施时间是什么' and '什么时间实施' 时间 is what is asked. A match must
+    stand as a word of the question (`stands`: not '为什么' inside '称之为什么', not '标准' of '标准杆'); a count's
+    question word with its measure ('几首', '几所', `asks_count`) asks a number whatever the measure."""
     kind = _asked_kind(text)
-    return next((label for label, rx in _question_words()[key] if any(
-        kind is None or interrogative(m.group(0)) or (m.start() < kind[1] and kind[0] < m.end())
-        for m in rx.finditer(text))), default)
+    tagged = _tagged(text)
+    counted = question_word_lists()["count"].get(key)
+    return next((label for label, rx in _question_words()[key] if (label == counted and asks_count(tagged)) or any(
+        stands(m.start(), m.end(), tagged)
+        and (kind is None or interrogative(m.group(0)) or (m.start() < kind[1] and kind[0] < m.end()))
+        for m in _every_match(rx, text))), default)
+
+
+def _every_match(rx: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """The matches of a list's expression at every position, overlapping ones too: '排第' of '排|第几' does not
+    stand as a word, and '第几' right after it must still be found."""
+    return [m for i in range(len(text)) if (m := rx.match(text, i))]
+
+
+@lru_cache(maxsize=4096)
+def _tagged(text: str) -> Tagged:
+    """The question's words with jieba's tags, cut once for every list `_first` reads."""
+    return tuple((p.word, p.flag) for p in _pos_tokenizer().cut(text))  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=4096)
 def _asked_kind(text: str) -> tuple[int, int] | None:
     """The span of 什么 / 哪… with the noun after it ('什么机制', '哪些项目'): the kind the question asks for;
     None when no interrogative is followed by a noun ('时间是什么')."""
-    words = [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
+    words = _tagged(text)
     at = 0
     for i, (word, _) in enumerate(words):
         if KIND.search(word) and i + 1 < len(words) and words[i + 1][1].startswith("n"):
@@ -77,8 +103,10 @@ def _asked_kind(text: str) -> tuple[int, int] | None:
 
 
 def _asking_spans(text: str) -> list[tuple[int, int]]:
-    """Where the question's question words stand ('哪天', '多少'): the asked-type words that ask."""
-    return [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if interrogative(m.group(0))]
+    """Where the question's question words stand ('哪天', '多少'): the asked-type words that ask, and the
+    question word of a count whatever its measure ('几' of '几所', which jieba glues into one numeral)."""
+    listed = [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if interrogative(m.group(0))]
+    return listed + count_spans(_tagged(text))
 
 
 def _asking_only(token: str, text: str, spans: list[tuple[int, int]], tokens: frozenset[str] = frozenset()) -> bool:

@@ -38,7 +38,8 @@ def _alternation(words: tuple[str, ...]) -> str:
 
 
 # The classes whose words stand for what is asked (a thing, a number, a person); manner and reason words,
-# the particle 吗 and the question mark ask how or why, or mark a question, and name no asked value.
+# the particle 吗 and the question mark ask how or why, or mark a question, and name no asked value; a degree
+# word's adjective names the measure asked ('多高': a height), which stays a topic word of the question.
 _VALUE_CLASSES = ("kind", "place", "count", "person", "classical")
 
 
@@ -60,9 +61,9 @@ _SINGLE = "".join(w for w in _VALUE_STEMS if len(w) == 1)
 # word or numeral follows ('几百家', '几十个': an approximate number; '几何' alone is geometry).
 _ASKING_WORD = re.compile(rf"^第?(?:{_alternation(_VALUE_STEMS)})(?![{_SINGLE}十百千万亿])")
 _NOT_ASKING_TAGS = ("d", "c", "m", "nr", "ns", "nt", "nz")
-# A running sentence asks when it has a word of the list that no reading as 'any, some, a few' shares
-# ('哪怕', '任何', '几个', '谁都' do not ask): app.rank takes no such sentence as an answer.
-ASKS_IN_TEXT = re.compile(_alternation(tuple(w for w in words_of() if w not in question_word_lists()["indefinite"])))
+# A running sentence asks when it has a word of the list that no other reading shares ('哪怕', '任何', '几个',
+# '谁都', '许多大型' do not ask): app.rank takes no such sentence as an answer.
+ASKS_IN_TEXT = re.compile(_alternation(tuple(w for w in words_of() if w not in question_word_lists()["ambiguous_in_text"])))
 
 
 def interrogative(text: str) -> bool:
@@ -80,3 +81,69 @@ def asking_word(word: str, flag: str) -> bool:
     if not _ASKING_WORD.match(word):
         return False
     return flag == "m" or not flag.startswith(_NOT_ASKING_TAGS)
+
+
+Tagged = tuple[tuple[str, str], ...]
+_REASON_AS = tuple(w for w in words_of("reason") if w.startswith("为"))  # 为 is also the complement 'as'
+_CLAUSE_END = ("x", "c", "y")  # punctuation, a conjunction ('及'), a modal particle ('呢')
+
+
+def stands(start: int, end: int, tagged: Tagged) -> bool:
+    """Whether a question word found at text[start:end] stands as a word of the question (jieba's words,
+    `tagged`). In one that asks (it holds a word of the list) the word holding that word must
+    start inside the match: in '称之为什么' and '因为什么罪行' 为什么 starts inside 称之为 / 因为 and asks no
+    reason, while '有什么' asks where jieba glued 有 to the word before ('叶有' '什么'). A noun of the asked kind
+    (时间, 标准) must end a word, as the head of a compound does ('出生日期'), not its modifier ('标准杆'). 为什么
+    right after a verb other than 是, closing its clause ('更名为什么', '被誉为什么'), is that verb's 为 ('as') and
+    什么: it asks a name, not a reason ('这是为什么' asks one)."""
+    at, words = 0, []
+    for word, flag in tagged:
+        words.append((at, word, flag))
+        at += len(word)
+    found = _ANY.search(_text(tagged), start, end)
+    if found is None:
+        return any(a + len(w) == end for a, w, _ in words)
+    i = next(i for i, (a, w, _) in enumerate(words) if a <= found.start() < a + len(w))
+    return words[i][0] >= start and not _as_what(i, tagged)
+
+
+_ANY = re.compile(_alternation(words_of()))
+
+
+def _text(tagged: Tagged) -> str:
+    return "".join(w for w, _ in tagged)
+
+
+def _as_what(i: int, tagged: Tagged) -> bool:
+    """Whether tagged[i] is 为什么 read as 为 ('as') + 什么 (`stands`)."""
+    word = tagged[i][0]
+    after = tagged[i + 1][1] if i + 1 < len(tagged) else "x"
+    return (word in _REASON_AS and i > 0 and tagged[i - 1][1].startswith("v") and tagged[i - 1][0] != "是"
+            and after.startswith(_CLAUSE_END))
+
+
+_COUNT_STEMS = _stems(words_of("count"))
+
+
+def _counts(tagged: Tagged) -> list[tuple[int, str]]:
+    """(position, question word) of each count the question asks (`asks_count`)."""
+    out, at = [], 0
+    for i, (word, flag) in enumerate(tagged):
+        stem = next((s for s in _COUNT_STEMS if word.startswith(s)), "")
+        if stem and asking_word(word, flag) and not (i > 0 and KIND.search(tagged[i - 1][0])) and (
+                (flag == "m" and len(word) > len(stem)) or (i + 1 < len(tagged) and tagged[i + 1][1] == "q")):
+            out.append((at, stem))  # not '哪几门': which ones, a list
+        at += len(word)
+    return out
+
+
+def asks_count(tagged: Tagged) -> bool:
+    """Whether the question asks how many of something: a count's question word with the measure after it,
+    glued into one numeral by jieba ('几首歌', '几所', '几类': tagged m) or a measure word of its own ('多少'
+    '个'). The lists name a few measures ('几个', '几家'); jieba knows them all."""
+    return bool(_counts(tagged))
+
+
+def count_spans(tagged: Tagged) -> list[tuple[int, int]]:
+    """Where the question word of each count stands ('几' of '几所'): it asks, it names no topic."""
+    return [(at, at + len(stem)) for at, stem in _counts(tagged)]
