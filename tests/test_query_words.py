@@ -73,6 +73,9 @@ def test_modal_verb_the_index_never_holds_does_not_refuse(tmp_path: Path, settin
         ("园区一共建了几栋厂房？", "numeric", "number", ""),
         # 哪几个 asks which ones: a list, not a count
         ("这项政策由哪几个部门联合发布？", "list", "list", ""),
+        # 哪 with a number asks which ones, and 有何 is 有什么: both ask a list
+        ("园区的产业分为哪三类？", "list", "list", ""),
+        ("园区对入驻企业有何扶持政策？", "list", "list", ""),
         # every word that asks a place asks for a place name
         ("这家工厂位于什么地方？", "entity", "place", "ns"),
         ("老厂长是哪儿的人？", "entity", "place", "ns"),
