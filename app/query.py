@@ -4,7 +4,8 @@
 none of them analyses the question again. Lexicons are data files under app/data/ (question words, metric
 words, term weights by part of speech, place suffixes); constraints come from jieba's part-of-speech tags
 (ns place, nt organisation, nr/nz names) and from the question's structure, never from lists of names.
-This module reads the question words and builds the plan; how its terms are weighed is app/terms.py, and how
+This module reads the question words and builds the plan; which words ask (the one list of interrogatives
+and the tests built from it) is app/question_words.py, how its terms are weighed is app/terms.py, and how
 its years, periods and places are found and matched against a passage is app/constraints.py.
 """
 
