@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from app.constraints import HAN
-from app.query import _KIND_ASKED, _first
+from app.query import question_label
+from app.question_words import KIND, asking_word
 from app.tags import pos_tag, pos_tokenizer
 from app.text import normalize
 
@@ -43,7 +44,7 @@ def sub_questions(question: str) -> list[str]:
     # (a figure, a date, a name): 与 joins the parts of one name ('机器人与数控机床产业集群'), 、 enumerates
     # inside one noun phrase or lists conditions ('对迟到、早退的职工'), and a question for a list, a way
     # or a reason about 'A和B' is answered by the one passage that treats them together.
-    by_value = _first("asked", text, "") not in _ONE_ANSWER
+    by_value = question_label("asked", text, "") not in _ONE_ANSWER
     splits = [
         s for i, w in enumerate(words)
         if w in _COORD and (each or (w not in _EACH_ONLY and by_value)) and 0 < i < len(words) - 1
@@ -83,24 +84,9 @@ def _asking_clauses(text: str) -> list[str]:
     return [lead + clauses[first], *(lead + about + c for c in clauses[first + 1:])]
 
 
-_ASKING_WORD = re.compile(r"^(?:第?几|[哪谁何]|多少|什么)(?![哪几谁何十百千万亿])")
-_NOT_ASKING_TAGS = ("d", "c", "m", "nr", "ns", "nt", "nz")
-
-
-def _asking_word(word: str, flag: str) -> bool:
-    """Whether a tagged word asks: it starts with a question word ('多少', '几家', '第几', '哪些', '谁') and jieba
-    tags it neither an adverb or conjunction that only starts like one ('几乎', '何况') nor a name ('何立峰': the
-    surname 何). jieba tags counting question words numerals ('多少', '几家' m), so a numeral asks unless a
-    numeral follows its question word ('几百家', '几十个': an approximate number); a question word followed by
-    another ('几何', geometry) is a word of its own."""
-    if not _ASKING_WORD.match(word):
-        return False
-    return flag == "m" or not flag.startswith(_NOT_ASKING_TAGS)
-
-
 def _asks(clause: str) -> bool:
-    """Whether a clause has a word that asks (`_asking_word`)."""
-    return any(_asking_word(p.word, p.flag) for p in pos_tokenizer().cut(clause))  # type: ignore[attr-defined]
+    """Whether a clause has a word that asks (`asking_word`, app/question_words.py)."""
+    return any(asking_word(p.word, p.flag) for p in pos_tokenizer().cut(clause))  # type: ignore[attr-defined]
 
 
 def _without_question(clause: str) -> str:
@@ -108,13 +94,13 @@ def _without_question(clause: str) -> str:
     it ('签约了多少个人工智能项目' -> '人工智能项目'): what the clause asks about. After 多少 / 几 the noun is the
     counted thing, kept; after 什么 / 哪 it is the kind of answer asked ('是什么类型的电影'), dropped."""
     tagged = [(p.word, p.flag) for p in pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
-    at = next((i for i, (w, f) in enumerate(tagged) if _asking_word(w, f)), None)
+    at = next((i for i, (w, f) in enumerate(tagged) if asking_word(w, f)), None)
     if at is None:
         return clause
     start, end = at, at + 1
     while start > 0 and tagged[start - 1][1] in _PREDICATE:
         start -= 1
-    if _KIND_ASKED.search(tagged[at][0]):
+    if KIND.search(tagged[at][0]):
         end = len(tagged)  # '是什么类型的电影', '哪家企业': the words after ask the kind of answer, they are not its topic
     elif end < len(tagged) and (tagged[end][1] == "q" or (len(tagged[end][0]) == 1 and HAN.fullmatch(tagged[end][0]))):
         end += 1  # '多少个', and '多少项' / '多少钱' though jieba tags 项 and 钱 nouns: a measure is one character
@@ -126,7 +112,7 @@ def _named_in(clause: str) -> str:
     about when `_without_question` leaves nothing ('什么是专精特新企业': after 什么 every word is dropped as the
     asked kind, yet 专精特新企业 is the subject the later clauses ask about)."""
     tagged = [(p.word, p.flag) for p in pos_tokenizer().cut(clause)]  # type: ignore[attr-defined]
-    at = next(i for i, (w, f) in enumerate(tagged) if _asking_word(w, f))
+    at = next(i for i, (w, f) in enumerate(tagged) if asking_word(w, f))
     start, end = at, at + 1
     while start > 0 and tagged[start - 1][1] in _PREDICATE:
         start -= 1

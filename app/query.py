@@ -4,14 +4,14 @@
 none of them analyses the question again. Lexicons are data files under app/data/ (question words, metric
 words, term weights by part of speech, place suffixes); constraints come from jieba's part-of-speech tags
 (ns place, nt organisation, nr/nz names) and from the question's structure, never from lists of names.
-This module reads the question words and builds the plan; how its terms are weighed is app/terms.py, and how
+This module reads the question words and builds the plan; which words ask (the one list of interrogatives
+and the tests built from it) is app/question_words.py, how its terms are weighed is app/terms.py, and how
 its years, periods and places are found and matched against a passage is app/constraints.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +20,16 @@ from functools import cache, lru_cache
 from app.constraints import BARE_YEAR, MONTH_SPAN, NAME_TAGS, PERIOD, places_in
 from app.dates import resolve_dates, years_in
 from app.patterns import DOCNO
+from app.question_words import (
+    COUNT,
+    KIND,
+    Tagged,
+    asks_count,
+    count_spans,
+    interrogative,
+    question_word_lists,
+    stands,
+)
 from app.tags import pos_tokenizer
 from app.terms import Key, Term, function_word, keys_of, terms_of, word_tag
 from app.text import DATA_DIR, normalize
@@ -42,50 +52,57 @@ _METRIC_ORDER = sorted(((w, m) for m, ws in METRICS.items() for w in ws), key=la
 
 
 @cache
-def question_word_lists() -> dict[str, list[list[str]]]:
-    """app/data/question_words.json as written: (label, regular expression) lists by key, read once for
-    app.query and app.values."""
-    raw: dict[str, list[list[str]]] = json.loads((DATA_DIR / "question_words.json").read_text(encoding="utf-8"))
-    return raw
-
-
-@cache
 def _question_words() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
     raw = question_word_lists()
     return {key: [(label, re.compile(rx)) for label, rx in raw[key]] for key in ("asked", "legacy", "wants")}
 
 
-def _first(key: str, text: str, default: str) -> str:
+def question_label(key: str, text: str, default: str) -> str:
     """The label of the first question word of `key` that asks in the text. A word of the lists that holds no
     interrogative (时间, 日期, 条件, 增速: the noun of what is asked) asks only where the question has no
     interrogative naming the asked kind elsewhere: in '第一时间启动了什么制度' 什么 asks for a 制度, and
-    第一时间 (at once) asks no date; in '实施时间是什么' and '什么时间实施' 时间 is what is asked."""
+    第一时间 (at once) asks no date; in '实施时间是什么' and '什么时间实施' 时间 is what is asked. A match must
+    stand as a word of the question (`stands`: not '为什么' inside '称之为什么', not '标准' of '标准杆'); a count's
+    question word with its measure ('几首', '几所', `asks_count`) asks a number whatever the measure."""
     kind = _asked_kind(text)
-    return next((label for label, rx in _question_words()[key] if any(
-        kind is None or _INTERROGATIVE.search(m.group(0)) or (m.start() < kind[1] and kind[0] < m.end())
-        for m in rx.finditer(text))), default)
+    tagged = _tagged(text)
+    counted = question_word_lists()["count"].get(key)
+    return next((label for label, rx in _question_words()[key] if (label == counted and asks_count(tagged)) or any(
+        stands(m.start(), m.end(), tagged)
+        and (kind is None or interrogative(m.group(0)) or (m.start() < kind[1] and kind[0] < m.end()))
+        for m in _every_match(rx, text))), default)
+
+
+def _every_match(rx: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """The matches of a list's expression at every position, overlapping ones too: '排第' of '排|第几' does not
+    stand as a word, and '第几' right after it must still be found."""
+    return [m for i in range(len(text)) if (m := rx.match(text, i))]
+
+
+@lru_cache(maxsize=4096)
+def _tagged(text: str) -> Tagged:
+    """The question's words with jieba's tags, cut once for every list `question_label` reads."""
+    return tuple((p.word, p.flag) for p in pos_tokenizer().cut(text))  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=4096)
 def _asked_kind(text: str) -> tuple[int, int] | None:
     """The span of 什么 / 哪… with the noun after it ('什么机制', '哪些项目'): the kind the question asks for;
     None when no interrogative is followed by a noun ('时间是什么')."""
-    words = [(p.word, p.flag) for p in pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
+    words = _tagged(text)
     at = 0
     for i, (word, _) in enumerate(words):
-        if _KIND_ASKED.search(word) and i + 1 < len(words) and words[i + 1][1].startswith("n"):
+        if KIND.search(word) and i + 1 < len(words) and words[i + 1][1].startswith("n"):
             return at, at + len(word) + len(words[i + 1][0])
         at += len(word)
     return None
 
 
-_INTERROGATIVE = re.compile(r"[哪几谁何]|多少|什么")
-_KIND_ASKED = re.compile(r"什么|哪")  # '是', '有', '签约了', '共': what states the asked value, not what it is of
-
-
 def _asking_spans(text: str) -> list[tuple[int, int]]:
-    """Where the question's question words stand ('哪天', '多少'): the asked-type words that ask."""
-    return [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if _INTERROGATIVE.search(m.group(0))]
+    """Where the question's question words stand ('哪天', '多少'): the asked-type words that ask, and the
+    question word of a count whatever its measure ('几' of '几所', which jieba glues into one numeral)."""
+    listed = [m.span() for _, rx in _question_words()["asked"] for m in rx.finditer(text) if interrogative(m.group(0))]
+    return listed + count_spans(_tagged(text))
 
 
 def _asking_only(token: str, text: str, spans: list[tuple[int, int]], tokens: frozenset[str] = frozenset()) -> bool:
@@ -163,10 +180,10 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
         years=years,
         months=months,
         metric=metric,
-        qtype=_first("legacy", resolved, "other"),
-        wants=_first("wants", resolved, ""),
+        qtype=question_label("legacy", resolved, "other"),
+        wants=question_label("wants", resolved, ""),
         today=today,
-        asked=_first("asked", resolved, "description"),
+        asked=question_label("asked", resolved, "description"),
         terms=terms_of(content, idf),
         periods=tuple(dict.fromkeys(p.replace(" ", "") for p in PERIOD.findall(resolved))),
         places=places_in(tagged),
@@ -175,9 +192,6 @@ def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] |
         facets=tuple(_analyze(p, today, idf, facets=False) for p in parts),
         keys=keys_of(base),
     )
-
-
-_COUNT = re.compile(r"(?:多少|几)([\u4e00-\u9fff])")
 
 
 @cache
@@ -193,6 +207,6 @@ def _measure_cut(text: str) -> list[str]:
     or a character after 多少 / 几 that jieba tags as a measure (q); a noun that starts with 少 or 多
     ('多少少数民族企业') keeps it."""
     listed = {m.end() for rx in _measures() for m in rx.finditer(text)}
-    tagged = {m.end() for m in _COUNT.finditer(text) if word_tag(m.group(1)) == "q"}
+    tagged = {m.end() for m in COUNT.finditer(text) if word_tag(m.group(1)) == "q"}
     cuts = sorted(listed | tagged)
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if a < b]

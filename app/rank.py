@@ -22,6 +22,7 @@ from app.compose import match_form
 from app.constraints import MONTH_SPAN
 from app.dates import resolve_dates, years_in
 from app.query import METRICS, Query
+from app.question_words import ASKS_IN_TEXT as _ASKING
 from app.schema import Chunk, Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
 from app.sentences import LONG_SENTENCE
@@ -43,7 +44,6 @@ _NOUNS = json.loads((Path(__file__).resolve().parent / "data" / "answer_nouns.js
 PLAN_NOUNS = frozenset(_NOUNS["plan"])
 GENERIC_NOUNS = frozenset(_NOUNS["generic"])
 _MEASURES = frozenset(w.lower() for ws in METRICS.values() for w in ws)
-_ASKING = re.compile(r"什么|哪些|哪个|哪家|哪里|哪儿|为什么|为何|怎么|如何|多少|几何|吗|[？?]")
 
 
 class Extractor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from app.query import question_word_lists
+from app.question_words import question_word_lists
 from app.scan import Value, scan
 from app.text import kept_elsewhere, kept_per_text
 from app.tokens import tokenizer

@@ -122,3 +122,21 @@ def test_an_abbreviation_and_a_near_synonym_find_the_article(tmp_path: Path, set
     assert "12%" in answer.answer.split("[1]")[0], answer.answer
     answer = assistant.ask("设备更新奖励办法何时开始实施？")
     assert "2026年5月1日" in answer.answer.split("[1]")[0], answer.answer
+
+
+def test_an_alias_question_finds_the_sentence_that_gives_the_alias(tmp_path: Path, settings: Settings) -> None:
+    """An article gives a thing's other names with 又称 / 别称 / 俗称, and the question asks its 别名
+    (app/data/synonyms.txt): without the line the question's one word of what is asked was in no sentence,
+    and the sentence that named the thing most often led."""
+    kb = settings.kb_dir
+    kb.mkdir(parents=True)
+    path = kb / "青岚木.md"
+    path.write_text(
+        "# 青岚木\n\n青岚木是一种常绿乔木，高约8米。\n\n"
+        "青岚木的树皮灰白色，青岚木的叶片呈椭圆形，青岚木的花期为4至5月。\n\n"
+        "因果实形似铃铛，青岚木又称铃果树、山铃木。\n\n青岚木主要分布在山地林缘。\n",
+        encoding="utf-8",
+    )
+    run_ingest([path], settings)
+    answer = Assistant(settings).ask("青岚木的别名是什么？")
+    assert "铃果树" in answer.answer.split("[1]")[0], answer.answer

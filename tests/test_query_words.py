@@ -58,3 +58,36 @@ def test_modal_verb_the_index_never_holds_does_not_refuse(tmp_path: Path, settin
     run_ingest([kb], settings)
     answer = Assistant(settings).ask("2026年发展新能源产业要建设哪些项目？")
     assert answer.answerable and "光伏电站二期" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype", "asked", "wants"),
+    [
+        # 为什么 after a verb that takes 为 ('as'), closing the clause, is 为 + 什么: a name is asked, no reason
+        ("这种零件在图纸上称之为什么？", "entity", "description", ""),
+        ("合并以后，这所学校更名为什么？", "other", "description", ""),
+        ("这是为什么？", "other", "reason", ""),
+        # a noun of the asked kind asks only as the head of its word: 标准件 is the topic, no standard is asked
+        ("什么是标准件？", "entity", "description", ""),
+        # a count's question word with any measure asks a number (jieba glues '几栋' into one numeral)
+        ("园区一共建了几栋厂房？", "numeric", "number", ""),
+        # 哪几个 asks which ones: a list, not a count
+        ("这项政策由哪几个部门联合发布？", "list", "list", ""),
+        # 哪 with a number asks which ones, and 有何 is 有什么: both ask a list
+        ("园区的产业分为哪三类？", "list", "list", ""),
+        ("园区对入驻企业有何扶持政策？", "list", "list", ""),
+        # every word that asks a place asks for a place name
+        ("这家工厂位于什么地方？", "entity", "place", "ns"),
+        ("老厂长是哪儿的人？", "entity", "place", "ns"),
+        # '排第' of 排|第几 stands as no word, and 第几 right after it still asks a rank
+        ("今年产值在全省排第几？", "rank", "rank", ""),
+    ],
+)
+def test_question_words_stand_as_words(question: str, qtype: str, asked: str, wants: str) -> None:
+    plan = analyze(question)
+    assert (plan.qtype, plan.asked, plan.wants) == (qtype, asked, wants)
+
+
+def test_a_count_word_names_no_topic() -> None:
+    """'几栋' asks the count: as a content word it had the idf of a word no passage holds."""
+    assert "几栋" not in analyze("园区一共建了几栋厂房？").content
