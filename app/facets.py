@@ -155,7 +155,7 @@ def _conjuncts(words: list[str], i: int) -> tuple[int, int, int] | None:
         end += 1  # '揭牌仪式及首次座谈会': a term never ends on its modifier ('首次'), the head it modifies follows
     one_word = start == i - 1 and end - i - 1 == 2 and len(words[i + 1]) >= 2
     if one_word and start > 0 and len(words[start - 1]) > 1 and words[start - 1] not in _BOUNDARY and not words[start - 1].isdigit():
-        start -= 1  # '成都大运会和杭州亚运会': a modifier and a head on the right, so on the left too (not '年')
+        start -= 1  # '青山读书节和白沙龙舟赛': a modifier and a head on the right, so on the left too (not '年')
     if width > 12 or len("".join(words[i + 1 : end])) > 12:
         return None
     return None if _one_span(words, end) else (start, i, end)
