@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from app.constraints import HAN
-from app.query import _KIND_ASKED, _first
+from app.query import _KIND_ASKED, _asking_spans, _first
 from app.tags import pos_tag, pos_tokenizer
 from app.text import normalize
 
@@ -92,10 +92,11 @@ def _asking_word(word: str, flag: str) -> bool:
     tags it neither an adverb or conjunction that only starts like one ('几乎', '何况') nor a name ('何立峰': the
     surname 何). jieba tags counting question words numerals ('多少', '几家' m), so a numeral asks unless a
     numeral follows its question word ('几百家', '几十个': an approximate number); a question word followed by
-    another ('几何', geometry) is a word of its own."""
+    another ('几何', geometry) is a word of its own. A word that is whole one of question_words.json's asked
+    kinds asks whatever its tag ('何时', which jieba tags a conjunction)."""
     if not _ASKING_WORD.match(word):
         return False
-    return flag == "m" or not flag.startswith(_NOT_ASKING_TAGS)
+    return flag == "m" or not flag.startswith(_NOT_ASKING_TAGS) or (0, len(word)) in _asking_spans(word)
 
 
 def _asks(clause: str) -> bool:
