@@ -138,3 +138,19 @@ def test_a_pool_from_one_document_keeps_its_order_without_reading_values() -> No
     values.cache_clear()
     assert agreed_first(cands, "numeric") == cands
     assert values.cache_info().misses == 0
+
+
+def test_a_rate_question_agrees_on_rates_not_on_the_amount_beside_them() -> None:
+    """Reports that give the same 产值 amount agree on the amount, not on the growth the question asks: the
+    sentence with that amount and another rate once led the rate two documents state."""
+    question = "2025年平湖市工业产值增速是多少？"
+    cands = [
+        _candidate("晚报.txt", "2025年平湖市工业产值同比增长6.5%，增速居嘉兴前列。", 0.996),
+        _candidate("简报.txt", "平湖市2025年规上工业产值1280亿元，按现价计算增长3.1%。", 0.995),
+        _candidate("统计公报.txt", "全年全市规上工业产值1280亿元。", 0.990),
+        _candidate("日报.txt", "平湖工业产值1280亿元，总体保持平稳。", 0.989),
+        _candidate("电视台.txt", "平湖工业产值增长6.5%，好于预期。", 0.985),
+    ]
+    assert agreed_first(cands, "numeric", question=question)[0].chunk.source == "晚报.txt"
+    # a question for an amount still agrees on it
+    assert agreed_first(cands, "numeric", question="2025年平湖市工业产值是多少？")[0].chunk.source == "简报.txt"
