@@ -54,9 +54,12 @@ def value_keys(qtype: str, text: str) -> frozenset[tuple[object, ...]]:
 
 def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     """Two values agree: equal, or two dates of the same month and day of which one gives no year (one
-    report writes '3月10日', another '2023年3月10日'; '2022年3月10日' is last year's date, no agreement)."""
+    report writes '3月10日', another '2023年3月10日'; '2022年3月10日' is last year's date, no agreement), or
+    one amount written with and without its measure word ('报名人数1193万' and '1193万人')."""
     if a == b:
         return True
+    if a[0] == b[0] == "number" and a[1] == b[1]:
+        return not a[2] or not b[2]
     return a[0] == b[0] == "date" and a[2:] == b[2:] and (a[1] is None or b[1] is None)
 
 

@@ -154,3 +154,11 @@ def test_a_rate_question_agrees_on_rates_not_on_the_amount_beside_them() -> None
     assert agreed_first(cands, "numeric", question=question)[0].chunk.source == "晚报.txt"
     # a question for an amount still agrees on it
     assert agreed_first(cands, "numeric", question="2025年平湖市工业产值是多少？")[0].chunk.source == "简报.txt"
+
+
+def test_an_amount_agrees_with_itself_written_with_its_measure_word() -> None:
+    """'参保人数86万' and '86万人' state one amount; 86万元 is another thing's amount, and 87万人 another value."""
+    bare = value_keys("numeric", "今年全市参保人数86万，创历年新高。")
+    assert shared(bare, value_keys("numeric", "参保总人数达到86万人。"))
+    assert not shared(value_keys("numeric", "补贴资金86万元"), value_keys("numeric", "参保人数86万人"))
+    assert not shared(bare, value_keys("numeric", "参保总人数达到87万人。"))
