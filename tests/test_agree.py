@@ -146,7 +146,7 @@ def test_a_rate_question_agrees_on_rates_not_on_the_amount_beside_them() -> None
     question = "2025年平湖市工业产值增速是多少？"
     cands = [
         _candidate("晚报.txt", "2025年平湖市工业产值同比增长6.5%，增速居嘉兴前列。", 0.996),
-        _candidate("简报.txt", "平湖市2025年规上工业产值1280亿元，按现价计算增长3.1%。", 0.995),
+        _candidate("简报.txt", "平湖市规上工业产值2025年为1280亿元，按现价计算增长3.1%。", 0.995),
         _candidate("统计公报.txt", "全年全市规上工业产值1280亿元。", 0.990),
         _candidate("日报.txt", "平湖工业产值1280亿元，总体保持平稳。", 0.989),
         _candidate("电视台.txt", "平湖工业产值增长6.5%，好于预期。", 0.985),
