@@ -23,7 +23,7 @@ from app.compose import match_form
 from app.query import Query
 from app.tags import pos_tokenizer
 from app.text import kept_elsewhere, kept_per_text
-from app.values import asked_values, is_whole
+from app.values import asked_values, asks_rate, is_whole
 
 # How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
 # scorer's probability, and how many candidates are read. Chosen on the fit files by replaying the recorded
@@ -33,6 +33,10 @@ from app.values import asked_values, is_whole
 AGREE_MARGIN = 3.0
 AGREE_POOL = 20
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# The value kinds that state a rate. A question for a rate ('增长率是多少') whose best candidate states one is
+# answered by a rate: two reports that both give the period's GDP in 亿美元 agree on the amount, not on the
+# growth, and moved a sentence with the amount and a rate of another reading ahead of the agreed rate.
+RATES = frozenset({"percent", "permille", "points"})
 
 
 @kept_elsewhere
@@ -50,9 +54,12 @@ def value_keys(qtype: str, text: str) -> frozenset[tuple[object, ...]]:
 
 def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     """Two values agree: equal, or two dates of the same month and day of which one gives no year (one
-    report writes '3月10日', another '2023年3月10日'; '2022年3月10日' is last year's date, no agreement)."""
+    report writes '3月10日', another '2023年3月10日'; '2022年3月10日' is last year's date, no agreement), or
+    one amount written with and without its measure word ('报名人数1193万' and '1193万人')."""
     if a == b:
         return True
+    if a[0] == b[0] == "number" and a[1] == b[1]:
+        return not a[2] or not b[2]
     return a[0] == b[0] == "date" and a[2:] == b[2:] and (a[1] is None or b[1] is None)
 
 
@@ -112,12 +119,15 @@ def agreed_first(cands: list[Candidate], qtype: str, wants: str = "", question: 
     the first AGREE_POOL candidates state too. A question that asks no value but a name (`wants`) agrees on
     the names of that kind, read only among the near-tied candidates (tagging is the slow part). The order is
     kept unless the pick is agreed by more documents than the best one is; a pick states all the question's
-    pins (`question_pins`, from pins()) the best one states."""
+    pins (`question_pins`, from pins()) the best one states. A question for a rate agrees on rates (RATES)
+    where the best one states one."""
     pool = cands[:AGREE_POOL]
     if len({c.chunk.source for c in pool}) < 2:
         return cands  # one document: no candidate is agreed by another, the order stays (no value read)
     top = _log_odds(pool[0].score)
     keys = [value_keys(qtype, c.resolved) for c in pool]
+    if qtype == "numeric" and asks_rate(question) and any(k[0] in RATES for k in keys[0]):
+        keys = [frozenset(k for k in ks if k[0] in RATES) for ks in keys]  # a growth rate agrees on rates only
     if wants and not any(keys):
         # the candidates come best first, so the near-tied ones are a prefix: a position in `pool` is one in `cands`
         pool = [c for c in pool if top - _log_odds(c.score) <= AGREE_MARGIN]

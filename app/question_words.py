@@ -77,10 +77,21 @@ def asking_word(word: str, flag: str) -> bool:
     tags it neither an adverb or conjunction that only starts like one ('几乎', '何况') nor a name ('何立峰': the
     surname 何). jieba tags counting question words numerals ('多少', '几家' m), so a numeral asks unless a
     numeral follows its question word ('几百家', '几十个': an approximate number); a question word followed by
-    another ('几何', geometry) is a word of its own."""
+    another ('几何', geometry) is a word of its own. A word that is whole one of question_words.json's asked
+    kinds asks whatever its tag ('何时', which jieba tags a conjunction)."""
     if not _ASKING_WORD.match(word):
         return False
-    return flag == "m" or not flag.startswith(_NOT_ASKING_TAGS)
+    return flag == "m" or not flag.startswith(_NOT_ASKING_TAGS) or _whole_asked_kind(word)
+
+
+@cache
+def _asked_kinds() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(rx) for _, rx in question_word_lists()["asked"])
+
+
+def _whole_asked_kind(word: str) -> bool:
+    """Whether one of the asked-kind patterns, found first in the word, spans all of it and asks."""
+    return any((m := rx.search(word)) is not None and m.span() == (0, len(word)) for rx in _asked_kinds()) and interrogative(word)
 
 
 Tagged = tuple[tuple[str, str], ...]

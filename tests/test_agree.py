@@ -138,3 +138,27 @@ def test_a_pool_from_one_document_keeps_its_order_without_reading_values() -> No
     values.cache_clear()
     assert agreed_first(cands, "numeric") == cands
     assert values.cache_info().misses == 0
+
+
+def test_a_rate_question_agrees_on_rates_not_on_the_amount_beside_them() -> None:
+    """Reports that give the same 产值 amount agree on the amount, not on the growth the question asks: the
+    sentence with that amount and another rate once led the rate two documents state."""
+    question = "2025年平湖市工业产值增速是多少？"
+    cands = [
+        _candidate("晚报.txt", "2025年平湖市工业产值同比增长6.5%，增速居嘉兴前列。", 0.996),
+        _candidate("简报.txt", "平湖市规上工业产值2025年为1280亿元，按现价计算增长3.1%。", 0.995),
+        _candidate("统计公报.txt", "全年全市规上工业产值1280亿元。", 0.990),
+        _candidate("日报.txt", "平湖工业产值1280亿元，总体保持平稳。", 0.989),
+        _candidate("电视台.txt", "平湖工业产值增长6.5%，好于预期。", 0.985),
+    ]
+    assert agreed_first(cands, "numeric", question=question)[0].chunk.source == "晚报.txt"
+    # a question for an amount still agrees on it
+    assert agreed_first(cands, "numeric", question="2025年平湖市工业产值是多少？")[0].chunk.source == "简报.txt"
+
+
+def test_an_amount_agrees_with_itself_written_with_its_measure_word() -> None:
+    """'参保人数86万' and '86万人' state one amount; 86万元 is another thing's amount, and 87万人 another value."""
+    bare = value_keys("numeric", "今年全市参保人数86万，创历年新高。")
+    assert shared(bare, value_keys("numeric", "参保总人数达到86万人。"))
+    assert not shared(value_keys("numeric", "补贴资金86万元"), value_keys("numeric", "参保人数86万人"))
+    assert not shared(bare, value_keys("numeric", "参保总人数达到87万人。"))

@@ -25,6 +25,8 @@ from tests.conftest import index_rows
         ("《远山》是什么题材的小说？它的作者是谁？", ["《远山》是什么题材的小说", "《远山》它的作者是谁"]),
         ("青山区工业产值是多少，同比增长多少，占全市比重多少？",
          ["青山区工业产值是多少", "青山区工业产值同比增长多少", "青山区工业产值占全市比重多少"]),
+        # 何时 asks though jieba tags it a conjunction
+        ("东湖光伏电站何时开工，总投资多少？", ["东湖光伏电站何时开工", "东湖光伏电站开工总投资多少"]),
         # one question word: one question, whatever clause comes before it
         ("根据通知，申报截止日期是哪天？", []),
         ("青山区有多少家规上企业？", []),
