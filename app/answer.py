@@ -175,8 +175,8 @@ class Assistant:
 
 
 def own_words(part: str, others: list[str]) -> tuple[str, ...]:
-    """What sets one part of a two-part question apart: '2021年中国经济增长了多少' beside the 美国 part ->
-    ('中国',). Years are left out (the extractor checks periods itself), and so are words that name the
+    """What sets one part of a two-part question apart: '2025年嘉兴工业投资增长多少' beside the 湖州 part ->
+    ('嘉兴',). Years are left out (the extractor checks periods itself), and so are words that name the
     form of the answer ('时间和地点' asks two things of one subject)."""
     theirs = {t for o in others for t in tokenize(o)}
     return tuple(
