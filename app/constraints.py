@@ -19,8 +19,16 @@ MONTH_SPAN = re.compile(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月")
 # other periods a question can name besides years and month spans: quarters and half years
 PERIOD = re.compile(r"第?[一二三四1-4]\s*季度|前[一二三1-3]\s*个?季度|[上下]半年")
 NAME_TAGS = ("nr", "nz", "nrt")
+# a year as a point of reference, not the time of the sentence's event: '继1987年以后', '自2019年以来', '比2020年'
+_PASSING_YEAR = re.compile(r"(?<=[继自从比较])\s*((?:19|20)\d\d)\s*年|((?:19|20)\d\d)\s*年\s*(?=以来|以后|之后|以前|之前)")
 HAN = re.compile(r"[\u4e00-\u9fff]+")
 _NOT_NAME = frozenset({"v", "vn", "d", "c", "u", "uj", "r", "m", "q", "f"})  # '驻' before a place name: a verb, not part of it
+
+
+def years_in_passing(text: str) -> set[str]:
+    """The years a text names only as a point of reference (after 继/自/从/比/较, before 以来/以后/之前):
+    '本届是继1987年以后再次对决' is about its own year, which its document names, not about 1987."""
+    return {a or b for a, b in _PASSING_YEAR.findall(text)}
 
 
 @cache

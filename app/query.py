@@ -158,7 +158,9 @@ def analyze(question: str, reference_date: dt.date | None = None, idf: Callable[
 
 def _analyze(question: str, today: dt.date | None, idf: Callable[[str], float] | None, facets: bool) -> Query:
     text = normalize(question.strip())
-    resolved = resolve_dates(text, today.year if today else None)
+    # 本年 (like 本届, 本次) points at the text a question is asked of, not at the day it is asked: '本年总决赛'
+    # of a 2008 report is 2008's. A question's 本年 stays a word and pins no year (今年 is the asking day's).
+    resolved = "本年".join(resolve_dates(piece, today.year if today else None) for piece in text.split("本年"))
     dated = DOCNO.sub(" ", resolved)  # '平经信〔2023〕5号': the year of a document number names the document, no period
     years = tuple(dict.fromkeys(years_in(dated) + BARE_YEAR.findall(dated)))
     months = m.group(0) if (m := MONTH_SPAN.search(resolved)) else ""

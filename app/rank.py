@@ -19,7 +19,7 @@ from pathlib import Path
 from app.asked import Asked, measure_of, month_span, period_match
 from app.candidates import KEPT_CHUNKS, Candidate, Span, continuation, kept_spans
 from app.compose import match_form
-from app.constraints import MONTH_SPAN
+from app.constraints import MONTH_SPAN, years_in_passing
 from app.dates import resolve_dates, years_in
 from app.query import METRICS, Query
 from app.question_words import ASKS_IN_TEXT as _ASKING
@@ -34,6 +34,9 @@ from app.values import asked_measure, asked_values, asks_rate, fitness, literal_
 
 MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about
 FIGURE_TYPES = ("numeric", "rank")
+# a figure or a date is another year's when its sentence names only other years; a why/who/what sentence is
+# not, when its document is about the asked year ('…继1987年以后再次对决' in the 2008 final's report)
+DATED_TYPES = (*FIGURE_TYPES, "date")
 CONTEXT_WEIGHT = 0.6  # a concept found only in the heading path / title / the sentences around counts this much
 NAME_TAGGED = 10
 NAME_FOUND = NAMES.index("name_found")
@@ -150,14 +153,17 @@ class Extractor:
         if chunk.record is not None:
             years |= set(years_in(chunk.record.period))
         if q.years:
-            if years and not years & set(q.years):
-                return None
+            if years and not years & set(q.years) and not self._in_passing(chunk, heading, years, resolved):
+                return None  # another year's figure or date
             if not years:
                 known = set(chunk.periods) | ({chunk.default_year} if chunk.default_year else set())
                 if known and not known & set(q.years):
                     return None
-        if self.metric_words and not any(w.lower() in text or w.lower() in heading for w in self.metric_words):
-            return None  # the metric may name the document ('…补助办法的文号'), not the sentence
+        # the metric may name the document ('…补助办法的文号'), not the sentence; for what is not a figure
+        # ('资金支持哪些方面' answered by '…费用补贴') the sentence before or after may name it too
+        where = (text, heading) if q.qtype in FIGURE_TYPES else (text, heading, context)
+        if self.metric_words and not any(w.lower() in t for w in self.metric_words for t in where):
+            return None
         if q.months and q.qtype in FIGURE_TYPES and month_span(q.months) not in {month_span(m) for m in MONTH_SPAN.findall(text)}:
             return None  # '1-11月营收增速' is not answered by a full-year figure
         if self.about and not any(t in text for t in self.about):
@@ -213,6 +219,15 @@ class Extractor:
         cand = Candidate(chunk, span.quote, resolved, 0.0, coverage, frozenset(covered), hit.rank, type_fit, span)
         return cand, [features[n] for n in NAMES]
 
+    def _in_passing(self, chunk: Chunk, heading: str, years: set[str], resolved: str) -> bool:
+        """Whether a sentence names other years than the asked ones only as points of reference ('是继1987年
+        以后再次…') in a document about an asked year: a why/who/what sentence answers for its document's
+        year. A figure or date is never read so ('自2019年以来累计…' is no figure of the asked year)."""
+        q = self.query
+        if q.qtype in DATED_TYPES or not _about_year(chunk, heading, q.years):
+            return False
+        return years <= years_in_passing(resolved)
+
     def needs(self) -> Asked | None:
         """What an answer to this question must show: a figure, a date, a rank (None: nothing in particular)."""
         return Asked(self.query.qtype) if self.query.qtype in ("numeric", "date", "rank") else None
@@ -244,6 +259,12 @@ def spans_read(chunk: Chunk, after: Chunk | None) -> tuple[str, tuple[tuple[Span
             in_force = int(next(iter(years)))
         out.append((span, resolved, years, context))
     return heading, tuple(out)
+
+
+def _about_year(chunk: Chunk, heading: str, asked: tuple[str, ...]) -> bool:
+    """Whether a chunk's document is about one of the asked years: the year it mostly reports on, or a year
+    its title or headings name. A sentence of it that names another year then names a past one in passing."""
+    return chunk.default_year in asked or any(y in asked for y in years_in(heading))
 
 
 def _with_score(c: Candidate, score: float) -> Candidate:

@@ -127,3 +127,10 @@ def test_facets_only_for_parts_asked_each() -> None:
     assert analyze("青山市对规上企业和小微企业有哪些扶持政策", DAY).facets == ()
     assert analyze("白水县对迟到、早退的职工如何处理", DAY).facets == ()
     assert len(analyze("2025年青山区和白水县规上工业增加值是多少", DAY).facets) == 2
+
+
+def test_a_questions_benian_pins_no_year_and_jinnian_pins_the_asking_day() -> None:
+    """本年 (like 本届) points at the text asked of ('本年联赛' of a 2019 report is 2019's), not at today;
+    今年 is the asking day's year."""
+    assert analyze("谁获得本年联赛的最佳射手奖？", DAY).years == ()
+    assert analyze("今年联赛的最佳射手是谁？", DAY).years == ("2026",)
