@@ -13,6 +13,7 @@ from app.choose import Extracted, cite_all
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, opens, whole_clauses
 from app.dates import resolve_dates
 from app.schema import Chunk, Citation
+from app.sections import MIN_HEADING, heading_core, row_header
 
 _CLAUSE_SPLIT = re.compile(r"(?<=[，,；;：:])")
 SECTION_ITEM = 10  # characters: a chunk's items shown in fewer are no item (the budget is spent)
@@ -55,6 +56,8 @@ def _rows_answer(chunks: list[Chunk], budget: int) -> Extracted | None:
     """An indicator sheet's items: its rows' labels in sheet order, each cited by its first record (whose fact
     names the row), as many as fit the budget."""
     heading = chunks[0].heading_path.rsplit(" > ", 1)[-1]
+    if len(heading_core(heading)) < MIN_HEADING:  # '表1' says nothing of its rows; its first column's header does
+        heading = row_header(chunks) or heading
     text = f"{defuse_markers(heading)}："
     cites: list[Citation] = []
     seen: set[str] = set()

@@ -14,6 +14,7 @@ from app.section_items import _lines
 from app.sections import names_heading
 from app.settings import Settings
 from ingest.index import run_ingest
+from tests.conftest import write_docx
 
 PLAN = """2027年县科技工作要点（测试）
 
@@ -118,6 +119,8 @@ def test_a_question_naming_no_section_still_lists_the_headings(assistant: Assist
         ("若干措施适用于哪些企业？", "第二章 支持措施", False),  # without its verb, a bare 措施 names nothing
         ("若干措施有哪些支持措施？", "第二章 支持措施", True),
         ("第三条有哪些规定？", "第三条", False),  # a marker alone names nothing
+        ("在招商引资方面做了什么？", "二、招商引资与营商环境", True),  # one of two joined topics
+        ("营商有哪些？", "二、招商引资与营商环境", False),  # too short a part
     ],
 )
 def test_names_heading(question: str, heading: str, named: bool) -> None:
@@ -156,3 +159,42 @@ def test_a_named_document_gives_its_parts(tmp_path: Path, settings: Settings) ->
     assert answer.answerable and answer.answer == "共2项：一、科技成果转化；二、科技人才引育[1][2]。"
     # a noun that names no part ('人才驿站') asks for a thing the document speaks of, not for its parts
     assert "共2项" not in assistant.ask("2026年县科技工作回顾提到新建了哪些人才驿站？").answer
+
+
+RECAP = """2026年县商务工作回顾（测试）
+
+发布日期：2027-01-08
+
+一、外贸稳量提质
+2026年，全县外贸进出口总额三百二十亿元，新增外贸实绩企业六十家。
+
+二、招商引资与营商环境
+2026年，县商务局组建驻外招商小分队四支，推行重点外资企业“首席服务官”制度，开通涉企问题直通车。
+"""
+
+
+def test_a_question_naming_one_topic_of_a_joined_heading_gets_the_section(tmp_path: Path, settings: Settings) -> None:
+    # '招商引资与营商环境' joins two topics; a question about one of them asks what the section holds
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    (kb / "articles" / "2026年商务工作回顾.txt").write_text(RECAP, encoding="utf-8")
+    run_ingest([kb], settings)
+    answer = Assistant(settings).ask("2026年县商务局在招商引资方面有哪些做法？")
+    assert answer.answerable and answer.answer.startswith("二、招商引资与营商环境：")
+    assert "首席服务官" in answer.answer and "外贸进出口" not in answer.answer
+
+
+def test_a_table_numbered_only_gives_its_rows_by_its_first_column(tmp_path: Path, settings: Settings) -> None:
+    # a docx table's heading is '表1', which no question names; its first column's header says what its rows are
+    kb = tmp_path / "kb"
+    (kb / "policies").mkdir(parents=True)
+    write_docx(kb / "policies" / "县促进跨境电商发展办法.docx",
+               [("Title", "县促进跨境电商发展办法（测试）"), ("Normal", "第一条 为培育跨境电商新业态，制定本办法。"),
+                ("Normal", "附表 扶持标准一览")],
+               [["扶持项目", "扶持金额（万元）", "对应条款"], ["海外仓建设", "80", "第二条"],
+                ["独立站推广", "30", "第三条"], ["跨境物流专线", "50", "第四条"]])
+    run_ingest([kb], settings)
+    answer = Assistant(settings).ask("跨境电商发展办法的附表列了哪些扶持项目？")
+    assert answer.answerable and answer.answer.startswith("扶持项目：")
+    for row in ("海外仓建设", "独立站推广", "跨境物流专线"):
+        assert row in pieces(answer.answer)[0]
