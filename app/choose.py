@@ -80,6 +80,13 @@ def refusal(query: Query, hits: list[Hit]) -> Extracted:
     return Extracted(text, False, (), related)
 
 
+def cite_all(n: int) -> str:
+    """The markers of a list's n sources as one group after its last item ('甲、乙、丙[1][2][3]'): the list is
+    the answer, so it is one cited piece; a marker after every item made each item a piece of its own, and
+    a reader (and the lead figure) looking at the first piece saw one item of the answer."""
+    return "".join(f"[{k}]" for k in range(1, n + 1))
+
+
 def headings_answer(siblings: list[Hit]) -> Extracted | None:
     """'有哪些重点工作': the sibling sections' headings (app/siblings.py), each cited by its chunk."""
     if len(siblings) < 2:
@@ -88,12 +95,12 @@ def headings_answer(siblings: list[Hit]) -> Extracted | None:
     parts: list[str] = []
     cites = []
     for n, hit in enumerate(siblings, start=1):
-        piece = f"{defuse_markers(hit.chunk.heading_path.rsplit(' > ', 1)[-1])}[{n}]"
-        if len(head) + len("；".join([*parts, piece])) + 1 > MAX_ANSWER_CHARS:  # + the closing 。
+        piece = defuse_markers(hit.chunk.heading_path.rsplit(' > ', 1)[-1])
+        if len(head) + len("；".join([*parts, piece])) + len(cite_all(n)) + 1 > MAX_ANSWER_CHARS:  # + the closing 。
             break
         parts.append(piece)
         cites.append(citation(n, hit.chunk, chunk_sentences(hit.chunk)[0]))
-    return Extracted(head + "；".join(parts) + "。", True, tuple(cites))
+    return Extracted(head + "；".join(parts) + cite_all(len(cites)) + "。", True, tuple(cites))
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from app.candidates import Candidate
 from app.choose import Extracted, asks_for_many, compose_answer, headings_answer, refusal
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, match_form, trim
+from app.issued import issued_answer
 from app.query import Query
 from app.rank import Extractor
 from app.schema import Hit
@@ -37,6 +38,8 @@ def extract(store: Store, query: Query, hits: list[Hit], budget: int = MAX_ANSWE
         return replace(parts, structural=True)  # the question names a document and asks its parts
     if query.qtype == "headings" and (listed := headings_answer(sibling_hits(store, hits[0]))) is not None:
         return listed
+    if (issued := issued_answer(store, query, hits)) is not None:
+        return issued  # '…是哪天印发的': the date the document's signature or 发布日期 line states
     ex = Extractor(store, query, about, hits)
     if ex.unknown_subject():
         # a figure about something the index never mentions is another thing's figure, as MIN_SUBJECT

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-from app.choose import Extracted
+from app.choose import Extracted, cite_all
 from app.compose import MAX_ANSWER_CHARS, citation, defuse_markers, opens, whole_clauses
 from app.dates import resolve_dates
 from app.schema import Chunk, Citation
+from app.sections import MIN_HEADING, heading_core, row_header
 
 _CLAUSE_SPLIT = re.compile(r"(?<=[，,；;：:])")
 SECTION_ITEM = 10  # characters: a chunk's items shown in fewer are no item (the budget is spent)
@@ -38,16 +39,16 @@ def section_answer(chunks: list[Chunk], budget: int = MAX_ANSWER_CHARS) -> Extra
         in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
         body = resolve_dates(_lines(chunk.text), doc_year, in_force)
         head = f"{defuse_markers(lead).rstrip('：:')}：" if lead else ""
-        room = budget - 1 - len("；".join(parts)) - (1 if parts else 0) - len(head) - len(f"[{len(cites) + 1}]")
+        room = budget - 1 - len("；".join(parts)) - (1 if parts else 0) - len(head) - len(cite_all(len(cites) + 1))
         items = _ended(whole_clauses(body, room), body).rstrip("；;，,。") if room >= SECTION_ITEM else ""
         if len(items) < SECTION_ITEM:
             break
         cites.append(citation(len(cites) + 1, chunk, chunk.text.strip()))
-        parts.append(f"{head}{defuse_markers(items)}[{len(cites)}]")
+        parts.append(f"{head}{defuse_markers(items)}")
     if not parts:
         return None
     first = chunks[0]
-    return Extracted("；".join(parts) + "。", True, tuple(cites), evidence=_lines(first.text),
+    return Extracted("；".join(parts) + cite_all(len(cites)) + "。", True, tuple(cites), evidence=_lines(first.text),
                      heading_path=first.heading_path, title=first.title, structural=True)
 
 
@@ -55,6 +56,8 @@ def _rows_answer(chunks: list[Chunk], budget: int) -> Extracted | None:
     """An indicator sheet's items: its rows' labels in sheet order, each cited by its first record (whose fact
     names the row), as many as fit the budget."""
     heading = chunks[0].heading_path.rsplit(" > ", 1)[-1]
+    if len(heading_core(heading)) < MIN_HEADING:  # '表1' says nothing of its rows; its first column's header does
+        heading = row_header(chunks) or heading
     text = f"{defuse_markers(heading)}："
     cites: list[Citation] = []
     seen: set[str] = set()
@@ -62,8 +65,8 @@ def _rows_answer(chunks: list[Chunk], budget: int) -> Extracted | None:
         label = chunk.record.row_label.strip() if chunk.record is not None else ""
         if not label or label in seen:
             continue
-        piece = f"{'、' if cites else ''}{defuse_markers(label)}[{len(cites) + 1}]"
-        if len(text) + len(piece) + 1 > budget:
+        piece = f"{'、' if cites else ''}{defuse_markers(label)}"
+        if len(text) + len(piece) + len(cite_all(len(cites) + 1)) + 1 > budget:
             break
         seen.add(label)
         text += piece
@@ -71,7 +74,7 @@ def _rows_answer(chunks: list[Chunk], budget: int) -> Extracted | None:
     if len(cites) < 2:
         return None
     records = tuple(c.record for c in chunks if c.record is not None and c.id in {x.chunk_id for x in cites})
-    return Extracted(text + "。", True, tuple(cites), records=records, heading_path=chunks[0].heading_path,
+    return Extracted(text + cite_all(len(cites)) + "。", True, tuple(cites), records=records, heading_path=chunks[0].heading_path,
                      title=chunks[0].title, structural=True)
 
 

@@ -26,12 +26,14 @@ from app.schema import Chunk, Hit
 from app.sentences import MARK
 from app.siblings import document_chunks, sibling_hits
 from app.store import Store
-from app.tags import pos_tag
+from app.tags import pos_tag, pos_tokenizer
 from app.text import DATA_DIR
 from app.tokens import tokenize
 
 # verbs, adjectives, adverbs (not nominal verbs, vn: '服务'): what a heading says is done, not what it is about
 _ACTION_TAGS = frozenset({"v", "vd", "a", "ad", "d"})
+# coordinating words, a closed class: jieba tags '与' a preposition even between two noun phrases
+_COORDINATORS = frozenset({"与", "和", "及", "以及", "暨"})
 MIN_HEADING = 4  # characters of a heading (without its marker) a question can name: '人物' names no section
 SECTION_HITS = 3  # the section is looked for among this many best hits: a lower one is no longer what was found
 
@@ -57,9 +59,30 @@ def names_heading(question: str, heading: str, strict: bool = True) -> bool:
     words = tokenize(core)
     if strict:
         return bool(words) and all(w in asked for w in words)
+    return any(_named_part(tokenize(part), asked) for part in _conjuncts(core)) or _named_part(words, asked)
+
+
+def _named_part(words: list[str], asked: str) -> bool:
+    """Whether the question names these words of a heading, its verbs and adjectives left out (names_heading)."""
     words = [w for w in words if pos_tag(w) not in _ACTION_TAGS]
     size = sum(len(w) for w in words if not any(w != o and w in o for o in words))
     return size >= MIN_HEADING and all(w in asked for w in words)
+
+
+@cache
+def _conjuncts(core: str) -> tuple[str, ...]:
+    """A heading's parts where a conjunction joins two topics ('服务企业与项目保障' -> '服务企业', '项目保障'); ()
+    for a heading of one topic. A question about one of them ('在服务企业上做了什么') names the section: its
+    items speak of both, and the part asked about is among them."""
+    parts, current = [], ""
+    for piece in pos_tokenizer().cut(core):  # type: ignore[attr-defined]
+        if piece.flag == "c" or piece.word in _COORDINATORS:
+            parts.append(current)
+            current = ""
+        else:
+            current += piece.word
+    parts.append(current)
+    return tuple(p for p in parts if p) if len(parts) > 1 else ()
 
 
 def named_section(store: Store, query: Query, hits: list[Hit]) -> list[Chunk]:
@@ -71,7 +94,15 @@ def named_section(store: Store, query: Query, hits: list[Hit]) -> list[Chunk]:
     for strict, hit in [(s, h) for s in (True, False) for h in hits[:SECTION_HITS]]:  # a heading named whole first
         path = hit.chunk.heading_path
         heading = path.rsplit(" > ", 1)[-1]
-        if not heading or not names_heading(query.text, heading, strict):
+        if not heading:
+            continue
+        if not names_heading(query.text, heading, strict):
+            if strict or hit.chunk.record is None or query.metric:
+                continue
+            chunks = section_chunks(document_chunks(store, hit.chunk), path)
+            label = row_header(chunks)
+            if len(label) >= 2 and label in match_form(query.text):
+                return chunks  # '附表列出了哪些支持事项': the rows of the column the question names
             continue
         chunks = section_chunks(document_chunks(store, hit.chunk), path)
         if query.years and not any(_of_years(c, set(query.years)) for c in chunks):
@@ -83,6 +114,18 @@ def named_section(store: Store, query: Query, hits: list[Hit]) -> list[Chunk]:
         if match_form(heading) != match_form(hit.chunk.title) and len(sibling_hits(store, hit)) >= 2:
             return chunks
     return []
+
+
+COLUMNS_LEAD = "指标："  # how a table's header chunk lists its columns (ingest/tables.py writes it)
+
+
+def row_header(chunks: list[Chunk]) -> str:
+    """The header of a table's first column, which holds its rows' labels ('支持事项'), in match form; "" when
+    the table states none. A question that asks for that column's entries ('列出了哪些支持事项') asks for the
+    table's rows even where its heading is a bare number ('表1') the question cannot name."""
+    head = next((c.text for c in chunks if c.record is None and COLUMNS_LEAD in c.text), "")
+    columns = head.rsplit(COLUMNS_LEAD, 1)[-1].rstrip("。") if head else ""
+    return match_form(re.split(r"[、，,]", columns)[0]) if columns else ""
 
 
 def _of_years(chunk: Chunk, years: set[str]) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.schema import Answer, Hit
+from app.text import synonyms
 
 IN_FORCE = "现行有效"
 REPEALED = "已废止"
@@ -137,7 +138,12 @@ def _named(question: str, source: str, info: Mapping[str, Any]) -> bool:
     if title and title in asked:
         return True
     name, year = _PLACE.sub("", base_title(title)), (policy.get("issued") or policy.get("effective_from") or "")[:4]
-    return len(name) >= _NAME_MIN and name in asked and bool(year) and f"{year}年" in asked
+    if len(name) < _NAME_MIN or not year or f"{year}年" not in asked:
+        return False
+    # its name's tail, a word in it called by its synonym ('2023年的技改补助办法': 技改 = 技术改造, 工业企业 left out)
+    tails = [name[i:] for i in range(len(name) - max(_NAME_MIN, (len(name) + 1) // 2) + 1)]
+    forms = {asked} | {asked.replace(w, alt) for w, alts in synonyms().items() if w in asked for alt in alts}
+    return any(t in form for t in tails for form in forms)
 
 
 def in_force_first(store: Any, hits: list[Hit], question: str, today: dt.date | None) -> list[Hit]:

@@ -126,6 +126,13 @@ def test_question_naming_the_old_document_carries_the_repeal_note(assistant: Ass
     assert answer.to_json()["notice"] == answer.notice
 
 
+def test_old_document_named_by_its_year_and_the_tail_of_its_name(assistant: Assistant) -> None:
+    # '小微企业' left out of the name: the year it was issued and the rest of the name still name the old one
+    answer = assistant.ask("2022年版数字化改造奖励办法规定按多少比例奖励？")
+    assert answer.answerable and "10%" in answer.answer and answer.citations[0].source == OLD_SOURCE
+    assert answer.notice.startswith("注意：《平湖市小微企业数字化改造奖励办法（2022年，测试）》已于")
+
+
 def test_search_shows_status_and_in_force_hides_the_old_one(
     assistant: Assistant, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

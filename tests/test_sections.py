@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from app.answer import Assistant
+from app.evaluate import pieces
 from app.section_items import _lines
 from app.sections import names_heading
 from app.settings import Settings
 from ingest.index import run_ingest
+from tests.conftest import write_docx
 
 PLAN = """2027年县科技工作要点（测试）
 
@@ -63,7 +65,8 @@ def test_a_long_section_gives_the_items_of_all_its_chunks(assistant: Assistant) 
     for item in ("技术交易对接会", "首购首用", "成果转化服务联盟"):
         assert item in answer.answer
     assert [c.chunk_id for c in answer.citations] == [c.id for c in chunks]
-    assert "[1]" in answer.answer and "[2]" in answer.answer
+    assert answer.answer.endswith("[1][2]。")  # the list is one cited piece, its sources' markers together
+    assert pieces(answer.answer)[0] == answer.answer[:-len("[1][2]。")]
 
 
 REVIEW = """2026年县科技工作回顾（测试）
@@ -94,7 +97,7 @@ def test_a_sentence_announcing_sections_is_answered_by_their_headings(assistant:
     answer = assistant.ask("2027年县科技局要做好哪几件事？")
     assert answer.answerable and answer.answer.startswith("共4项：")
     for heading in ("培育科技型企业梯队", "建设创新载体平台", "加速科技成果转化", "优化科技人才服务"):
-        assert heading in answer.answer
+        assert heading in pieces(answer.answer)[0]  # every heading in the first cited piece
 
 
 def test_a_question_naming_no_section_still_lists_the_headings(assistant: Assistant) -> None:
@@ -116,6 +119,8 @@ def test_a_question_naming_no_section_still_lists_the_headings(assistant: Assist
         ("若干措施适用于哪些企业？", "第二章 支持措施", False),  # without its verb, a bare 措施 names nothing
         ("若干措施有哪些支持措施？", "第二章 支持措施", True),
         ("第三条有哪些规定？", "第三条", False),  # a marker alone names nothing
+        ("在招商引资方面做了什么？", "二、招商引资与营商环境", True),  # one of two joined topics
+        ("营商有哪些？", "二、招商引资与营商环境", False),  # too short a part
     ],
 )
 def test_names_heading(question: str, heading: str, named: bool) -> None:
@@ -137,8 +142,9 @@ def test_a_named_sheet_gives_its_rows(tmp_path: Path, settings: Settings) -> Non
     assistant = Assistant(settings)
     answer = assistant.ask("县科技企业指标里有哪几类企业？")
     assert answer.answerable and len(answer.answer) <= 200
+    assert answer.answer.endswith("省级企业研究院[1][2][3]。")  # the rows are one piece, cited by their records
     for n, row in enumerate(("高新技术企业", "科技型中小企业", "省级企业研究院"), start=1):
-        assert f"{row}[{n}]" in answer.answer and row in answer.citations[n - 1].quote
+        assert row in pieces(answer.answer)[0] and row in answer.citations[n - 1].quote
     # a measure named asks the rows' figures, which the ranked records answer
     assert "120" in assistant.ask("县科技企业指标里科技型中小企业新增多少家？").answer
 
@@ -150,6 +156,45 @@ def test_a_named_document_gives_its_parts(tmp_path: Path, settings: Settings) ->
     run_ingest([kb], settings)
     assistant = Assistant(settings)
     answer = assistant.ask("2026年县科技工作回顾分为哪几个部分？")
-    assert answer.answerable and answer.answer == "共2项：一、科技成果转化[1]；二、科技人才引育[2]。"
+    assert answer.answerable and answer.answer == "共2项：一、科技成果转化；二、科技人才引育[1][2]。"
     # a noun that names no part ('人才驿站') asks for a thing the document speaks of, not for its parts
     assert "共2项" not in assistant.ask("2026年县科技工作回顾提到新建了哪些人才驿站？").answer
+
+
+RECAP = """2026年县商务工作回顾（测试）
+
+发布日期：2027-01-08
+
+一、外贸稳量提质
+2026年，全县外贸进出口总额三百二十亿元，新增外贸实绩企业六十家。
+
+二、招商引资与营商环境
+2026年，县商务局组建驻外招商小分队四支，推行重点外资企业“首席服务官”制度，开通涉企问题直通车。
+"""
+
+
+def test_a_question_naming_one_topic_of_a_joined_heading_gets_the_section(tmp_path: Path, settings: Settings) -> None:
+    # '招商引资与营商环境' joins two topics; a question about one of them asks what the section holds
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    (kb / "articles" / "2026年商务工作回顾.txt").write_text(RECAP, encoding="utf-8")
+    run_ingest([kb], settings)
+    answer = Assistant(settings).ask("2026年县商务局在招商引资方面有哪些做法？")
+    assert answer.answerable and answer.answer.startswith("二、招商引资与营商环境：")
+    assert "首席服务官" in answer.answer and "外贸进出口" not in answer.answer
+
+
+def test_a_table_numbered_only_gives_its_rows_by_its_first_column(tmp_path: Path, settings: Settings) -> None:
+    # a docx table's heading is '表1', which no question names; its first column's header says what its rows are
+    kb = tmp_path / "kb"
+    (kb / "policies").mkdir(parents=True)
+    write_docx(kb / "policies" / "县促进跨境电商发展办法.docx",
+               [("Title", "县促进跨境电商发展办法（测试）"), ("Normal", "第一条 为培育跨境电商新业态，制定本办法。"),
+                ("Normal", "附表 扶持标准一览")],
+               [["扶持项目", "扶持金额（万元）", "对应条款"], ["海外仓建设", "80", "第二条"],
+                ["独立站推广", "30", "第三条"], ["跨境物流专线", "50", "第四条"]])
+    run_ingest([kb], settings)
+    answer = Assistant(settings).ask("跨境电商发展办法的附表列了哪些扶持项目？")
+    assert answer.answerable and answer.answer.startswith("扶持项目：")
+    for row in ("海外仓建设", "独立站推广", "跨境物流专线"):
+        assert row in pieces(answer.answer)[0]
