@@ -26,7 +26,7 @@ from app.schema import Chunk, Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
 from app.sentences import LONG_SENTENCE
 from app.store import Store
-from app.tags import is_noun, name_tags, pos_tag
+from app.tags import has_name, is_noun, pos_tag
 from app.terms import concept_groups
 from app.text import kept_elsewhere
 from app.values import asked_measure, asked_values, asks_rate, fitness, literal_asked
@@ -136,7 +136,7 @@ class Extractor:
             # 'who/where/which company': among the best few, prefer sentences that name such a thing
             top = []
             for c, x in out if tag_all else out[:NAME_TAGGED]:
-                if self.query.wants in name_tags(_answer_text(c)):
+                if has_name(_answer_text(c), self.query.wants):
                     x[NAME_FOUND] = 1.0
                     c = _with_score(c, model(x)) if model is not None else c
                 top.append((c, x))
