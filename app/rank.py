@@ -85,6 +85,10 @@ class Extractor:
         self.pairs = pairs(_ASKING.sub(" ", match_form(query.resolved)))
         self.question_pairs = pairs(match_form(query.resolved))
         self.weighty_terms = [t for group, w in zip(self.groups, self.weights, strict=True) if w > 0 for t in group]
+        # what every candidate is compared with, read once per question (_score runs for each of hundreds)
+        self.years = set(query.years)
+        self.named = [match_form(n) for n in (*query.places, *query.orgs, *query.names)]
+        self.needs_value = self.needs() is not None
 
     def unknown(self) -> list[str]:
         """Topic nouns of the question the index never mentions (nor a synonym, nor a part of the question):
@@ -150,11 +154,11 @@ class Extractor:
         if chunk.record is not None:
             years |= set(years_in(chunk.record.period))
         if q.years:
-            if years and not years & set(q.years):
+            if years and not years & self.years:
                 return None
             if not years:
                 known = set(chunk.periods) | ({chunk.default_year} if chunk.default_year else set())
-                if known and not known & set(q.years):
+                if known and not known & self.years:
                     return None
         if self.metric_words and not any(w.lower() in text or w.lower() in heading for w in self.metric_words):
             return None  # the metric may name the document ('…补助办法的文号'), not the sentence
@@ -187,10 +191,10 @@ class Extractor:
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(shown), self.asks) - 1)
         raw = coverage
-        needs_value = self.needs() is not None
+        needs_value = self.needs_value
         if fit == 0.0 and needs_value:
             coverage *= 0.8  # no value shown: it weighs less as support (choose's MIN_COVERAGE)
-        named = [*q.places, *q.orgs, *q.names]
+        named = self.named
         own_share = sum(w * (c == 1.0) for w, c in zip(self.weights, credit, strict=True)) / self.total if self.groups else 0.0
         features = {
             "coverage": raw, "own_coverage": own_share,
@@ -198,9 +202,9 @@ class Extractor:
             "type_fit": type_fit / 0.3, "extra_values": fit - type_fit,
             "value_missing": float(type_fit == 0.0 and needs_value),
             "value_near": nearness(shown, answer, [t for i in covered for t in self.groups[i]]),
-            "year_match": float(bool(years & set(q.years))),
-            "constraint_own": sum(match_form(n) in text for n in named) / len(named) if named else 1.0,
-            "constraint_context": sum(match_form(n) in heading for n in named) / len(named) if named else 1.0,
+            "year_match": float(bool(years & self.years)),
+            "constraint_own": sum(n in text for n in named) / len(named) if named else 1.0,
+            "constraint_context": sum(n in heading for n in named) / len(named) if named else 1.0,
             "period_match": period_match(q, text), "inv_rank": 1.0 / hit.rank, "retrieval_score": relative,
             "structured": float(bool(span.lead)), "record": float(chunk.record is not None), "asking": float(asking),
             "name_found": 0.0,  # set for the best few in scored(): name tagging is slow

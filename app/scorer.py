@@ -204,5 +204,14 @@ def nearness(found: Sequence[Value], answer: str, terms: list[str]) -> float:
             i = answer.find(t, i + len(t))
     if not where:
         return 0.0
-    gap = min(max(0, v.start - e, s - v.end) for v in found for s, e in where)
+    gap = None  # min over (value, term) of max(0, v.start - e, s - v.end), a loop that stops at 0 (ranking reads it per candidate)
+    for v in found:
+        start, end = v.start, v.end
+        for s, e in where:
+            g = max(start - e, s - end)
+            if g <= 0:
+                return 1.0
+            if gap is None or g < gap:
+                gap = g
+    assert gap is not None
     return 1.0 / (1.0 + gap / 10)
