@@ -43,9 +43,12 @@ def has_name(text: str, kind: str) -> bool:
     the dictionary does not know is most of what tagging a new sentence costs."""
     from jieba.posseg import re_han_internal
 
-    passes = [_dictionary_pass(block) for block in re_han_internal.findall(text)]
-    if any(flag == kind and len(w) >= 2 for words in passes for w, flag in words):
-        return True
+    passes = []
+    for block in re_han_internal.findall(text):
+        words = _dictionary_pass(block)
+        if any(flag == kind and len(w) >= 2 for w, flag in words):
+            return True  # the blocks after it need no pass
+        passes.append(words)
     return any(flag is None and any(f == kind for _, f in _run_names(w)) for words in passes for w, flag in words)
 
 
