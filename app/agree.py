@@ -21,8 +21,8 @@ from functools import lru_cache
 from app.candidates import Candidate
 from app.compose import match_form
 from app.query import Query
-from app.tags import pos_tokenizer
-from app.text import kept_elsewhere, kept_per_text
+from app.tags import names_of
+from app.text import kept_elsewhere
 from app.values import asked_values, asks_rate, is_whole
 
 # How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
@@ -73,30 +73,11 @@ def _log_odds(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _tagged_words(text: str) -> frozenset[tuple[str, str]]:
-    """The text's words of two or more characters (not Latin: 'GDP', 'iPhone' name no one), each with its
-    part of speech. Read block by block: jieba cuts each run of Chinese letters and digits (its
-    `re_han_default` blocks) on its own and everything between them into single characters and spaces, so
-    the text's words are its blocks' words; the near-tied candidates are mostly overlapping runs of one
-    chunk, and each clause is cut once (the word tags are kept per word, app/tags.py)."""
-    from jieba import re_han_default
-
-    return frozenset().union(*(_block_words(block) for block in re_han_default.findall(text)))
-
-
-@kept_per_text
-def _block_words(block: str) -> frozenset[tuple[str, str]]:
-    """`_tagged_words` of one block of Chinese letters and digits (kept per block): the tagger's words and
-    tags, the same cut the ranker's name tags read (app.text.name_tags, kept per block by the tagger), so
-    a candidate's block is tagged once for both."""
-    return frozenset((p.word, p.flag) for p in pos_tokenizer().cut(block) if len(p.word) >= 2 and not p.word.isascii())  # type: ignore[attr-defined]
-
-
 def name_keys(wants: str, question: str, text: str) -> frozenset[tuple[object, ...]]:
     """The names of the kind a who/where/which question asks for (`wants`: jieba's nr, ns, nt) that the text
     states and the question does not (the question's own names agree with everything)."""
     asked = match_form(question)
-    return frozenset(("name", w) for w, tag in _tagged_words(text) if tag == wants and match_form(w) not in asked)
+    return frozenset(("name", w) for w in names_of(text, wants) if not w.isascii() and match_form(w) not in asked)
 
 
 def pins(query: Query) -> tuple[str, ...]:

@@ -201,6 +201,25 @@ class POSTokenizer(posseg.POSTokenizer):
             else:
                 yield posseg.pair(piece, tags.get(piece, "x"))
 
+    def dictionary_pass(self, sentence: str) -> tuple[tuple[str, str | None], ...]:
+        """What `_cut_route` decides from the dictionary alone, in order: its words of two or more characters
+        with their tags, and the runs of single characters it hands to the HMM, tagged None (`hmm_words` tags
+        them; the single characters it keeps are left out). A caller after the names of one kind reads the
+        dictionary's words first and runs the HMM only where they do not settle it (app/tags.py has_name):
+        the HMM is most of what a new block costs."""
+        assert self.ends is not None
+        tags, out = self.word_tag_tab, []
+        for piece, single in route_pieces(sentence, self.ends(sentence)):
+            if not single:
+                out.append((piece, tags.get(piece, "x")))
+            elif len(piece) > 1 and not self.tokenizer.FREQ.get(piece):
+                out.append((piece, None))
+        return tuple(out)
+
+    def hmm_words(self, run: str) -> tuple[tuple[str, str], ...]:
+        """The (word, tag) pairs of one run `dictionary_pass` hands to the HMM, as `_buffered` yields them."""
+        return tuple((p.word, p.flag) for p in self._POSTokenizer__cut_detail(run))
+
     def _buffered(self, buf: str) -> Iterator[posseg.pair]:
         """jieba's handling of a run of single characters in __cut_DAG: a word of the dictionary stays its
         characters, anything else goes to the HMM (__cut_detail)."""

@@ -27,7 +27,7 @@ from app.schema import Chunk, Hit
 from app.scorer import NAMES, Scorer, nearness, novelty, opening, pairs, pairs_share, shipped
 from app.sentences import LONG_SENTENCE
 from app.store import Store
-from app.tags import is_noun, name_tags, pos_tag
+from app.tags import has_name, is_noun, pos_tag
 from app.terms import concept_groups
 from app.text import kept_elsewhere
 from app.values import asked_measure, asked_values, asks_rate, fitness, literal_asked
@@ -88,6 +88,10 @@ class Extractor:
         self.pairs = pairs(_ASKING.sub(" ", match_form(query.resolved)))
         self.question_pairs = pairs(match_form(query.resolved))
         self.weighty_terms = [t for group, w in zip(self.groups, self.weights, strict=True) if w > 0 for t in group]
+        # what every candidate is compared with, read once per question (_score runs for each of hundreds)
+        self.years = set(query.years)
+        self.named = [match_form(n) for n in (*query.places, *query.orgs, *query.names)]
+        self.needs_value = self.needs() is not None
 
     def unknown(self) -> list[str]:
         """Topic nouns of the question the index never mentions (nor a synonym, nor a part of the question):
@@ -139,7 +143,7 @@ class Extractor:
             # 'who/where/which company': among the best few, prefer sentences that name such a thing
             top = []
             for c, x in out if tag_all else out[:NAME_TAGGED]:
-                if self.query.wants in name_tags(_answer_text(c)):
+                if has_name(_answer_text(c), self.query.wants):
                     x[NAME_FOUND] = 1.0
                     c = _with_score(c, model(x)) if model is not None else c
                 top.append((c, x))
@@ -153,11 +157,11 @@ class Extractor:
         if chunk.record is not None:
             years |= set(years_in(chunk.record.period))
         if q.years:
-            if years and not years & set(q.years) and not self._in_passing(chunk, heading, years, resolved):
+            if years and not years & self.years and not self._in_passing(chunk, heading, years, resolved):
                 return None  # another year's figure or date
             if not years:
                 known = set(chunk.periods) | ({chunk.default_year} if chunk.default_year else set())
-                if known and not known & set(q.years):
+                if known and not known & self.years:
                     return None
         # the metric may name the document ('…补助办法的文号'), not the sentence; for what is not a figure
         # ('资金支持哪些方面' answered by '…费用补贴') the sentence before or after may name it too
@@ -193,10 +197,10 @@ class Extractor:
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(shown), self.asks) - 1)
         raw = coverage
-        needs_value = self.needs() is not None
+        needs_value = self.needs_value
         if fit == 0.0 and needs_value:
             coverage *= 0.8  # no value shown: it weighs less as support (choose's MIN_COVERAGE)
-        named = [*q.places, *q.orgs, *q.names]
+        named = self.named
         own_share = sum(w * (c == 1.0) for w, c in zip(self.weights, credit, strict=True)) / self.total if self.groups else 0.0
         features = {
             "coverage": raw, "own_coverage": own_share,
@@ -204,9 +208,9 @@ class Extractor:
             "type_fit": type_fit / 0.3, "extra_values": fit - type_fit,
             "value_missing": float(type_fit == 0.0 and needs_value),
             "value_near": nearness(shown, answer, [t for i in covered for t in self.groups[i]]),
-            "year_match": float(bool(years & set(q.years))),
-            "constraint_own": sum(match_form(n) in text for n in named) / len(named) if named else 1.0,
-            "constraint_context": sum(match_form(n) in heading for n in named) / len(named) if named else 1.0,
+            "year_match": float(bool(years & self.years)),
+            "constraint_own": sum(n in text for n in named) / len(named) if named else 1.0,
+            "constraint_context": sum(n in heading for n in named) / len(named) if named else 1.0,
             "period_match": period_match(q, text), "inv_rank": 1.0 / hit.rank, "retrieval_score": relative,
             "structured": float(bool(span.lead)), "record": float(chunk.record is not None), "asking": float(asking),
             "name_found": 0.0,  # set for the best few in scored(): name tagging is slow

@@ -186,23 +186,35 @@ def opening(text: str, terms: Sequence[str]) -> float:
     opens it. A sentence that opens on the question's terms is about them ('X是…', 'X位于…'); one that reaches
     them late mostly says something else and names them in passing, though its coverage is the same (two
     overlapping runs of a chunk). A page's date ('Jan 5, 2022 ... ', '2023年8月8日 ') is no content before them."""
-    dateline = DATELINE.match(text)
-    skip = dateline.end() if dateline else 0
+    skip = _dateline_end(text)
     found = [i for i in (text.find(t, skip) for t in terms if t) if i >= 0]
     return 1.0 / (1.0 + (min(found) - skip) / 5) if found else 0.0
+
+
+@kept_per_text
+def _dateline_end(text: str) -> int:
+    """Where a date that opens the text ends (0: none), kept per text: `opening` reads it for every candidate."""
+    dateline = DATELINE.match(text)
+    return dateline.end() if dateline else 0
 
 
 def nearness(found: Sequence[Value], answer: str, terms: list[str]) -> float:
     """1/(1 + gap/10), the gap in characters between an asked value and the nearest matched term (0: none)."""
     if not found:
         return 0.0
-    where = []  # every non-overlapping occurrence of each term (str.find: a regex per term cost more than the rest)
+    # every non-overlapping occurrence of each term (str.find: a regex per term cost more than the rest) against
+    # every value, stopping at the first pair that touches (gap 0): the ranker reads this for every candidate
+    spots = [(v.start, v.end) for v in found]
+    gap = -1
     for t in filter(None, terms):
         i = answer.find(t)
         while i >= 0:
-            where.append((i, i + len(t)))
-            i = answer.find(t, i + len(t))
-    if not where:
-        return 0.0
-    gap = min(max(0, v.start - e, s - v.end) for v in found for s, e in where)
-    return 1.0 / (1.0 + gap / 10)
+            e = i + len(t)
+            for start, end in spots:
+                g = max(start - e, i - end)
+                if g <= 0:
+                    return 1.0
+                if gap < 0 or g < gap:
+                    gap = g
+            i = answer.find(t, e)
+    return 1.0 / (1.0 + gap / 10) if gap > 0 else 0.0

@@ -87,18 +87,20 @@ def test_a_who_question_agrees_on_the_person_other_documents_name() -> None:
     assert agreed_first(cands, query.qtype) == cands  # no asked kind of name given: nothing to agree on
 
 
-def test_words_read_block_by_block_are_the_words_of_the_whole_text() -> None:
-    """_tagged_words cuts each block of Chinese letters and digits on its own (kept per block): the tagger cuts
-    the blocks of a text independently, so the words and tags are the ones a cut of the whole text finds."""
-    from app.agree import _tagged_words
+def test_name_keys_are_the_names_of_a_cut_of_the_whole_text() -> None:
+    """name_keys reads the names of the asked kind block by block, from the dictionary pass and the HMM's runs
+    (app/tags.py names_of, kept per block and run): the names a cut of the whole text finds."""
+    from app.agree import name_keys
     from app.tags import pos_tokenizer
 
     texts = ["张伟在杭州市经济和信息化局主持召开了全市数字经济工作会议。李娜出席。",
              "2025年，青山市新增专精特新企业37家（累计215家），王芳表示：GDP增长5.2%，排名第3-5位。",
              "Mar 3, 2026 ... 云溪数字产业园 定位为\r\n全市算力服务中心；华为公司在深圳发布新品", "", "。；！"]
     for text in texts:
-        whole = {(p.word, p.flag) for p in pos_tokenizer().cut(text) if len(p.word) >= 2 and not p.word.isascii()}
-        assert _tagged_words(text) == whole
+        cut = [(p.word, p.flag) for p in pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
+        for kind in ("nr", "ns", "nt"):
+            whole = {("name", w) for w, f in cut if f == kind and len(w) >= 2 and not w.isascii()}
+            assert name_keys(kind, "", text) == whole, (text, kind)
 
 
 RACE = "谁获得了2025年平湖市运动会1500米长跑冠军？"

@@ -88,3 +88,32 @@ def test_the_tagger_takes_the_route_given() -> None:
     routed.word_tag_tab = plain.word_tag_tab  # type: ignore[attr-defined]
     for text in SENTENCES:
         assert _tags(routed, text) == _tags(plain, text), text
+
+
+def test_names_from_the_dictionary_pass_are_the_full_cuts() -> None:
+    """has_name and names_of read the dictionary's words first and the HMM's runs only where needed: the
+    same names of each kind, in the same order, as the tagger's full cut of the text."""
+    from app.tags import has_name, name_tags, names_of
+
+    for text in [*SENTENCES, "", "。；！", "GDP增长5.2%，排名第3-5位。"]:
+        full = [(p.word, p.flag) for p in pos_tokenizer().cut(text)]  # type: ignore[attr-defined]
+        for kind in ("nr", "ns", "nt"):
+            wanted = [w for w, f in full if f == kind and len(w) >= 2]
+            assert names_of(text, kind) == wanted, (text, kind)
+            assert has_name(text, kind) == bool(wanted), (text, kind)
+        assert name_tags(text) == frozenset(f for w, f in full if f in ("nr", "ns", "nt") and len(w) >= 2)
+
+
+def test_a_name_the_dictionary_settles_runs_no_hmm() -> None:
+    """A who/where/which question's best candidates are asked whether they name a thing of the asked kind: a
+    place the dictionary tags answers it without tagging the block's unknown runs (the HMM, the slow part)."""
+    from app.tags import _run_names, has_name
+
+    text = "杭州市的霂翀璠琰公司今年投产。"  # 杭州市 is in the dictionary (ns); the company's name is not
+    pieces = pos_tokenizer().dictionary_pass("杭州市的霂翀璠琰公司今年投产")  # type: ignore[attr-defined]
+    assert ("杭州市", "ns") in pieces and any(flag is None for _, flag in pieces)
+    misses = _run_names.cache_info().misses
+    assert has_name(text, "ns")
+    assert _run_names.cache_info().misses == misses
+    has_name(text, "nr")  # no person in the dictionary's words: the run goes to the HMM
+    assert _run_names.cache_info().misses == misses + 1

@@ -182,3 +182,18 @@ def test_pairs_share_counts_the_pairs_a_substring_search_finds() -> None:
     for text in ["云溪数字产业园定位为全市算力服务中心。", "gdp增速为5.2%，2025年", "算力_中心 云溪", "", "算中心"]:
         assert pairs_share(wanted, text) == sum(p in text for p in wanted) / len(wanted)
     assert pairs_share(frozenset(), "云溪") == 0.0
+
+
+def test_nearness_is_the_gap_to_the_nearest_term() -> None:
+    """nearness is 1/(1 + gap/10), the gap the fewest characters between an asked value and a matched term
+    (0 when they touch or overlap); the loop that stops at a touching pair gives the formula's value."""
+    from app.scan import scan
+    from app.scorer import nearness
+
+    text = "全市新增企业12家，其中园区7家，培育对象共30家"
+    found = tuple(scan(text))
+    for terms in (["新增"], ["园区"], ["培育"], ["全市", "对象"], ["没有的词"], []):
+        where = [(i, i + len(t)) for t in terms for i in range(len(text)) if text.startswith(t, i)]
+        expected = 1.0 / (1.0 + min(max(0, v.start - e, s - v.end) for v in found for s, e in where) / 10) if where else 0.0
+        assert nearness(found, text, terms) == expected, terms
+    assert nearness((), text, ["新增"]) == 0.0
