@@ -18,18 +18,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from app.answer import Assistant, own_words
+from app.candidates import Candidate
 from app.evaluate import alternatives, load_questions
-from app.query import analyze
+from app.query import Query, analyze
 from app.rank import Extractor
 from app.retrieve import retrieve
 from app.scorer import NAMES, SCORER_FILE, Scorer
-from app.settings import from_env
+from app.settings import Settings, from_env
+from app.store import Store
 from bench.common import add_sets
 
 
@@ -48,25 +52,32 @@ def collect(name: str, index_dir: Path, questions: Path, offset: int) -> list[Gr
     settings = from_env(index_dir=index_dir)
     store = Assistant(settings).store
     out = []
+    for n, _, _, rows, holds in ranked_parts(store, settings, questions, rank=False, tag_all=True):
+        if not rows:
+            continue
+        x = np.array([x for _, x in rows], dtype=float)
+        out.append(Group(name, offset + n, x, np.array(holds, dtype=float), hand_set(x)))
+    return out
+
+
+def ranked_parts(store: Store, settings: Settings, questions: Path, rank: bool = True, tag_all: bool = False
+                 ) -> Iterator[tuple[int, dict[str, Any], Query, list[tuple[Candidate, list[float]]], list[bool]]]:
+    """Every answerable question planned, retrieved and ranked as the answerer does, a split question part by
+    part: (question index, gold, part, candidates with their features, whether each holds the gold — every
+    required string, or for one part of a split question any of them)."""
     for n, gold in enumerate(load_questions(questions)):
         if gold.get("type") == "unanswerable":
             continue
         parts = alternatives(gold)
         plan = analyze(gold["question"], settings.question_date(), store.idf)
         texts = [f.text for f in plan.facets]
+        need = any if plan.facets else all
         for facet in plan.facets or (plan,):
             about = own_words(facet.text, [t for t in texts if t != facet.text]) if plan.facets else ()
             hits = retrieve(store, facet, settings.top_k)
-            ex = Extractor(store, facet, about, hits, rank=False)
-            rows = ex.scored(hits, tag_all=True)
-            if not rows:
-                continue
+            rows = Extractor(store, facet, about, hits, rank=rank).scored(hits, tag_all=tag_all)
             found = [_words(c).lower() for c, _ in rows]
-            need = any if plan.facets else all
-            y = np.array([float(need(any(o.lower() in w for o in p) for p in parts)) for w in found])
-            x = np.array([x for _, x in rows], dtype=float)
-            out.append(Group(name, offset + n, x, y, hand_set(x)))
-    return out
+            yield n, gold, facet, rows, [need(any(o.lower() in w for o in p) for p in parts) for w in found]
 
 
 def hand_set(x: np.ndarray) -> np.ndarray:

@@ -20,15 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answer import Assistant, own_words
-from app.evaluate import alternatives, load_questions
-from app.query import analyze
-from app.rank import Extractor
-from app.retrieve import retrieve
+from app.answer import Assistant
 from app.scorer import NAMES, shipped
 from app.settings import from_env
 from bench.common import add_sets
-from bench.fit_scorer import _words
+from bench.fit_scorer import _words, ranked_parts
 
 
 def run(name: str, index_dir: Path, questions: Path, limit: int) -> None:
@@ -39,38 +35,27 @@ def run(name: str, index_dir: Path, questions: Path, limit: int) -> None:
     summed: defaultdict[str, float] = defaultdict(float)
     where: Counter[str] = Counter()
     groups = losses = 0
-    for gold in load_questions(questions):
-        if gold.get("type") == "unanswerable":
+    for _, gold, facet, rows, holds in ranked_parts(store, settings, questions):
+        if not any(holds):
             continue
-        parts = alternatives(gold)
-        plan = analyze(gold["question"], settings.question_date(), store.idf)
-        texts = [f.text for f in plan.facets]
-        for facet in plan.facets or (plan,):
-            about = own_words(facet.text, [t for t in texts if t != facet.text]) if plan.facets else ()
-            hits = retrieve(store, facet, settings.top_k)
-            rows = Extractor(store, facet, about, hits).scored(hits)
-            need = any if plan.facets else all
-            holds = [need(any(o.lower() in _words(c).lower() for o in p) for p in parts) for c, _ in rows]
-            if not any(holds):
-                continue
-            groups += 1
-            if holds[0]:
-                continue
-            losses += 1
-            g = holds.index(True)
-            (winner, xw), (best_gold, xg) = rows[0], rows[g]
-            contrib = weights * (np.array(xw) - np.array(xg)) / scale
-            for n, c in zip(NAMES, contrib, strict=True):
-                summed[n] += float(c)
-            same = ("chunk" if winner.chunk.id == best_gold.chunk.id
-                    else "document" if winner.chunk.source == best_gold.chunk.source else "other document")
-            where[same] += 1
-            if losses <= limit:
-                print(f"--- {gold.get('id')} [{gold.get('type')}] {facet.text}  gold at rank {g + 1} of {len(rows)} ({same})")
-                print(f"    winner {winner.score:.3f}: {_words(winner)[:160]}")
-                print(f"    gold   {best_gold.score:.3f}: {_words(best_gold)[:160]}")
-                top = np.argsort(-np.abs(contrib))[:6]
-                print("    " + "  ".join(f"{NAMES[i]} {contrib[i]:+.2f} ({xw[i]:.2f}/{xg[i]:.2f})" for i in top))
+        groups += 1
+        if holds[0]:
+            continue
+        losses += 1
+        g = holds.index(True)
+        (winner, xw), (best_gold, xg) = rows[0], rows[g]
+        contrib = weights * (np.array(xw) - np.array(xg)) / scale
+        for n, c in zip(NAMES, contrib, strict=True):
+            summed[n] += float(c)
+        same = ("chunk" if winner.chunk.id == best_gold.chunk.id
+                else "document" if winner.chunk.source == best_gold.chunk.source else "other document")
+        where[same] += 1
+        if losses <= limit:
+            print(f"--- {gold.get('id')} [{gold.get('type')}] {facet.text}  gold at rank {g + 1} of {len(rows)} ({same})")
+            print(f"    winner {winner.score:.3f}: {_words(winner)[:160]}")
+            print(f"    gold   {best_gold.score:.3f}: {_words(best_gold)[:160]}")
+            top = np.argsort(-np.abs(contrib))[:6]
+            print("    " + "  ".join(f"{NAMES[i]} {contrib[i]:+.2f} ({xw[i]:.2f}/{xg[i]:.2f})" for i in top))
     print(f"{name}: {groups} groups with a candidate holding the gold, {losses} ranked another first; "
           + ", ".join(f"{k} {v}" for k, v in where.most_common()))
     print("  winner minus gold, summed: " + ", ".join(f"{n} {v:+.1f}" for n, v in sorted(summed.items(), key=lambda r: -r[1]) if abs(v) >= 0.05))
