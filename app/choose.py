@@ -146,7 +146,7 @@ def compose_answer(query: Query, cands: list[Candidate], keep: list[str], needs:
     # part of a two-part answer only when the best one's answer stands whole with room to spare.
     # what the rendered pieces are cut around: the asked value, or for 'who / where / which organisation' the
     # clause that names one of the asked kind ('…选手某某夺得冠军' rather than '…比赛在某馆举行')
-    shown = needs if needs is not None or query.qtype != "entity" or not query.wants else Named(query.wants, query.text)
+    shown = Named(query.wants, query.text) if query.qtype == "entity" and query.wants else needs  # needs: figure / date / rank only
     lead = len(_render(best, keep, budget - len(note) - 5, shown))
     spare = budget >= MAX_ANSWER_CHARS or budget - len(note) - 5 - lead >= SUPPORT_ROOM
     for c in cands[1:8] if len(chosen) == 1 and spare else ():

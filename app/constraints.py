@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from app.text import DATA_DIR, STOPWORDS
+from app.text import STOPWORDS, word_list
 
 BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d年.%])")
 MONTH_SPAN = re.compile(r"\d{1,2}\s*[—\-–~至到]\s*\d{1,2}\s*月")
@@ -34,8 +34,7 @@ def years_in_passing(text: str) -> set[str]:
 @cache
 def place_suffixes() -> tuple[str, ...]:
     """Administrative-division suffixes (app/data/places.txt), longest first."""
-    lines = (DATA_DIR / "places.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(sorted((w.strip() for w in lines if w.strip() and not w.startswith("#")), key=len, reverse=True))
+    return tuple(sorted(word_list("places.txt"), key=len, reverse=True))
 
 
 def place_stem(place: str) -> str:

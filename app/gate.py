@@ -22,7 +22,7 @@ from app.schema import Chunk
 from app.siblings import document_chunks
 from app.store import Store
 from app.tags import pos_tokenizer
-from app.text import DATA_DIR, normalize
+from app.text import normalize, word_list
 from app.tokens import tokenizer
 
 
@@ -74,8 +74,7 @@ def _area_stem(term: str) -> str:
 @cache
 def area_nouns() -> tuple[str, ...]:
     """The area nouns of app/data/area_nouns.txt, longest first."""
-    lines = (DATA_DIR / "area_nouns.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(sorted((w.strip() for w in lines if w.strip() and not w.startswith("#")), key=len, reverse=True))
+    return tuple(sorted(word_list("area_nouns.txt"), key=len, reverse=True))
 
 
 def gated_places(plan: Query) -> tuple[str, ...]:
@@ -122,9 +121,7 @@ def named_place(place: str) -> bool:
 @cache
 def place_followers() -> tuple[str, ...]:
     """What may follow a place's name in a dictionary word: place suffixes, area nouns, app/data/place_words.txt."""
-    lines = (DATA_DIR / "place_words.txt").read_text(encoding="utf-8").splitlines()
-    words = tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-    return (*place_suffixes(), *area_nouns(), *words)
+    return (*place_suffixes(), *area_nouns(), *word_list("place_words.txt"))
 
 
 def _place_part(org: str) -> str:
@@ -181,8 +178,7 @@ def levels(place: str) -> tuple[str, ...]:
 @cache
 def self_words() -> tuple[str, ...]:
     """The self words of app/data/self_words.txt ('我', '本', '全')."""
-    lines = (DATA_DIR / "self_words.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return word_list("self_words.txt")
 
 
 def lacks(plan: Query, chunk: Chunk, store: Store | None = None) -> tuple[str, ...]:

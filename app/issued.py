@@ -19,7 +19,7 @@ from app.schema import Chunk, Hit
 from app.siblings import document_chunks
 from app.status import base_title
 from app.store import Store
-from app.text import DATA_DIR
+from app.text import word_list
 
 TITLE_HEAD = 2  # characters: the noun a document's title ends with, its kind ('办法', '通知', '措施')
 
@@ -27,8 +27,7 @@ TITLE_HEAD = 2  # characters: the noun a document's title ends with, its kind ('
 @cache
 def issue_words() -> tuple[str, ...]:
     """The words that ask for a document's own issue date (app/data/issue_words.txt)."""
-    lines = (DATA_DIR / "issue_words.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return word_list("issue_words.txt")
 
 
 def cn_date(iso: str) -> str:

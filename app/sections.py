@@ -27,7 +27,7 @@ from app.sentences import MARK
 from app.siblings import document_chunks, sibling_hits
 from app.store import Store
 from app.tags import pos_tag, pos_tokenizer
-from app.text import DATA_DIR
+from app.text import word_list
 from app.tokens import tokenize
 
 # verbs, adjectives, adverbs (not nominal verbs, vn: '服务'): what a heading says is done, not what it is about
@@ -152,8 +152,7 @@ _TITLE_PARTS = re.compile(r"[：:，,——（）()]+")  # a title's parts: head
 @cache
 def part_nouns() -> frozenset[str]:
     """app/data/part_nouns.txt: nouns that name a document's parts ('部分', '方面')."""
-    lines = (DATA_DIR / "part_nouns.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return frozenset(word_list("part_nouns.txt"))
 
 
 def names_title(question: str, title: str) -> bool:

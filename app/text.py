@@ -63,6 +63,14 @@ def per_text_caches() -> tuple[Any, ...]:
 
 
 @cache
+def word_list(name: str) -> tuple[str, ...]:
+    """The words of a one-word-a-line data file under app/data/ (blank lines and '#' comments skipped), in
+    file order: the lexicons stages read are data, each loaded once."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@cache
 def synonyms() -> dict[str, tuple[str, ...]]:
     table: dict[str, set[str]] = {}
     for line in (DATA_DIR / "synonyms.txt").read_text(encoding="utf-8").splitlines():
