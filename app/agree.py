@@ -23,7 +23,7 @@ from app.compose import match_form
 from app.query import Query
 from app.tags import names_of
 from app.text import kept_elsewhere
-from app.values import asked_values, asks_rate, is_whole
+from app.values import RATES, asked_values, asks_rate, is_whole
 
 # How far below the best a candidate may score and still be preferred for agreement, in log-odds of the
 # scorer's probability, and how many candidates are read. Chosen on the fit files by replaying the recorded
@@ -36,7 +36,6 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # The value kinds that state a rate. A question for a rate ('增长率是多少') whose best candidate states one is
 # answered by a rate: two reports that both give the period's GDP in 亿美元 agree on the amount, not on the
 # growth, and moved a sentence with the amount and a rate of another reading ahead of the agreed rate.
-RATES = frozenset({"percent", "permille", "points"})
 
 
 @kept_elsewhere

@@ -22,12 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Protocol
 
 from app.schema import Chunk
 from app.sentences import MARK, Unit, units
-from app.text import kept_elsewhere
 
 # A rule's condition and its ruling, or one of two measures, are '；' clauses of one sentence
 # ('…逾期未报的，暂停拨付补助；情节严重的，取消三年内申报资格。') or two sentences of a paragraph
@@ -41,7 +39,7 @@ RUN_CHARS = 200
 RUN_SENTENCES = 4
 QUESTION_CHARS = 60  # a question that opens a line is at most this long (a titled question's limit, app/sentences.py)
 BODY_CHARS = 240  # what a heading or lead-in takes after it: a little more than an answer can show
-KEPT_CHUNKS = 2048  # chunks whose candidates are kept (kept_spans): ~10 KB each at most
+KEPT_CHUNKS = 2048  # chunks whose candidates are kept (app.rank.spans_read): ~10 KB each at most
 
 _ITEM = re.compile(rf"^\s*(?:{MARK}|[①②③④⑤⑥⑦⑧⑨⑩]|[-•·*])")
 _LEAD_IN = ("：", ":")
@@ -146,14 +144,6 @@ def spans(chunk: Chunk, after: Chunk | None = None) -> list[Span]:
         quote = text[unit.start : following[-1].end]
         out.append(Span(quote, "list" if lead_in else "heading", i, unit.text, body))
     return out
-
-
-@kept_elsewhere
-@lru_cache(maxsize=KEPT_CHUNKS)
-def kept_spans(chunk: Chunk, after: Chunk | None = None) -> tuple[Span, ...]:
-    """`spans`, kept per chunk and continuation: the answerer reads the same retrieved chunks question after
-    question, and splitting them into sentences, runs and headings was a tenth of a question's time."""
-    return tuple(spans(chunk, after))
 
 
 def _asks(unit: Unit) -> bool:

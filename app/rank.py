@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.asked import Asked, measure_of, month_span, period_match
-from app.candidates import KEPT_CHUNKS, Candidate, Span, continuation, kept_spans
+from app.candidates import KEPT_CHUNKS, Candidate, Span, continuation, spans
 from app.compose import match_form
 from app.constraints import MONTH_SPAN, years_in_passing
 from app.dates import resolve_dates, years_in
@@ -30,7 +30,7 @@ from app.store import Store
 from app.tags import has_name, is_noun, pos_tag
 from app.terms import concept_groups
 from app.text import kept_elsewhere
-from app.values import asked_measure, asked_values, asks_rate, fitness, literal_asked
+from app.values import RATES, asked_measure, asked_values, asks_rate, fitness, literal_asked
 
 MIN_SUBJECT = 0.5  # ... and, for a figure, share of what the figure is about
 FIGURE_TYPES = ("numeric", "rank")
@@ -192,7 +192,7 @@ class Extractor:
         fit = type_fit = fitness(self.literal or q.qtype, answer)
         if type_fit > 0.1 and self.measure and not any((m := measure_of(v.unit)) and m[0] in self.measure for v in shown):
             fit = type_fit = 0.0  # '多少家' shown only a figure of 级 or 元 shows no value of the asked kind
-        if type_fit and self.amount and not self.literal and all(v.kind in ("percent", "permille", "points") for v in shown):
+        if type_fit and self.amount and not self.literal and all(v.kind in RATES for v in shown):
             fit = type_fit = 0.0  # '产值是多少' shown only '增速为14.7%'
         if self.asks > 1 and fit:  # '产值是多少，增长多少': prefer evidence that carries every asked figure
             fit += 0.1 * (min(len(shown), self.asks) - 1)
@@ -242,12 +242,12 @@ class Extractor:
 def spans_read(chunk: Chunk, after: Chunk | None) -> tuple[str, tuple[tuple[Span, str, frozenset[str], str], ...]]:
     """A chunk's heading (match form) and, for each of its candidate spans, the span with its dates resolved,
     its resolved text, the years it names and its context (match form): what `Extractor.scored` reads of a
-    chunk whatever the question, kept per chunk and continuation like its spans, since every pass of a
+    chunk whatever the question, kept per chunk and continuation, since every pass of a
     question (each part of a two-part one, then the whole) and the next questions read the same chunks."""
     doc_year = int(chunk.doc_date[:4]) if chunk.doc_date[:4].isdigit() else None
     in_force = int(chunk.default_year) if chunk.default_year.isdigit() else None
     heading = match_form(f"{chunk.title} {chunk.heading_path}")
-    found = kept_spans(chunk, after)
+    found = tuple(spans(chunk, after))  # kept with the rest of what is read, per chunk and continuation
     texts = [s.quote for s in found]
     out = []
     for i, span in enumerate(found):

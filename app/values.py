@@ -17,6 +17,7 @@ from app.text import kept_elsewhere, kept_per_text
 from app.tokens import tokenizer
 
 FIGURES = frozenset({"number", "percent", "permille", "points"})
+RATES = FIGURES - {"number"}  # a share or a change in points: what a growth-rate question asks
 DATES = frozenset({"date", "months", "year"})
 RANKS = frozenset({"rank", "top"})
 LITERALS = frozenset({"phone", "email", "url", "docno"})  # one unit each: an answer never cuts into them

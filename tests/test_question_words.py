@@ -23,7 +23,6 @@ def _tagged(text: str) -> list[tuple[str, str]]:
 
 def test_every_test_reads_the_one_list() -> None:
     listed = {word for _, word in question_word_lists()["interrogatives"]}
-    assert set(words_of()) == listed
     assert set(question_word_lists()["ambiguous_in_text"]) <= listed
     assert words_of("kind")[0] != "哪"  # longest first: '哪些' is matched whole before '哪'
 
